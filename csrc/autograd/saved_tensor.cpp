@@ -1,0 +1,46 @@
+#include "autograd/saved_tensor.h"
+
+#include "autograd/node.h"
+
+namespace ember::autograd {
+
+SavedTensor::SavedTensor(const Tensor& t, bool is_output)
+    : saved_version_(t->version()), output_nr_(t->output_nr()), is_output_(is_output),
+      requires_grad_(t.requires_grad()) {
+  data_ = is_output ? detach(t) : t;
+}
+
+void SavedTensor::release() {
+  data_ = Tensor();
+  was_released_ = true;
+}
+
+namespace {
+std::string describe(const Tensor& t) {
+  std::string s = std::string("[") + dtype_name(t.dtype()) + " of shape " + shape_str(t.sizes()) + "]";
+  return s;
+}
+}  // namespace
+
+Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
+  EMBER_CHECK(!was_released_, Runtime,
+              "Trying to backward through the graph a second time (or directly access saved tensors "
+              "after they have already been freed). Saved intermediate values of the graph are freed "
+              "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+              "backward through the graph a second time or if you need to access saved tensors after "
+              "calling backward.");
+  if (!data_.defined()) return Tensor();
+  EMBER_CHECK(data_->version() == saved_version_, Runtime,
+              "one of the variables needed for gradient computation has been modified by an inplace "
+              "operation: ", describe(data_), ", which is ", is_output_ ? "output " : "an input of ",
+              is_output_ ? std::to_string(output_nr_) + " of " : std::string(), owner->name(),
+              ", is at version ", data_->version(), "; expected version ", saved_version_,
+              " instead.");
+  if (!is_output_ || !requires_grad_) return data_;
+  // Re-attach the history that saving had to drop, so double backward sees it.
+  Tensor t = detach(data_);
+  t->set_history(owner, output_nr_);
+  return t;
+}
+
+}  // namespace ember::autograd

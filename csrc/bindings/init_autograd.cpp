@@ -1,0 +1,107 @@
+// Autograd from Python: requires_grad, .grad, grad_fn, backward(), autograd.grad, grad mode.
+#include "autograd/engine.h"
+#include "autograd/grad_mode.h"
+#include "autograd/node.h"
+#include "bindings/bindings.h"
+#include "ops/ops.h"
+
+namespace ember::bindings {
+
+namespace {
+
+tensor_list tensors_of(py::handle h) {
+  if (auto t = as_tensor(h)) return {*t};
+  tensor_list out;
+  for (py::handle item : py::reinterpret_borrow<py::sequence>(h)) {
+    if (item.is_none()) out.push_back(Tensor());
+    else out.push_back(item.cast<Tensor>());
+  }
+  return out;
+}
+
+autograd::BackwardOptions options(py::object retain_graph, bool create_graph, bool allow_unused = false) {
+  autograd::BackwardOptions o;
+  o.create_graph = create_graph;
+  o.keep_graph = retain_graph.is_none() ? create_graph : retain_graph.cast<bool>();
+  o.allow_unused = allow_unused;
+  return o;
+}
+
+void set_grad(Tensor& t, py::object value) {
+  if (value.is_none()) {
+    t->grad() = Tensor();
+    return;
+  }
+  Tensor g = value.cast<Tensor>();
+  EMBER_CHECK(g.sizes() == t.sizes(), Runtime, "assigned grad has data of a different size: ",
+              shape_str(g.sizes()), " vs ", shape_str(t.sizes()));
+  EMBER_CHECK(g.dtype() == t.dtype(), Runtime, "assigned grad has data of a different type: ",
+              dtype_name(g.dtype()), " vs ", dtype_name(t.dtype()));
+  t->grad() = g;
+}
+
+}  // namespace
+
+void init_autograd(py::module_& m, PyTensor& cls) {
+  py::class_<autograd::Node, std::shared_ptr<autograd::Node>>(m, "Node")
+      .def("name", &autograd::Node::name)
+      .def_property_readonly("next_functions", [](autograd::Node& n) {
+        py::tuple out(n.next_edges().size());
+        for (size_t i = 0; i < n.next_edges().size(); ++i) {
+          const autograd::Edge& e = n.next_edges()[i];
+          out[i] = py::make_tuple(e.fn ? py::cast(e.fn) : py::none(), e.input_nr);
+        }
+        return out;
+      })
+      .def("__repr__", [](autograd::Node& n) { return "<" + n.name() + " object>"; });
+
+  cls.def_property("requires_grad", [](const Tensor& t) { return t.requires_grad(); },
+                   [](Tensor& t, bool r) { t->set_requires_grad(r); })
+      .def("requires_grad_", [](Tensor& t, bool r) -> Tensor& { t->set_requires_grad(r); return t; },
+           py::arg("requires_grad") = true)
+      .def_property("grad", [](const Tensor& t) { return t->grad(); }, &set_grad)
+      .def_property_readonly("grad_fn", [](const Tensor& t) { return t->grad_fn(); })
+      .def_property_readonly("is_leaf", [](const Tensor& t) { return t->is_leaf(); })
+      .def_property_readonly("retains_grad", [](const Tensor& t) { return t->retains_grad(); })
+      .def_property_readonly("data", [](const Tensor& t) { return detach(t); })
+      .def("detach", [](const Tensor& t) { return detach(t); })
+      .def("detach_", [](Tensor& t) -> Tensor& {
+        t->set_history(nullptr, 0);
+        t->set_requires_grad(false);
+        return t;
+      })
+      .def("_retain_grad", [](Tensor& t) {
+        if (t->is_leaf() || t->retains_grad()) return;
+        EMBER_CHECK(t.requires_grad(), Runtime, "can't retain_grad on Tensor that has requires_grad=False");
+        t->set_retains_grad(true);
+        std::weak_ptr<TensorImpl> weak = t.impl();
+        // A hook on the gradient flowing into this output of grad_fn stores it in .grad.
+        t->grad_fn()->pre_hooks().push_back({t->output_nr(), [weak](const Tensor& g) {
+          if (auto impl = weak.lock()) {
+            Tensor& grad = impl->grad();
+            grad = grad.defined() ? add(grad, g) : (autograd::GradMode::is_enabled() ? g : contiguous_clone(g));
+          }
+          return Tensor();
+        }});
+      })
+      .def("_backward", [](const Tensor& t, py::object gradient, py::object retain_graph, bool create_graph) {
+        tensor_list grads{gradient.is_none() ? Tensor() : gradient.cast<Tensor>()};
+        autograd::backward({t}, grads, options(retain_graph, create_graph));
+      }, py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(), py::arg("create_graph") = false);
+
+  m.def("_run_backward", [](py::object tensors, py::object grads, py::object retain_graph, bool create_graph) {
+    tensor_list outs = tensors_of(tensors);
+    tensor_list gs = grads.is_none() ? tensor_list(outs.size()) : tensors_of(grads);
+    autograd::backward(outs, gs, options(retain_graph, create_graph));
+  });
+  m.def("_run_grad", [](py::object outputs, py::object inputs, py::object grad_outputs, py::object retain_graph,
+                        bool create_graph, bool allow_unused) {
+    tensor_list outs = tensors_of(outputs);
+    tensor_list gs = grad_outputs.is_none() ? tensor_list(outs.size()) : tensors_of(grad_outputs);
+    return autograd::grad(outs, gs, tensors_of(inputs), options(retain_graph, create_graph, allow_unused));
+  });
+  m.def("is_grad_enabled", &autograd::GradMode::is_enabled);
+  m.def("_set_grad_enabled", &autograd::GradMode::set_enabled);
+}
+
+}  // namespace ember::bindings

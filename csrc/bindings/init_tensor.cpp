@@ -1,0 +1,147 @@
+// ember.Tensor: layout, dtype/device, views, copies, NumPy interop.
+#include <pybind11/numpy.h>
+
+#include "bindings/bindings.h"
+#include "ops/ops.h"
+
+namespace ember::bindings {
+
+namespace {
+
+py::tuple to_tuple(const Shape& s) {
+  py::tuple t(s.size());
+  for (size_t i = 0; i < s.size(); ++i) t[i] = py::int_(s[i]);
+  return t;
+}
+
+py::object item(const Tensor& t) {
+  EMBER_CHECK(t.numel() == 1, Runtime, "a Tensor with ", t.numel(), " elements cannot be converted to Scalar");
+  switch (t.dtype()) {
+    case DType::Float32: return py::float_(*t.data<float>());
+    case DType::Float64: return py::float_(*t.data<double>());
+    case DType::Int64: return py::int_(*t.data<int64_t>());
+    case DType::Bool: return py::bool_(*t.data<bool>());
+  }
+  return py::none();
+}
+
+py::dtype numpy_dtype(DType d) {
+  switch (d) {
+    case DType::Float32: return py::dtype::of<float>();
+    case DType::Float64: return py::dtype::of<double>();
+    case DType::Int64: return py::dtype::of<int64_t>();
+    case DType::Bool: return py::dtype::of<bool>();
+  }
+  return py::dtype::of<float>();
+}
+
+// Zero-copy: the array's base keeps the storage alive; writes through either side are shared.
+py::array to_numpy(const Tensor& t) {
+  EMBER_CHECK(!t.requires_grad(), Runtime,
+              "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.");
+  EMBER_CHECK(t.device().is_cpu(), Type, "can't convert ", t.device().str(),
+              " device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.");
+  std::vector<py::ssize_t> shape(t.sizes().begin(), t.sizes().end()), strides;
+  for (int64_t s : t.strides()) strides.push_back(s * static_cast<py::ssize_t>(itemsize(t.dtype())));
+  auto keep = new std::shared_ptr<Storage>(t->storage());
+  py::capsule base(keep, [](void* p) { delete static_cast<std::shared_ptr<Storage>*>(p); });
+  return py::array(numpy_dtype(t.dtype()), shape, strides, t.raw_data(), base);
+}
+
+Tensor from_numpy(py::array a) {
+  DType d;
+  char kind = a.dtype().kind();
+  size_t size = a.dtype().itemsize();
+  if (kind == 'f' && size == 4) d = DType::Float32;
+  else if (kind == 'f' && size == 8) d = DType::Float64;
+  else if (kind == 'i' && size == 8) d = DType::Int64;
+  else if (kind == 'b') d = DType::Bool;
+  else
+    fail(ErrorKind::Type, "[from_numpy] can't convert np.ndarray of type numpy.",
+         std::string(py::str(a.dtype())), ". The only supported types are: float64, float32, int64 and bool.");
+  EMBER_CHECK(a.ndim() <= kMaxDims, Value, "[from_numpy] at most ", kMaxDims, " dimensions are supported");
+  Shape sizes, strides;
+  for (py::ssize_t i = 0; i < a.ndim(); ++i) {
+    sizes.push_back(a.shape(i));
+    EMBER_CHECK(a.strides(i) % static_cast<py::ssize_t>(size) == 0 && a.strides(i) >= 0, Value,
+                "[from_numpy] At least one stride in the given numpy array is negative or not a multiple "
+                "of the element size; make a copy first (np.ascontiguousarray)");
+    strides.push_back(a.strides(i) / static_cast<py::ssize_t>(size));
+  }
+  // The storage's deleter drops the reference to the array, so the memory lives while either does.
+  auto owner = new py::object(a);
+  std::shared_ptr<void> data(const_cast<void*>(a.data()), [owner](void*) {
+    py::gil_scoped_acquire gil;
+    delete owner;
+  });
+  int64_t span = 1;
+  for (size_t i = 0; i < sizes.size(); ++i) span += (sizes[i] - 1) * strides[i];
+  auto storage = std::make_shared<Storage>(std::move(data), static_cast<size_t>(span) * size, cpu_device());
+  return Tensor(std::make_shared<TensorImpl>(std::move(storage), 0, sizes, strides, d));
+}
+
+}  // namespace
+
+void init_tensor(py::module_& m, PyTensor& cls) {
+  cls.def_property_readonly("shape", [](const Tensor& t) { return to_tuple(t.sizes()); })
+      .def("size", [](const Tensor& t, std::optional<int64_t> dim) -> py::object {
+        if (dim) return py::int_(t.size(*dim));
+        return to_tuple(t.sizes());
+      }, py::arg("dim") = py::none())
+      .def("stride", [](const Tensor& t, std::optional<int64_t> dim) -> py::object {
+        if (dim) return py::int_(t.strides()[wrap_dim(*dim, t.dim())]);
+        return to_tuple(t.strides());
+      }, py::arg("dim") = py::none())
+      .def_property_readonly("dtype", [](const Tensor& t) { return t.dtype(); })
+      .def_property_readonly("device", [](const Tensor& t) { return t.device(); })
+      .def_property_readonly("is_cuda", [](const Tensor& t) { return t.device().is_cuda(); })
+      .def_property_readonly("ndim", [](const Tensor& t) { return t.dim(); })
+      .def("dim", [](const Tensor& t) { return t.dim(); })
+      .def("numel", [](const Tensor& t) { return t.numel(); })
+      .def("nelement", [](const Tensor& t) { return t.numel(); })
+      .def("element_size", [](const Tensor& t) { return itemsize(t.dtype()); })
+      .def("is_contiguous", [](const Tensor& t) { return t.is_contiguous(); })
+      .def("is_floating_point", [](const Tensor& t) { return is_floating(t.dtype()); })
+      .def("storage_offset", [](const Tensor& t) { return t->offset(); })
+      .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.raw_data()); })
+      .def_property_readonly("_version", [](const Tensor& t) { return t->version(); })
+      .def_property_readonly("_base", [](const Tensor& t) { return t->view_base(); })
+      .def("_is_view", [](const Tensor& t) { return t->view_base().defined(); })
+      .def("item", &item)
+      .def("numpy", &to_numpy)
+      .def("__hash__", [](py::handle self) { return reinterpret_cast<intptr_t>(self.ptr()); })
+      // copies and casts
+      .def("contiguous", [](const Tensor& t) { return contiguous(t); })
+      .def("clone", [](const Tensor& t) { return clone(t); })
+      .def("_to_dtype", [](const Tensor& t, DType d) { return to_dtype(t, d); })
+      .def("float", [](const Tensor& t) { return to_dtype(t, DType::Float32); })
+      .def("double", [](const Tensor& t) { return to_dtype(t, DType::Float64); })
+      .def("long", [](const Tensor& t) { return to_dtype(t, DType::Int64); })
+      .def("bool", [](const Tensor& t) { return to_dtype(t, DType::Bool); })
+      .def("copy_", [](Tensor& t, const Tensor& src) { return copy_(t, src); })
+      // views
+      .def("view", [](const Tensor& t, py::args a) { return view(t, shape_from_args("view", a)); })
+      .def("reshape", [](const Tensor& t, py::args a) { return reshape(t, shape_from_args("reshape", a)); })
+      .def("view_as", [](const Tensor& t, const Tensor& o) { return view(t, o.sizes()); })
+      .def("reshape_as", [](const Tensor& t, const Tensor& o) { return reshape(t, o.sizes()); })
+      .def("expand", [](const Tensor& t, py::args a) { return expand(t, shape_from_args("expand", a)); })
+      .def("expand_as", [](const Tensor& t, const Tensor& o) { return expand(t, o.sizes()); })
+      .def("permute", [](const Tensor& t, py::args a) { return permute(t, shape_from_args("permute", a)); })
+      .def("transpose", [](const Tensor& t, int64_t a, int64_t b) { return transpose(t, a, b); })
+      .def("t", [](const Tensor& x) { return ember::t(x); })
+      .def_property_readonly("T", [](const Tensor& x) {
+        DimList rev;
+        for (int64_t i = x.dim() - 1; i >= 0; --i) rev.push_back(i);
+        return permute(x, rev);
+      })
+      .def_property_readonly("mT", [](const Tensor& x) { return transpose(x, -2, -1); })
+      .def("squeeze", [](const Tensor& t, std::optional<int64_t> d) { return squeeze(t, d); }, py::arg("dim") = py::none())
+      .def("unsqueeze", [](const Tensor& t, int64_t d) { return unsqueeze(t, d); })
+      .def("flatten", [](const Tensor& t, int64_t s, int64_t e) { return flatten(t, s, e); },
+           py::arg("start_dim") = 0, py::arg("end_dim") = -1);
+
+  m.def("from_numpy", &from_numpy);
+  m.def("_empty", [](const Shape& s, DType d, Device dev) { return empty(s, d, dev); });
+}
+
+}  // namespace ember::bindings

@@ -1,0 +1,44 @@
+// The one extension module, ember._C: error translation, then each area's bindings.
+#include "bindings/bindings.h"
+#include "core/error.h"
+
+namespace ember::bindings {
+namespace {
+
+void translate_errors() {
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const Error& e) {
+      PyObject* type = PyExc_RuntimeError;
+      switch (e.kind()) {
+        case ErrorKind::Value: type = PyExc_ValueError; break;
+        case ErrorKind::Type: type = PyExc_TypeError; break;
+        case ErrorKind::Index: type = PyExc_IndexError; break;
+        case ErrorKind::Memory: type = PyExc_MemoryError; break;
+        case ErrorKind::NotImplemented: type = PyExc_NotImplementedError; break;
+        case ErrorKind::Runtime: type = PyExc_RuntimeError; break;
+      }
+      PyErr_SetString(type, e.what());
+    }
+  });
+}
+
+}  // namespace
+}  // namespace ember::bindings
+
+PYBIND11_MODULE(_C, m) {
+  using namespace ember::bindings;
+  m.doc() = "ember's native core: tensors, ops, kernels and the autograd engine";
+  translate_errors();
+  init_types(m);
+  PyTensor cls(m, "Tensor");
+  init_tensor(m, cls);
+  init_math(m, cls);
+  init_autograd(m, cls);
+  init_factory(m, cls);
+  init_reduce(m, cls);
+  init_nn_ops(m, cls);
+  init_linalg(m, cls);
+  init_index(m, cls);
+}

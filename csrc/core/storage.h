@@ -1,0 +1,31 @@
+// Storage: one block of memory on one device, shared by every tensor that views it.
+// The block is owned through a shared_ptr<void> so that memory ember did not allocate (a NumPy
+// array handed to from_numpy) can be kept alive by whatever owns it.
+#pragma once
+#include <cstddef>
+#include <memory>
+
+#include "core/device.h"
+
+namespace ember {
+
+class Storage {
+ public:
+  Storage(std::shared_ptr<void> data, size_t nbytes, Device device)
+      : data_(std::move(data)), nbytes_(nbytes), device_(device) {}
+
+  void* data() const { return data_.get(); }
+  size_t nbytes() const { return nbytes_; }
+  Device device() const { return device_; }
+
+ private:
+  std::shared_ptr<void> data_;
+  size_t nbytes_;
+  Device device_;
+};
+
+// Allocates `nbytes` on `device` (64-byte aligned on the CPU). Throws MemoryError when the
+// allocation cannot be had, never aborts.
+std::shared_ptr<Storage> allocate_storage(size_t nbytes, Device device);
+
+}  // namespace ember

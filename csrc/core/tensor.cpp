@@ -1,0 +1,77 @@
+#include "core/tensor.h"
+
+#include <cstdlib>
+#include <new>
+
+namespace ember {
+
+namespace {
+bool compute_contiguous(const Shape& sizes, const Shape& strides) {
+  int64_t expected = 1;
+  for (int64_t i = static_cast<int64_t>(sizes.size()) - 1; i >= 0; --i) {
+    if (sizes[i] == 1) continue;  // a size-1 dim's stride never matters
+    if (strides[i] != expected) return false;
+    expected *= sizes[i];
+  }
+  return true;
+}
+}  // namespace
+
+TensorImpl::TensorImpl(std::shared_ptr<Storage> storage, int64_t offset, Shape sizes, Shape strides,
+                       DType dtype, std::shared_ptr<VersionCounter> version)
+    : storage_(std::move(storage)),
+      offset_(offset),
+      sizes_(std::move(sizes)),
+      strides_(std::move(strides)),
+      numel_(shape_numel(sizes_)),
+      dtype_(dtype),
+      contiguous_(compute_contiguous(sizes_, strides_)),
+      version_(version ? std::move(version) : std::make_shared<VersionCounter>()) {}
+
+void TensorImpl::set_requires_grad(bool r) {
+  EMBER_CHECK(!r || is_floating(dtype_), Runtime,
+              "only Tensors of floating point dtype can require gradients, got ", dtype_name(dtype_));
+  EMBER_CHECK(r || is_leaf(), Runtime,
+              "you can only change requires_grad flags of leaf variables. If you want to use a "
+              "computed variable in a subgraph that doesn't require differentiation use "
+              "var_no_grad = var.detach().");
+  requires_grad_ = r;
+}
+
+std::shared_ptr<Storage> allocate_storage(size_t nbytes, Device device) {
+  EMBER_CHECK(device.is_cpu(), Runtime, "[allocate] device ", device.str(),
+              " is not available in this build of ember");
+  // Round up to the alignment so aligned_alloc's contract holds; never ask for 0 bytes.
+  size_t rounded = (nbytes + 63) / 64 * 64;
+  if (rounded == 0) rounded = 64;
+  void* p = std::aligned_alloc(64, rounded);
+  if (!p) fail(ErrorKind::Memory, "[allocate] CPU out of memory: tried to allocate ", nbytes, " bytes");
+  return std::make_shared<Storage>(std::shared_ptr<void>(p, [](void* q) { std::free(q); }), nbytes,
+                                   device);
+}
+
+Tensor empty(const Shape& sizes, DType dtype, Device device) {
+  check_sizes("empty", sizes);
+  int64_t n = shape_numel(sizes);
+  size_t isz = itemsize(dtype);
+  if (n > 0 && static_cast<uint64_t>(n) > (uint64_t(1) << 62) / isz)
+    fail(ErrorKind::Memory, "[empty] size ", shape_str(sizes), " is too large to allocate");
+  auto storage = allocate_storage(static_cast<size_t>(n) * isz, device);
+  return Tensor(std::make_shared<TensorImpl>(std::move(storage), 0, sizes, contiguous_strides(sizes), dtype));
+}
+
+Tensor make_view(const Tensor& src, Shape sizes, Shape strides, int64_t offset) {
+  auto impl = std::make_shared<TensorImpl>(src->storage(), offset, std::move(sizes), std::move(strides),
+                                           src.dtype(), src->version_counter());
+  impl->set_view_base(src->view_base().defined() ? src->view_base() : src);
+  return Tensor(std::move(impl));
+}
+
+Tensor detach(const Tensor& t) {
+  auto impl = std::make_shared<TensorImpl>(t->storage(), t->offset(), t.sizes(), t.strides(), t.dtype(),
+                                           t->version_counter());
+  impl->set_view_base(t->view_base());
+  return Tensor(std::move(impl));
+}
+
+}  // namespace ember

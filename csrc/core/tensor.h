@@ -1,0 +1,144 @@
+// TensorImpl holds what a tensor is: a strided view (sizes, strides, offset) into a Storage,
+// its dtype, and its autograd state. Tensor is the handle everyone passes around: a
+// shared_ptr<TensorImpl>, so Python and C++ share one object and `x.grad is x.grad` holds.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "core/dtype.h"
+#include "core/shape.h"
+#include "core/storage.h"
+
+namespace ember {
+
+namespace autograd {
+class Node;
+}
+
+class TensorImpl;
+
+// Note [Version counter]: every in-place write bumps the counter; views share their base's
+// counter, so a saved tensor can tell that any alias of its memory was written after it was saved.
+struct VersionCounter {
+  uint32_t version = 0;
+};
+
+class Tensor {
+ public:
+  Tensor() = default;
+  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+
+  bool defined() const { return impl_ != nullptr; }
+  TensorImpl* operator->() const { return impl_.get(); }
+  TensorImpl& operator*() const { return *impl_; }
+  const std::shared_ptr<TensorImpl>& impl() const { return impl_; }
+  bool is_same(const Tensor& o) const { return impl_ == o.impl_; }
+
+  // Conveniences used everywhere in ops; defined below TensorImpl.
+  const Shape& sizes() const;
+  const Shape& strides() const;
+  int64_t size(int64_t dim) const;
+  int64_t dim() const;
+  int64_t numel() const;
+  DType dtype() const;
+  Device device() const;
+  bool requires_grad() const;
+  bool is_contiguous() const;
+  template <typename T> T* data() const;
+  void* raw_data() const;
+
+ private:
+  std::shared_ptr<TensorImpl> impl_;
+};
+
+using tensor_list = std::vector<Tensor>;
+
+class TensorImpl {
+ public:
+  TensorImpl(std::shared_ptr<Storage> storage, int64_t offset, Shape sizes, Shape strides, DType dtype,
+             std::shared_ptr<VersionCounter> version = nullptr);
+
+  // -- layout
+  const Shape& sizes() const { return sizes_; }
+  const Shape& strides() const { return strides_; }
+  int64_t dim() const { return static_cast<int64_t>(sizes_.size()); }
+  int64_t numel() const { return numel_; }
+  int64_t offset() const { return offset_; }
+  DType dtype() const { return dtype_; }
+  Device device() const { return storage_->device(); }
+  bool is_contiguous() const { return contiguous_; }
+  const std::shared_ptr<Storage>& storage() const { return storage_; }
+  void* raw_data() const {
+    return static_cast<char*>(storage_->data()) + offset_ * static_cast<int64_t>(itemsize(dtype_));
+  }
+
+  // -- versions and views
+  uint32_t version() const { return version_->version; }
+  void bump_version() { ++version_->version; }
+  const std::shared_ptr<VersionCounter>& version_counter() const { return version_; }
+  // The tensor whose memory this one views (none for a tensor that owns its layout).
+  const Tensor& view_base() const { return view_base_; }
+  void set_view_base(Tensor base) { view_base_ = std::move(base); }
+
+  // -- autograd (see autograd/engine.h for how these are used)
+  bool requires_grad() const { return requires_grad_ || grad_fn_ != nullptr; }
+  bool is_leaf() const { return grad_fn_ == nullptr; }
+  void set_requires_grad(bool r);  // checks the dtype and leaf-ness
+  const std::shared_ptr<autograd::Node>& grad_fn() const { return grad_fn_; }
+  uint32_t output_nr() const { return output_nr_; }
+  void set_history(std::shared_ptr<autograd::Node> fn, uint32_t output_nr) {
+    grad_fn_ = std::move(fn);
+    output_nr_ = output_nr;
+  }
+  Tensor& grad() { return grad_; }
+  bool retains_grad() const { return retains_grad_; }
+  void set_retains_grad(bool r) { retains_grad_ = r; }
+  std::weak_ptr<autograd::Node>& grad_accumulator() { return grad_accumulator_; }
+
+ private:
+  std::shared_ptr<Storage> storage_;
+  int64_t offset_;
+  Shape sizes_, strides_;
+  int64_t numel_;
+  DType dtype_;
+  bool contiguous_;
+  std::shared_ptr<VersionCounter> version_;
+  Tensor view_base_;
+
+  bool requires_grad_ = false;
+  bool retains_grad_ = false;
+  std::shared_ptr<autograd::Node> grad_fn_;
+  uint32_t output_nr_ = 0;
+  Tensor grad_;
+  // Note [Leaf accumulator]: held weakly so that a leaf does not keep its AccumulateGrad (which
+  // holds the leaf) alive; graphs that use the leaf hold the accumulator through their edges.
+  std::weak_ptr<autograd::Node> grad_accumulator_;
+};
+
+inline const Shape& Tensor::sizes() const { return impl_->sizes(); }
+inline const Shape& Tensor::strides() const { return impl_->strides(); }
+inline int64_t Tensor::size(int64_t d) const { return impl_->sizes()[wrap_dim(d, impl_->dim())]; }
+inline int64_t Tensor::dim() const { return impl_->dim(); }
+inline int64_t Tensor::numel() const { return impl_->numel(); }
+inline DType Tensor::dtype() const { return impl_->dtype(); }
+inline Device Tensor::device() const { return impl_->device(); }
+inline bool Tensor::requires_grad() const { return impl_ && impl_->requires_grad(); }
+inline bool Tensor::is_contiguous() const { return impl_->is_contiguous(); }
+inline void* Tensor::raw_data() const { return impl_->raw_data(); }
+template <typename T>
+T* Tensor::data() const {
+  EMBER_INTERNAL_ASSERT(dtype_of<T>::value == impl_->dtype(), "data<T>() with the wrong type");
+  return static_cast<T*>(impl_->raw_data());
+}
+
+// -- making tensors (core/tensor.cpp)
+Tensor empty(const Shape& sizes, DType dtype = DType::Float32, Device device = cpu_device());
+// A new TensorImpl over `src`'s storage with the given layout; shares the version counter and
+// records `src` (or its base) as the view base. No autograd history: the caller records it.
+Tensor make_view(const Tensor& src, Shape sizes, Shape strides, int64_t offset);
+// Same memory, same layout, no autograd history (Tensor.detach()).
+Tensor detach(const Tensor& t);
+
+}  // namespace ember

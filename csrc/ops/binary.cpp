@@ -1,0 +1,184 @@
+// Elementwise binary ops: broadcasting, type promotion, and their backward formulas.
+#include "autograd/function_node.h"
+#include "autograd/grad_mode.h"
+#include "kernels/cpu/elementwise.h"
+#include "ops/inplace.h"
+#include "ops/loop_builder.h"
+#include "ops/ops.h"
+
+namespace ember {
+
+using autograd::BackwardArgs;
+
+namespace {
+
+const char* binary_name(BinaryOp op) {
+  static const char* names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum",
+                                "eq",  "ne",  "lt",  "le",  "gt",  "ge"};
+  return names[static_cast<int>(op)];
+}
+
+// PyTorch's rule: a 0-dim tensor only decides the dtype when it is of a higher category
+// (bool < integer < floating) than every dimensioned operand.
+int category(DType d) { return d == DType::Bool ? 0 : (d == DType::Int64 ? 1 : 2); }
+
+DType result_type(const Tensor& a, const Tensor& b) {
+  bool za = a.dim() == 0, zb = b.dim() == 0;
+  if (za == zb) return promote_types(a.dtype(), b.dtype());
+  const Tensor& dimmed = za ? b : a;
+  const Tensor& zero = za ? a : b;
+  return category(zero.dtype()) > category(dimmed.dtype()) ? promote_types(a.dtype(), b.dtype())
+                                                           : dimmed.dtype();
+}
+
+// The dtype the kernel computes in, with the op's own rules on top of promotion.
+DType compute_dtype(BinaryOp op, DType common) {
+  if (op == BinaryOp::Div && !is_floating(common)) return DType::Float32;  // true division
+  EMBER_CHECK(!(op == BinaryOp::Sub && common == DType::Bool), Type,
+              "[sub] Subtraction, the `-` operator, with two bool tensors is not supported. "
+              "Use the `^` or `logical_xor()` operator instead.");
+  EMBER_CHECK(!(op == BinaryOp::Pow && common == DType::Bool), Type, "[pow] not supported for bool tensors");
+  return common;
+}
+
+Tensor zero_like_scalar(const Tensor& g) { return scalar_tensor(Scalar{0, ScalarKind::Float}, g.dtype(), g.device()); }
+
+void record_backward(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
+  Shape sa = a.sizes(), sb = b.sizes();
+  switch (op) {
+    case BinaryOp::Add:
+      return autograd::record("AddBackward0", {out}, {a, b}, {}, [sa, sb](const BackwardArgs& c) -> tensor_list {
+        return {c.needs[0] ? sum_to(c.grad(), sa) : Tensor(), c.needs[1] ? sum_to(c.grad(), sb) : Tensor()};
+      });
+    case BinaryOp::Sub:
+      return autograd::record("SubBackward0", {out}, {a, b}, {}, [sa, sb](const BackwardArgs& c) -> tensor_list {
+        return {c.needs[0] ? sum_to(c.grad(), sa) : Tensor(), c.needs[1] ? sum_to(-c.grad(), sb) : Tensor()};
+      });
+    case BinaryOp::Mul:  // d(ab)/da = b, d(ab)/db = a
+      return autograd::record("MulBackward0", {out}, {a, b}, {a, b}, [sa, sb](const BackwardArgs& c) -> tensor_list {
+        const Tensor &a = c.saved[0], &b = c.saved[1], &g = c.grad();
+        return {c.needs[0] ? sum_to(g * b, sa) : Tensor(), c.needs[1] ? sum_to(g * a, sb) : Tensor()};
+      });
+    case BinaryOp::Div:  // d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
+      return autograd::record("DivBackward0", {out}, {a, b}, {a, b}, [sa, sb](const BackwardArgs& c) -> tensor_list {
+        const Tensor &a = c.saved[0], &b = c.saved[1], &g = c.grad();
+        return {c.needs[0] ? sum_to(g / b, sa) : Tensor(), c.needs[1] ? sum_to(-g * a / (b * b), sb) : Tensor()};
+      });
+    case BinaryOp::Pow:  // d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a (0 where a == 0)
+      return autograd::record("PowBackward1", {out}, {a, b}, {a, b, out}, [sa, sb](const BackwardArgs& c) -> tensor_list {
+        const Tensor &a = c.saved[0], &b = c.saved[1], &out = c.saved[2], &g = c.grad();
+        Tensor ga, gb;
+        if (c.needs[0]) ga = sum_to(g * b * binary(BinaryOp::Pow, a, b - 1.0), sa);
+        if (c.needs[1]) {
+          Tensor safe = where(binary(BinaryOp::Eq, a, Scalar{0, ScalarKind::Int}), zero_like_scalar(g), g * out * log(a));
+          gb = sum_to(safe, sb);
+        }
+        return {ga, gb};
+      });
+    case BinaryOp::Maximum:
+    case BinaryOp::Minimum: {  // the gradient goes to the winner; ties split it in half
+      const char* name = op == BinaryOp::Maximum ? "MaximumBackward0" : "MinimumBackward0";
+      BinaryOp wins = op == BinaryOp::Maximum ? BinaryOp::Gt : BinaryOp::Lt;
+      return autograd::record(name, {out}, {a, b}, {a, b}, [sa, sb, wins](const BackwardArgs& c) -> tensor_list {
+        const Tensor &a = c.saved[0], &b = c.saved[1], &g = c.grad();
+        DType dt = g.dtype();
+        Tensor share_a = to_dtype(binary(wins, a, b), dt) + to_dtype(binary(BinaryOp::Eq, a, b), dt) * 0.5;
+        return {c.needs[0] ? sum_to(g * share_a, sa) : Tensor(),
+                c.needs[1] ? sum_to(g * (1.0 - share_a), sb) : Tensor()};
+      });
+    }
+    default:
+      return;  // comparisons give bool: not differentiable
+  }
+}
+
+Tensor binary_impl(BinaryOp op, const Tensor& a, const Tensor& b, DType common) {
+  const char* name = binary_name(op);
+  check_same_device(name, a, b);
+  Shape out_shape = a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(name, a.sizes(), b.sizes());
+  DType compute = compute_dtype(op, common);
+  Tensor out = empty(out_shape, is_comparison(op) ? DType::Bool : compute, a.device());
+  Tensor ac = cast_for_kernel(a, compute), bc = cast_for_kernel(b, compute);
+  kernels::cpu::binary(op, compute, out.raw_data(), ac.raw_data(), bc.raw_data(), make_loop(out, {&ac, &bc}));
+  if (!is_comparison(op) && autograd::needs_grad(a, b)) record_backward(op, out, a, b);
+  return out;
+}
+
+}  // namespace
+
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) { return binary_impl(op, a, b, result_type(a, b)); }
+
+// A Python number on either side: it becomes a 0-dim tensor of the promoted dtype.
+Tensor binary(BinaryOp op, const Tensor& a, Scalar b) {
+  DType dt = promote_with_scalar(a.dtype(), b.kind);
+  return binary_impl(op, a, scalar_tensor(b, dt, a.device()), dt);
+}
+
+Tensor binary(BinaryOp op, Scalar a, const Tensor& b) {
+  DType dt = promote_with_scalar(b.dtype(), a.kind);
+  return binary_impl(op, scalar_tensor(a, dt, b.device()), b, dt);
+}
+
+Tensor add(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Add, a, b); }
+Tensor sub(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Sub, a, b); }
+Tensor mul(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Mul, a, b); }
+Tensor div(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Div, a, b); }
+
+Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other) {
+  const char* name = binary_name(op);
+  check_same_device(name, self, other);
+  check_inplace(name, self, other.requires_grad());
+  DType compute = compute_dtype(op, result_type(self, other));
+  DType result = is_comparison(op) ? DType::Bool : compute;
+  EMBER_CHECK(category(result) <= category(self.dtype()), Runtime, "[", name, "_] result type ",
+              dtype_name(result), " can't be cast to the desired output type ", dtype_name(self.dtype()));
+  if (autograd::needs_grad(self, other)) {
+    commit_inplace(name, self, binary(op, self, other));
+    return self;
+  }
+  Shape shape = broadcast_shapes(name, self.sizes(), other.sizes());
+  EMBER_CHECK(shape == self.sizes(), Runtime, "[", name, "_] output with shape ", shape_str(self.sizes()),
+              " doesn't match the broadcast shape ", shape_str(shape));
+  if (result == self.dtype() && !is_comparison(op)) {
+    Tensor oc = cast_for_kernel(other, compute);
+    kernels::cpu::binary(op, compute, self.raw_data(), self.raw_data(), oc.raw_data(), make_loop(self, {&self, &oc}));
+  } else {
+    copy_into(self, binary(op, self, other));
+  }
+  self->bump_version();
+  return self;
+}
+
+Tensor& binary_(BinaryOp op, Tensor& self, Scalar other) {
+  return binary_(op, self, scalar_tensor(other, promote_with_scalar(self.dtype(), other.kind), self.device()));
+}
+
+void add_inplace(Tensor& self, const Tensor& other) {
+  autograd::AutoGradMode no_grad(false);
+  binary_(BinaryOp::Add, self, other);
+}
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  EMBER_CHECK(cond.dtype() == DType::Bool, Type, "[where] expected condition to be a bool tensor, got ",
+              dtype_name(cond.dtype()));
+  check_same_device("where", cond, a);
+  check_same_device("where", a, b);
+  Shape shape = broadcast_shapes("where", broadcast_shapes("where", cond.sizes(), a.sizes()), b.sizes());
+  DType dt = result_type(a, b);
+  Tensor out = empty(shape, dt, a.device());
+  Tensor ac = cast_for_kernel(a, dt), bc = cast_for_kernel(b, dt);
+  kernels::cpu::where(dt, out.raw_data(), cond.raw_data(), ac.raw_data(), bc.raw_data(),
+                      make_loop(out, {&cond, &ac, &bc}));
+  if (is_floating(dt) && autograd::needs_grad(a, b)) {
+    Shape sa = a.sizes(), sb = b.sizes();
+    autograd::record("WhereBackward0", {out}, {a, b}, {cond}, [sa, sb](const BackwardArgs& c) -> tensor_list {
+      const Tensor &cond = c.saved[0], &g = c.grad();
+      Tensor zero = zero_like_scalar(g);
+      return {c.needs[0] ? sum_to(where(cond, g, zero), sa) : Tensor(),
+              c.needs[1] ? sum_to(where(cond, zero, g), sb) : Tensor()};
+    });
+  }
+  return out;
+}
+
+}  // namespace ember

@@ -1,0 +1,61 @@
+// Copies and casts: contiguous(), clone(), .to(dtype), copy_().
+#include "autograd/function_node.h"
+#include "kernels/cpu/elementwise.h"
+#include "ops/inplace.h"
+#include "ops/loop_builder.h"
+#include "ops/ops.h"
+
+namespace ember {
+
+using autograd::BackwardArgs;
+
+void copy_into(const Tensor& dst, const Tensor& src) {
+  check_same_device("copy_", dst, src);
+  Shape shape = broadcast_shapes("copy_", dst.sizes(), src.sizes());
+  EMBER_CHECK(shape == dst.sizes(), Runtime, "[copy_] source of shape ", shape_str(src.sizes()),
+              " cannot be broadcast to destination of shape ", shape_str(dst.sizes()));
+  kernels::cpu::copy(dst.dtype(), src.dtype(), dst.raw_data(), src.raw_data(), make_loop(dst, {&src}));
+}
+
+Tensor contiguous_clone(const Tensor& t) {
+  Tensor out = empty(t.sizes(), t.dtype(), t.device());
+  copy_into(out, t);
+  return out;
+}
+
+Tensor clone(const Tensor& t) {
+  Tensor out = contiguous_clone(t);
+  if (autograd::needs_grad(t))
+    autograd::record("CloneBackward0", {out}, {t}, {}, [](const BackwardArgs& c) -> tensor_list { return {c.grad()}; });
+  return out;
+}
+
+Tensor contiguous(const Tensor& t) { return t.is_contiguous() ? t : clone(t); }
+
+Tensor to_dtype(const Tensor& t, DType dtype) {
+  if (t.dtype() == dtype) return t;
+  Tensor out = empty(t.sizes(), dtype, t.device());
+  copy_into(out, t);
+  if (is_floating(dtype) && autograd::needs_grad(t)) {
+    DType from = t.dtype();
+    autograd::record("ToCopyBackward0", {out}, {t}, {}, [from](const BackwardArgs& c) -> tensor_list {
+      return {to_dtype(c.grad(), from)};
+    });
+  }
+  return out;
+}
+
+Tensor& copy_(Tensor& self, const Tensor& src) {
+  check_inplace("copy_", self, src.requires_grad());
+  if (autograd::needs_grad(self, src)) {
+    // The new value of self is src (broadcast, cast): its gradient flows to src only.
+    Tensor value = to_dtype(expand(src, self.sizes()), self.dtype());
+    commit_inplace("copy_", self, clone(value));
+    return self;
+  }
+  copy_into(self, src);
+  self->bump_version();
+  return self;
+}
+
+}  // namespace ember

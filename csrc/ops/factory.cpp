@@ -1,0 +1,63 @@
+// Tensors made from nothing but a shape and a value: zeros, ones, full, arange, linspace, eye.
+#include <cmath>
+
+#include "kernels/cpu/elementwise.h"
+#include "ops/ops.h"
+
+namespace ember {
+
+Tensor full(const Shape& sizes, Scalar value, DType dtype, Device device) {
+  Tensor t = empty(sizes, dtype, device);
+  kernels::cpu::fill(dtype, t.raw_data(), t.numel(), value.value);
+  return t;
+}
+
+Tensor zeros(const Shape& sizes, DType dtype, Device device) { return full(sizes, Scalar{0, ScalarKind::Int}, dtype, device); }
+Tensor ones(const Shape& sizes, DType dtype, Device device) { return full(sizes, Scalar{1, ScalarKind::Int}, dtype, device); }
+Tensor zeros_like(const Tensor& t) { return zeros(t.sizes(), t.dtype(), t.device()); }
+Tensor ones_like(const Tensor& t) { return ones(t.sizes(), t.dtype(), t.device()); }
+Tensor scalar_tensor(Scalar value, DType dtype, Device device) { return full({}, value, dtype, device); }
+
+Tensor arange(double start, double end, double step, DType dtype, Device device) {
+  EMBER_CHECK(step != 0, Runtime, "[arange] step must be nonzero");
+  EMBER_CHECK(std::isfinite(start) && std::isfinite(end), Runtime, "[arange] unsupported range: ", start, " -> ", end);
+  EMBER_CHECK((step > 0 && end >= start) || (step < 0 && end <= start), Runtime,
+              "[arange] upper bound and larger bound inconsistent with step sign (start=", start, ", end=", end,
+              ", step=", step, ")");
+  double count = std::ceil((end - start) / step);
+  EMBER_CHECK(count < 9.0e15, Memory, "[arange] too many elements: ", count);
+  int64_t n = static_cast<int64_t>(count);
+  Tensor t = empty({n}, dtype, device);
+  EMBER_DISPATCH_NUMERIC(dtype, "arange", [&] {
+    auto* p = t.data<scalar_t>();
+    for (int64_t i = 0; i < n; ++i) p[i] = static_cast<scalar_t>(start + static_cast<double>(i) * step);
+  });
+  return t;
+}
+
+Tensor linspace(double start, double end, int64_t steps, DType dtype, Device device) {
+  EMBER_CHECK(steps >= 0, Runtime, "[linspace] number of steps must be non-negative, got ", steps);
+  Tensor t = empty({steps}, dtype, device);
+  double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
+  EMBER_DISPATCH_NUMERIC(dtype, "linspace", [&] {
+    auto* p = t.data<scalar_t>();
+    // Fill from both ends so the last value is exactly `end`, as PyTorch does.
+    int64_t half = steps / 2;
+    for (int64_t i = 0; i < steps; ++i)
+      p[i] = static_cast<scalar_t>(i < half ? start + step * static_cast<double>(i)
+                                            : end - step * static_cast<double>(steps - 1 - i));
+  });
+  return t;
+}
+
+Tensor eye(int64_t n, int64_t m, DType dtype, Device device) {
+  EMBER_CHECK(n >= 0 && m >= 0, Runtime, "[eye] n and m must be non-negative, got ", n, " and ", m);
+  Tensor t = zeros({n, m}, dtype, device);
+  EMBER_DISPATCH_ALL(dtype, "eye", [&] {
+    auto* p = t.data<scalar_t>();
+    for (int64_t i = 0; i < std::min(n, m); ++i) p[i * m + i] = static_cast<scalar_t>(1);
+  });
+  return t;
+}
+
+}  // namespace ember

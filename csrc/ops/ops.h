@@ -1,0 +1,134 @@
+// Every op ember has, in one list. Each family lives in its own file (named beside it); each op
+// checks its arguments up front, runs a kernel, and records its backward formula.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+#include "kernels/op_kinds.h"
+
+namespace ember {
+
+using DimList = std::vector<int64_t>;
+
+// ---- factories (factory.cpp)
+Tensor zeros(const Shape& sizes, DType dtype = DType::Float32, Device device = cpu_device());
+Tensor ones(const Shape& sizes, DType dtype = DType::Float32, Device device = cpu_device());
+Tensor full(const Shape& sizes, Scalar value, DType dtype, Device device = cpu_device());
+Tensor zeros_like(const Tensor& t);
+Tensor ones_like(const Tensor& t);
+Tensor scalar_tensor(Scalar value, DType dtype, Device device = cpu_device());
+Tensor arange(double start, double end, double step, DType dtype, Device device = cpu_device());
+Tensor linspace(double start, double end, int64_t steps, DType dtype, Device device = cpu_device());
+Tensor eye(int64_t n, int64_t m, DType dtype, Device device = cpu_device());
+
+// ---- random numbers (random.cpp). See Note [Counter-based generator].
+void manual_seed(uint64_t seed);
+uint64_t initial_seed();
+Tensor rand(const Shape& sizes, DType dtype = DType::Float32, Device device = cpu_device());
+Tensor randn(const Shape& sizes, DType dtype = DType::Float32, Device device = cpu_device());
+Tensor randint(int64_t low, int64_t high, const Shape& sizes, DType dtype = DType::Int64,
+               Device device = cpu_device());
+Tensor randperm(int64_t n, Device device = cpu_device());
+void uniform_(const Tensor& t, double low, double high);
+void normal_(const Tensor& t, double mean, double std);
+
+// ---- copies and casts (copy.cpp)
+Tensor contiguous(const Tensor& t);                 // t itself when already contiguous
+Tensor contiguous_clone(const Tensor& t);           // always a new contiguous buffer, no history
+Tensor clone(const Tensor& t);                      // differentiable copy
+Tensor to_dtype(const Tensor& t, DType dtype);      // differentiable cast (t itself if same dtype)
+void copy_into(const Tensor& dst, const Tensor& src);  // raw data copy with broadcast + cast; no autograd
+Tensor& copy_(Tensor& self, const Tensor& src);     // in-place, differentiable
+
+// ---- elementwise binary (binary.cpp)
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b);
+Tensor binary(BinaryOp op, const Tensor& a, Scalar b);
+Tensor binary(BinaryOp op, Scalar a, const Tensor& b);
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor sub(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+// In place: self op= other; checks that the result fits self's shape and dtype.
+Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other);
+Tensor& binary_(BinaryOp op, Tensor& self, Scalar other);
+void add_inplace(Tensor& self, const Tensor& other);  // no autograd; used by AccumulateGrad
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+
+inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
+inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
+inline Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
+inline Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
+inline Tensor operator*(const Tensor& a, double s) { return binary(BinaryOp::Mul, a, Scalar{s, ScalarKind::Float}); }
+inline Tensor operator*(double s, const Tensor& a) { return a * s; }
+inline Tensor operator+(const Tensor& a, double s) { return binary(BinaryOp::Add, a, Scalar{s, ScalarKind::Float}); }
+inline Tensor operator-(const Tensor& a, double s) { return binary(BinaryOp::Sub, a, Scalar{s, ScalarKind::Float}); }
+inline Tensor operator/(const Tensor& a, double s) { return binary(BinaryOp::Div, a, Scalar{s, ScalarKind::Float}); }
+inline Tensor operator-(double s, const Tensor& a) { return binary(BinaryOp::Sub, Scalar{s, ScalarKind::Float}, a); }
+inline Tensor operator+(double s, const Tensor& a) { return a + s; }
+
+// ---- elementwise unary (unary.cpp)
+Tensor unary(UnaryOp op, const Tensor& x);
+Tensor& unary_(UnaryOp op, Tensor& x);
+Tensor neg(const Tensor& x);
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor relu(const Tensor& x);
+Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max);
+Tensor& clamp_(Tensor& x, std::optional<double> min, std::optional<double> max);
+inline Tensor operator-(const Tensor& a) { return neg(a); }
+
+// ---- views (view_ops.cpp): share storage, record a backward that maps the gradient back
+Tensor view(const Tensor& t, const Shape& sizes);        // sizes may contain one -1
+Tensor reshape(const Tensor& t, const Shape& sizes);     // a view when strides allow, else a copy
+Tensor transpose(const Tensor& t, int64_t d0, int64_t d1);
+Tensor permute(const Tensor& t, const DimList& dims);
+Tensor expand(const Tensor& t, const Shape& sizes);      // -1 keeps a size
+Tensor squeeze(const Tensor& t, std::optional<int64_t> dim);
+Tensor unsqueeze(const Tensor& t, int64_t dim);
+Tensor flatten(const Tensor& t, int64_t start_dim = 0, int64_t end_dim = -1);
+Tensor t(const Tensor& x);                                // 2-D transpose, <2-D unchanged
+Tensor slice(const Tensor& t, int64_t dim, int64_t start, int64_t stop, int64_t step);
+Tensor select(const Tensor& t, int64_t dim, int64_t index);
+
+// ---- reductions (reduce.cpp)
+Tensor sum(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DType> dtype = std::nullopt);
+Tensor sum_all(const Tensor& t);
+Tensor mean(const Tensor& t, const DimList& dims, bool keepdim);
+Tensor var(const Tensor& t, const DimList& dims, double correction, bool keepdim);
+Tensor std_(const Tensor& t, const DimList& dims, double correction, bool keepdim);
+Tensor amax(const Tensor& t, const DimList& dims, bool keepdim);
+Tensor amin(const Tensor& t, const DimList& dims, bool keepdim);
+std::pair<Tensor, Tensor> max_dim(const Tensor& t, int64_t dim, bool keepdim);  // values, indices
+std::pair<Tensor, Tensor> min_dim(const Tensor& t, int64_t dim, bool keepdim);
+Tensor argmax(const Tensor& t, std::optional<int64_t> dim, bool keepdim);
+Tensor argmin(const Tensor& t, std::optional<int64_t> dim, bool keepdim);
+// Sums a broadcast gradient back to `shape` (the inverse of broadcasting, used by backward formulas).
+Tensor sum_to(const Tensor& g, const Shape& shape);
+
+// ---- matmul (matmul.cpp)
+Tensor matmul(const Tensor& a, const Tensor& b);
+Tensor mm(const Tensor& a, const Tensor& b);
+Tensor bmm(const Tensor& a, const Tensor& b);
+
+// ---- softmax and losses (softmax.cpp, loss.cpp)
+Tensor softmax(const Tensor& x, int64_t dim);
+Tensor log_softmax(const Tensor& x, int64_t dim);
+enum class Reduction : uint8_t { None, Mean, Sum };
+Reduction parse_reduction(const char* op, const std::string& r);
+Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction, int64_t ignore_index,
+                     double label_smoothing);
+Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction);
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, Reduction reduction);
+
+// ---- joining, splitting, indexing (join.cpp, index.cpp)
+Tensor cat(const tensor_list& tensors, int64_t dim);
+Tensor stack(const tensor_list& tensors, int64_t dim);
+tensor_list split(const Tensor& t, int64_t split_size, int64_t dim);
+tensor_list split_sizes(const Tensor& t, const std::vector<int64_t>& sizes, int64_t dim);
+tensor_list chunk(const Tensor& t, int64_t chunks, int64_t dim);
+Tensor gather(const Tensor& t, int64_t dim, const Tensor& index);
+Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index);
+
+}  // namespace ember

@@ -1,0 +1,86 @@
+// sum and sum_to; the reduction plan every reduction shares.
+#include "autograd/function_node.h"
+#include "autograd/grad_mode.h"
+#include "kernels/cpu/reduce.h"
+#include "ops/reduce_util.h"
+
+namespace ember {
+
+using autograd::BackwardArgs;
+
+ReducePlan plan_reduction(const char* op, const Tensor& t, const DimList& dims, bool keepdim) {
+  ReducePlan p;
+  int64_t n = t.dim();
+  p.reduced.assign(static_cast<size_t>(n), dims.empty());
+  for (int64_t d : dims) {
+    int64_t w = wrap_dim(d, n);
+    if (n == 0) continue;
+    EMBER_CHECK(!p.reduced[w], Runtime, "[", op, "] dim ", w, " appears multiple times in the list of dims");
+    p.reduced[w] = true;
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t s = t.sizes()[i];
+    if (p.reduced[i]) {
+      p.inner *= s;
+      p.out_keepdim.push_back(1);
+      if (keepdim) p.out.push_back(1);
+    } else {
+      p.outer *= s;
+      p.out_keepdim.push_back(s);
+      p.out.push_back(s);
+    }
+  }
+  return p;
+}
+
+Tensor kept_then_reduced(const Tensor& t, const ReducePlan& plan) {
+  DimList order;
+  for (int64_t i = 0; i < t.dim(); ++i) if (!plan.reduced[i]) order.push_back(i);
+  for (int64_t i = 0; i < t.dim(); ++i) if (plan.reduced[i]) order.push_back(i);
+  autograd::AutoGradMode no_grad(false);
+  Tensor p = permute(t, order);
+  return p.is_contiguous() ? p : contiguous_clone(p);
+}
+
+Tensor unsqueeze_reduced(const Tensor& g, const ReducePlan& plan) {
+  return g.sizes() == plan.out_keepdim ? g : reshape(g, plan.out_keepdim);
+}
+
+Tensor sum(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DType> dtype) {
+  ReducePlan plan = plan_reduction("sum", t, dims, keepdim);
+  DType out_dtype = dtype ? *dtype : (is_floating(t.dtype()) ? t.dtype() : DType::Int64);
+  Tensor src = t.dtype() == out_dtype ? t : to_dtype(t, out_dtype);
+  Tensor out = empty(plan.out, out_dtype, t.device());
+  // Reducing the leading dims of a contiguous tensor (a bias gradient) needs no permuted copy.
+  int64_t lead = 0;
+  while (lead < t.dim() && plan.reduced[lead]) ++lead;
+  bool leading_only = true;
+  for (int64_t i = lead; i < t.dim(); ++i) leading_only = leading_only && !plan.reduced[i];
+  if (src.is_contiguous() && leading_only && lead > 0) {
+    kernels::cpu::sum_first_axis(out_dtype, out.raw_data(), src.raw_data(), plan.inner, plan.outer);
+  } else {
+    Tensor block = kept_then_reduced(src, plan);
+    kernels::cpu::sum_last_axis(out_dtype, out.raw_data(), block.raw_data(), plan.outer, plan.inner);
+  }
+  if (is_floating(out_dtype) && autograd::needs_grad(t)) {
+    Shape in_shape = t.sizes();
+    autograd::record("SumBackward1", {out}, {t}, {}, [plan, in_shape](const BackwardArgs& c) -> tensor_list {
+      return {expand(unsqueeze_reduced(c.grad(), plan), in_shape)};  // d(sum)/dx_i = 1
+    });
+  }
+  return out;
+}
+
+Tensor sum_all(const Tensor& t) { return sum(t, {}, false); }
+
+Tensor sum_to(const Tensor& g, const Shape& shape) {
+  if (g.sizes() == shape) return g;
+  int64_t lead = g.dim() - static_cast<int64_t>(shape.size());
+  DimList dims;
+  for (int64_t i = 0; i < g.dim(); ++i)
+    if (i < lead || (shape[i - lead] == 1 && g.sizes()[i] != 1)) dims.push_back(i);
+  Tensor s = dims.empty() ? g : sum(g, dims, true);
+  return reshape(s, shape);
+}
+
+}  // namespace ember

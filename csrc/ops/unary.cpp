@@ -1,0 +1,142 @@
+// Elementwise unary ops and clamp, each with its derivative beside it.
+#include "autograd/function_node.h"
+#include "kernels/cpu/elementwise.h"
+#include "ops/inplace.h"
+#include "ops/loop_builder.h"
+#include "ops/ops.h"
+
+namespace ember {
+
+using autograd::BackwardArgs;
+
+namespace {
+
+const char* unary_name(UnaryOp op) {
+  static const char* names[] = {"neg", "exp", "log", "tanh", "sigmoid", "relu",
+                                "sqrt", "abs", "sin", "cos", "sign"};
+  return names[static_cast<int>(op)];
+}
+
+// exp, log, tanh ... of an integer tensor give the default float dtype, as in PyTorch.
+bool promotes_to_float(UnaryOp op) {
+  return op != UnaryOp::Neg && op != UnaryOp::Relu && op != UnaryOp::Abs && op != UnaryOp::Sign;
+}
+
+Tensor zero_of(const Tensor& g) { return scalar_tensor(Scalar{0, ScalarKind::Float}, g.dtype(), g.device()); }
+Tensor positive(const Tensor& x) { return binary(BinaryOp::Gt, x, Scalar{0, ScalarKind::Int}); }
+
+// Backward formulas, reading like the maths: x is the input, y the output.
+void record_backward(UnaryOp op, const Tensor& y, const Tensor& x) {
+  using autograd::record;
+  switch (op) {
+    case UnaryOp::Neg:  // d(-x) = -1
+      return record("NegBackward0", {y}, {x}, {}, [](const BackwardArgs& c) -> tensor_list { return {-c.grad()}; });
+    case UnaryOp::Exp:  // d(e^x) = e^x = y
+      return record("ExpBackward0", {y}, {x}, {y}, [](const BackwardArgs& c) -> tensor_list { return {c.grad() * c.saved[0]}; });
+    case UnaryOp::Log:  // d(ln x) = 1/x
+      return record("LogBackward0", {y}, {x}, {x}, [](const BackwardArgs& c) -> tensor_list { return {c.grad() / c.saved[0]}; });
+    case UnaryOp::Tanh:  // d(tanh x) = 1 - y^2
+      return record("TanhBackward0", {y}, {x}, {y}, [](const BackwardArgs& c) -> tensor_list {
+        const Tensor& y = c.saved[0];
+        return {c.grad() * (1.0 - y * y)};
+      });
+    case UnaryOp::Sigmoid:  // d(sigmoid x) = y (1 - y)
+      return record("SigmoidBackward0", {y}, {x}, {y}, [](const BackwardArgs& c) -> tensor_list {
+        const Tensor& y = c.saved[0];
+        return {c.grad() * y * (1.0 - y)};
+      });
+    case UnaryOp::Relu:  // d(relu x) = [y > 0]; so ReLU'(0) = 0
+      return record("ReluBackward0", {y}, {x}, {y}, [](const BackwardArgs& c) -> tensor_list {
+        return {where(positive(c.saved[0]), c.grad(), zero_of(c.grad()))};
+      });
+    case UnaryOp::Sqrt:  // d(sqrt x) = 1 / (2 y)
+      return record("SqrtBackward0", {y}, {x}, {y}, [](const BackwardArgs& c) -> tensor_list {
+        return {c.grad() / (c.saved[0] * 2.0)};
+      });
+    case UnaryOp::Abs:  // d|x| = sign(x), 0 at 0
+      return record("AbsBackward0", {y}, {x}, {x}, [](const BackwardArgs& c) -> tensor_list {
+        return {c.grad() * unary(UnaryOp::Sign, c.saved[0])};
+      });
+    case UnaryOp::Sin:
+      return record("SinBackward0", {y}, {x}, {x}, [](const BackwardArgs& c) -> tensor_list {
+        return {c.grad() * unary(UnaryOp::Cos, c.saved[0])};
+      });
+    case UnaryOp::Cos:
+      return record("CosBackward0", {y}, {x}, {x}, [](const BackwardArgs& c) -> tensor_list {
+        return {-c.grad() * unary(UnaryOp::Sin, c.saved[0])};
+      });
+    case UnaryOp::Sign:  // flat almost everywhere
+      return record("SignBackward0", {y}, {x}, {}, [](const BackwardArgs& c) -> tensor_list {
+        return {zeros_like(c.grad())};
+      });
+  }
+}
+
+}  // namespace
+
+Tensor unary(UnaryOp op, const Tensor& x) {
+  EMBER_CHECK(!(op == UnaryOp::Neg && x.dtype() == DType::Bool), Type, "[neg] Negation, the `-` operator, on a "
+              "bool tensor is not supported. If you are trying to invert a mask, use the `~` or "
+              "`logical_not()` operator instead.");
+  EMBER_CHECK(!(op == UnaryOp::Relu && x.dtype() == DType::Bool), Type, "[relu] not supported for bool tensors");
+  DType dt = promotes_to_float(op) && !is_floating(x.dtype()) ? DType::Float32 : x.dtype();
+  Tensor xc = cast_for_kernel(x, dt);
+  Tensor y = empty(x.sizes(), dt, x.device());
+  kernels::cpu::unary(op, dt, y.raw_data(), xc.raw_data(), make_loop(y, {&xc}));
+  if (autograd::needs_grad(x)) record_backward(op, y, x);
+  return y;
+}
+
+Tensor& unary_(UnaryOp op, Tensor& x) {
+  const char* name = unary_name(op);
+  check_inplace(name, x, false);
+  if (autograd::needs_grad(x)) {
+    commit_inplace(name, x, unary(op, x));
+    return x;
+  }
+  EMBER_CHECK(!promotes_to_float(op) || is_floating(x.dtype()), Runtime, "[", name, "_] result type ",
+              dtype_name(DType::Float32), " can't be cast to the desired output type ", dtype_name(x.dtype()));
+  kernels::cpu::unary(op, x.dtype(), x.raw_data(), x.raw_data(), make_loop(x, {&x}));
+  x->bump_version();
+  return x;
+}
+
+Tensor neg(const Tensor& x) { return unary(UnaryOp::Neg, x); }
+Tensor exp(const Tensor& x) { return unary(UnaryOp::Exp, x); }
+Tensor log(const Tensor& x) { return unary(UnaryOp::Log, x); }
+Tensor relu(const Tensor& x) { return unary(UnaryOp::Relu, x); }
+
+Tensor clamp(const Tensor& x, std::optional<double> lo, std::optional<double> hi) {
+  EMBER_CHECK(lo || hi, Value, "[clamp] at least one of 'min' or 'max' must not be None");
+  EMBER_CHECK(x.dtype() != DType::Bool, Type, "[clamp] not supported for bool tensors");
+  Tensor y = empty(x.sizes(), x.dtype(), x.device());
+  kernels::cpu::clamp(x.dtype(), y.raw_data(), x.raw_data(), lo, hi, make_loop(y, {&x}));
+  if (autograd::needs_grad(x)) {
+    // The gradient passes where lo <= x <= hi (inclusive, as in PyTorch).
+    autograd::record("ClampBackward1", {y}, {x}, {x}, [lo, hi](const BackwardArgs& c) -> tensor_list {
+      const Tensor &x = c.saved[0], &g = c.grad();
+      Tensor keep;
+      if (lo) keep = binary(BinaryOp::Ge, x, Scalar{*lo, ScalarKind::Float});
+      if (hi) {
+        Tensor below = binary(BinaryOp::Le, x, Scalar{*hi, ScalarKind::Float});
+        keep = keep.defined() ? binary(BinaryOp::Mul, keep, below) : below;
+      }
+      return {where(keep, g, zero_of(g))};
+    });
+  }
+  return y;
+}
+
+Tensor& clamp_(Tensor& x, std::optional<double> lo, std::optional<double> hi) {
+  check_inplace("clamp_", x, false);
+  if (autograd::needs_grad(x)) {
+    commit_inplace("clamp_", x, clamp(x, lo, hi));
+    return x;
+  }
+  EMBER_CHECK(lo || hi, Value, "[clamp] at least one of 'min' or 'max' must not be None");
+  kernels::cpu::clamp(x.dtype(), x.raw_data(), x.raw_data(), lo, hi, make_loop(x, {&x}));
+  x->bump_version();
+  return x;
+}
+
+}  // namespace ember

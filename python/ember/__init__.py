@@ -1,0 +1,35 @@
+"""ember: a tensor engine with reverse-mode autodiff whose hot path is native C++.
+
+`import ember as torch` is meant to run an ordinary small-MLP script.
+"""
+from . import _C
+from ._C import Tensor, device, dtype, from_numpy, manual_seed, initial_seed, randperm
+from ._C import (abs, add, clamp, cos, div, exp, log, maximum, minimum, mul, neg, pow, relu,
+                 sigmoid, sign, sin, sqrt, sub, tanh, where)
+
+float32 = dtype.float32
+float64 = dtype.float64
+int64 = dtype.int64
+bool = dtype.bool
+float = float32
+double = float64
+long = int64
+
+from . import tensor as _tensor_methods  # noqa: E402,F401  (adds repr, tolist, ... to Tensor)
+from .factories import (arange, as_tensor, empty, empty_like, eye, full, full_like,  # noqa: E402
+                        linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
+                        tensor, zeros, zeros_like)
+from .autograd.grad_mode import (enable_grad, inference_mode, no_grad,  # noqa: E402
+                                 set_grad_enabled)
+from ._C import is_grad_enabled  # noqa: E402
+from . import autograd  # noqa: E402
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def get_default_dtype():
+    return float32

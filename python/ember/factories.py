@@ -1,0 +1,149 @@
+"""Tensor factories with PyTorch's signatures: `zeros(2, 3)`, `zeros((2, 3), dtype=...)`, ..."""
+import builtins
+
+import numpy as np
+
+from . import _C
+from ._C import Tensor
+
+_NUMPY_TO_EMBER = {
+    np.dtype(np.float32): _C.dtype.float32,
+    np.dtype(np.float64): _C.dtype.float64,
+    np.dtype(np.int64): _C.dtype.int64,
+    np.dtype(np.bool_): _C.dtype.bool,
+}
+_EMBER_TO_NUMPY = {v: k for k, v in _NUMPY_TO_EMBER.items()}
+
+
+def _size(name, size):
+    if len(size) == 1 and not isinstance(size[0], int):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, int) or isinstance(s, builtins.bool):
+            raise TypeError(f"[{name}] size must be ints, got {type(s).__name__}")
+    return list(size)
+
+
+def _device(device):
+    if device is None:
+        return _C.device("cpu")
+    return device if isinstance(device, _C.device) else _C.device(str(device))
+
+
+def _finish(t, requires_grad):
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _dtype_of_data(arr):
+    """The ember dtype PyTorch would infer for data that NumPy parsed into `arr`."""
+    kind = arr.dtype.kind
+    if kind == "b":
+        return _C.dtype.bool
+    if kind in "iu":
+        return _C.dtype.int64
+    if kind == "f":
+        return _C.dtype.float32  # Python floats give the default dtype, as in PyTorch
+    raise TypeError(f"[tensor] can't build a tensor from data of type {arr.dtype} "
+                    "(expected numbers, bools, or nested lists of them)")
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False):
+    """A new tensor holding a copy of `data` (a number, nested lists, a NumPy array or a Tensor)."""
+    if isinstance(data, Tensor):
+        t = data.detach().clone()
+        if dtype is not None:
+            t = t._to_dtype(dtype)
+        return _finish(t, requires_grad)
+    if isinstance(data, np.ndarray):
+        arr = data
+        target = dtype if dtype is not None else _NUMPY_TO_EMBER.get(arr.dtype) or _dtype_of_data(arr)
+    else:
+        try:
+            arr = np.array(data)
+        except ValueError as e:
+            raise ValueError(f"[tensor] expected a rectangular nested sequence of numbers: {e}") from None
+        if arr.dtype == object:
+            raise TypeError(f"[tensor] could not infer dtype of {type(data).__name__} "
+                            "(expected numbers, bools, or nested lists of them)")
+        target = dtype if dtype is not None else _dtype_of_data(arr)
+    arr = np.array(arr, dtype=_EMBER_TO_NUMPY[target], order="C", copy=True)
+    return _finish(_C.from_numpy(arr), requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Like tensor(), but shares memory with a NumPy array or Tensor where it can."""
+    if isinstance(data, Tensor):
+        return data if dtype is None or data.dtype == dtype else data._to_dtype(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or _EMBER_TO_NUMPY.get(dtype) == data.dtype) \
+            and data.dtype in _NUMPY_TO_EMBER:
+        return _C.from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def _make(fn, name):
+    def factory(*size, dtype=None, device=None, requires_grad=False, out=None):
+        t = fn(_size(name, size), dtype if dtype is not None else _C.dtype.float32, _device(device))
+        return _finish(t, requires_grad)
+    factory.__name__ = name
+    factory.__doc__ = f"{name}(*size, dtype=None, device=None, requires_grad=False)"
+    return factory
+
+
+zeros = _make(_C._zeros, "zeros")
+ones = _make(_C._ones, "ones")
+empty = _make(_C._empty, "empty")
+rand = _make(_C._rand, "rand")
+randn = _make(_C._randn, "randn")
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    if dtype is None:
+        dtype = (_C.dtype.bool if isinstance(fill_value, builtins.bool) else
+                 _C.dtype.int64 if isinstance(fill_value, int) else _C.dtype.float32)
+    return _finish(_C._full(_size("full", (size,)), fill_value, dtype, _device(device)), requires_grad)
+
+
+def _like(fn):
+    def like(t, dtype=None, device=None, requires_grad=False):
+        return fn(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+    like.__name__ = fn.__name__ + "_like"
+    return like
+
+
+zeros_like = _like(zeros)
+ones_like = _like(ones)
+empty_like = _like(empty)
+rand_like = _like(rand)
+randn_like = _like(randn)
+
+
+def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device or t.device,
+                requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        is_int = all(isinstance(v, int) for v in (start, end, step))
+        dtype = _C.dtype.int64 if is_int else _C.dtype.float32
+    return _finish(_C._arange(start, end, step, dtype, _device(device)), requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    return _finish(_C._linspace(start, end, steps, dtype or _C.dtype.float32, _device(device)), requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    return _finish(_C._eye(n, n if m is None else m, dtype or _C.dtype.float32, _device(device)), requires_grad)
+
+
+def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False):
+    if size is None:  # randint(high, size)
+        low, high, size = 0, low, high
+    if size is None:
+        raise TypeError("[randint] missing the size argument")
+    return _C._randint(low, high, list(size), dtype or _C.dtype.int64, _device(device))

@@ -19,3 +19,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     result = _C._run_grad(_as_list(outputs), _as_list(inputs), _as_list(grad_outputs), retain_graph,
                           create_graph, allow_unused)
     return tuple(result)
+
+
+from .gradcheck import GradcheckError, gradcheck  # noqa: E402,F401

@@ -29,16 +29,10 @@ def assert_close(e, t, dtype=None, **kw):
     np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), **tol)
 
 
-def pytest_collection_modifyitems(config, items):
-    has_gpu = getattr(getattr(ember, "cuda", None), "is_available", lambda: False)()
-    if has_gpu:
+def pytest_runtest_setup(item):
+    """`gpu` tests skip without a GPU, and fail instead when EMBER_REQUIRE_GPU=1."""
+    if "gpu" not in item.keywords or ember.cuda.is_available():
         return
     if os.environ.get("EMBER_REQUIRE_GPU") == "1":
-        for item in items:
-            if "gpu" in item.keywords:
-                item.add_marker(pytest.mark.xfail(reason="EMBER_REQUIRE_GPU=1 but no GPU", strict=True, run=False))
-        return
-    skip = pytest.mark.skip(reason="needs a CUDA GPU")
-    for item in items:
-        if "gpu" in item.keywords:
-            item.add_marker(skip)
+        pytest.fail("EMBER_REQUIRE_GPU=1 but ember.cuda.is_available() is False")
+    pytest.skip("needs a CUDA GPU")

@@ -2,6 +2,10 @@
 #include "bindings/bindings.h"
 #include "core/error.h"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 namespace ember::bindings {
 namespace {
 
@@ -41,4 +45,21 @@ PYBIND11_MODULE(_C, m) {
   init_nn_ops(m, cls);
   init_linalg(m, cls);
   init_index(m, cls);
+  m.def("_build_info", []() {
+    py::dict info;
+    info["compiler"] = EMBER_BUILD_COMPILER;
+    info["native_arch"] = static_cast<bool>(EMBER_BUILD_NATIVE_ARCH);
+    info["openmp"] = static_cast<bool>(EMBER_BUILD_OPENMP);
+#ifdef EMBER_WITH_CUDA
+    info["cuda"] = true;
+#else
+    info["cuda"] = false;
+#endif
+#ifdef _OPENMP
+    info["threads"] = omp_get_max_threads();
+#else
+    info["threads"] = 1;
+#endif
+    return info;
+  });
 }

@@ -22,7 +22,7 @@ from .factories import (arange, as_tensor, empty, empty_like, eye, full, full_li
 from .autograd.grad_mode import (enable_grad, inference_mode, no_grad,  # noqa: E402
                                  set_grad_enabled)
 from ._C import is_grad_enabled  # noqa: E402
-from . import autograd  # noqa: E402
+from . import autograd, cuda  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -14,6 +14,27 @@ std::atomic<uint64_t> next_sequence_nr{0};
 // with the highest number first, i.e. the most recent op first, as PyTorch does.
 Node::Node() : sequence_nr_(next_sequence_nr++) {}
 
+// Note [Deleting long graphs]
+// Destroying the last reference to a node would destroy its next nodes from inside its destructor,
+// recursively: a chain of a million ops overflows the C stack. Instead a dying node hands the
+// next nodes it solely owns to a thread-local list, and only the outermost destructor drains that
+// list, one node at a time. (A derived node's saved tensors die before this body runs, while the
+// edges still hold their nodes, so that path cannot recurse either.)
+Node::~Node() {
+  thread_local std::vector<std::shared_ptr<Node>> pending;
+  thread_local bool draining = false;
+  for (Edge& e : next_edges_)
+    if (e.fn && e.fn.use_count() == 1) pending.push_back(std::move(e.fn));
+  if (draining) return;
+  draining = true;
+  while (!pending.empty()) {
+    std::shared_ptr<Node> last = std::move(pending.back());
+    pending.pop_back();
+    last.reset();  // may push that node's own next nodes
+  }
+  draining = false;
+}
+
 Edge gradient_edge(const Tensor& t) {
   if (t->grad_fn()) return Edge{t->grad_fn(), t->output_nr()};
   if (!t->requires_grad()) return Edge{};

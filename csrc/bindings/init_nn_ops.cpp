@@ -1,7 +1,35 @@
+// softmax/log_softmax and the losses. ember.nn.functional gives the losses PyTorch's signatures.
 #include "bindings/bindings.h"
+#include "ops/ops.h"
 
 namespace ember::bindings {
 
-void init_nn_ops(py::module_& m, PyTensor& cls) {}
+namespace {
+Tensor softmax_fn(const Tensor& x, int64_t dim, std::optional<DType> dtype) {
+  return softmax(dtype ? to_dtype(x, *dtype) : x, dim);
+}
+Tensor log_softmax_fn(const Tensor& x, int64_t dim, std::optional<DType> dtype) {
+  return log_softmax(dtype ? to_dtype(x, *dtype) : x, dim);
+}
+}  // namespace
+
+void init_nn_ops(py::module_& m, PyTensor& cls) {
+  cls.def("softmax", &softmax_fn, py::arg("dim"), py::arg("dtype") = py::none());
+  cls.def("log_softmax", &log_softmax_fn, py::arg("dim"), py::arg("dtype") = py::none());
+  m.def("softmax", &softmax_fn, py::arg("input"), py::arg("dim"), py::arg("dtype") = py::none());
+  m.def("log_softmax", &log_softmax_fn, py::arg("input"), py::arg("dim"), py::arg("dtype") = py::none());
+
+  m.def("cross_entropy", [](const Tensor& input, const Tensor& target, const std::string& reduction,
+                            int64_t ignore_index, double label_smoothing) {
+    return cross_entropy(input, target, parse_reduction("cross_entropy", reduction), ignore_index, label_smoothing);
+  }, py::arg("input"), py::arg("target"), py::arg("reduction") = "mean", py::arg("ignore_index") = -100,
+     py::arg("label_smoothing") = 0.0);
+  m.def("mse_loss", [](const Tensor& input, const Tensor& target, const std::string& reduction) {
+    return mse_loss(input, target, parse_reduction("mse_loss", reduction));
+  }, py::arg("input"), py::arg("target"), py::arg("reduction") = "mean");
+  m.def("binary_cross_entropy_with_logits", [](const Tensor& input, const Tensor& target, const std::string& reduction) {
+    return binary_cross_entropy_with_logits(input, target, parse_reduction("binary_cross_entropy_with_logits", reduction));
+  }, py::arg("input"), py::arg("target"), py::arg("reduction") = "mean");
+}
 
 }  // namespace ember::bindings

@@ -1,4 +1,6 @@
-// Reductions: sum, mean, var/std, max/min, argmax/argmin.
+// Reductions: sum, mean, var/std, amax/amin, max/min, argmax/argmin.
+// Tensor.max/min (which return a (values, indices) pair with a dim) are finished in
+// python/ember/_reductions.py on top of _max_all/_max_dim.
 #include "bindings/bindings.h"
 #include "ops/ops.h"
 
@@ -10,6 +12,31 @@ DimList dims_arg(const char* op, py::handle dim) {
   if (dim.is_none()) return {};
   return int_list(op, dim);
 }
+
+// PyTorch's var/std take `unbiased` (bool, also positionally in the place of dim) or `correction`.
+double correction_arg(const char* op, py::object& dim, py::object unbiased, py::object correction) {
+  if (PyBool_Check(dim.ptr())) {
+    EMBER_CHECK(unbiased.is_none(), Type, "[", op, "] got `unbiased` twice");
+    unbiased = dim;
+    dim = py::none();
+  }
+  EMBER_CHECK(unbiased.is_none() || correction.is_none(), Type, "[", op,
+              "] cannot specify both `unbiased` and `correction`");
+  if (!correction.is_none()) return correction.cast<double>();
+  return unbiased.is_none() || unbiased.cast<bool>() ? 1.0 : 0.0;
+}
+
+Tensor mean_fn(const Tensor& t, py::object dim, bool keepdim, std::optional<DType> dtype) {
+  return mean(dtype ? to_dtype(t, *dtype) : t, dims_arg("mean", dim), keepdim);
+}
+Tensor var_fn(const Tensor& t, py::object dim, py::object unbiased, bool keepdim, py::object correction) {
+  double c = correction_arg("var", dim, unbiased, correction);
+  return var(t, dims_arg("var", dim), c, keepdim);
+}
+Tensor std_fn(const Tensor& t, py::object dim, py::object unbiased, bool keepdim, py::object correction) {
+  double c = correction_arg("std", dim, unbiased, correction);
+  return std_(t, dims_arg("std", dim), c, keepdim);
+}
 }  // namespace
 
 void init_reduce(py::module_& m, PyTensor& cls) {
@@ -20,6 +47,35 @@ void init_reduce(py::module_& m, PyTensor& cls) {
           py::arg("dtype") = py::none());
   m.def("sum", sum_fn, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
         py::arg("dtype") = py::none());
+
+  cls.def("mean", &mean_fn, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+          py::arg("dtype") = py::none());
+  m.def("mean", &mean_fn, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+        py::arg("dtype") = py::none());
+  for (auto [name, fn] : {std::pair{"var", &var_fn}, std::pair{"std", &std_fn}}) {
+    cls.def(name, fn, py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim") = false,
+            py::kw_only(), py::arg("correction") = py::none());
+    m.def(name, fn, py::arg("input"), py::arg("dim") = py::none(), py::arg("unbiased") = py::none(),
+          py::arg("keepdim") = false, py::kw_only(), py::arg("correction") = py::none());
+  }
+
+  auto amax_fn = [](const Tensor& t, py::object dim, bool keepdim) { return amax(t, dims_arg("amax", dim), keepdim); };
+  auto amin_fn = [](const Tensor& t, py::object dim, bool keepdim) { return amin(t, dims_arg("amin", dim), keepdim); };
+  auto argmax_fn = [](const Tensor& t, std::optional<int64_t> dim, bool keepdim) { return argmax(t, dim, keepdim); };
+  auto argmin_fn = [](const Tensor& t, std::optional<int64_t> dim, bool keepdim) { return argmin(t, dim, keepdim); };
+  cls.def("amax", amax_fn, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  cls.def("amin", amin_fn, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  cls.def("argmax", argmax_fn, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  cls.def("argmin", argmin_fn, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  m.def("amax", amax_fn, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  m.def("amin", amin_fn, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  m.def("argmax", argmax_fn, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  m.def("argmin", argmin_fn, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false);
+
+  m.def("_max_all", [](const Tensor& t) { return max_all(t); });
+  m.def("_min_all", [](const Tensor& t) { return min_all(t); });
+  m.def("_max_dim", [](const Tensor& t, int64_t dim, bool keepdim) { return max_dim(t, dim, keepdim); });
+  m.def("_min_dim", [](const Tensor& t, int64_t dim, bool keepdim) { return min_dim(t, dim, keepdim); });
 }
 
 }  // namespace ember::bindings

@@ -100,6 +100,8 @@ Tensor var(const Tensor& t, const DimList& dims, double correction, bool keepdim
 Tensor std_(const Tensor& t, const DimList& dims, double correction, bool keepdim);
 Tensor amax(const Tensor& t, const DimList& dims, bool keepdim);
 Tensor amin(const Tensor& t, const DimList& dims, bool keepdim);
+Tensor max_all(const Tensor& t);  // x.max(): amax over every dim, named max in errors and grad_fn
+Tensor min_all(const Tensor& t);
 std::pair<Tensor, Tensor> max_dim(const Tensor& t, int64_t dim, bool keepdim);  // values, indices
 std::pair<Tensor, Tensor> min_dim(const Tensor& t, int64_t dim, bool keepdim);
 Tensor argmax(const Tensor& t, std::optional<int64_t> dim, bool keepdim);

@@ -22,6 +22,9 @@ ReducePlan plan_reduction(const char* op, const Tensor& t, const DimList& dims, 
 // (a view when t already is, else a copy). No autograd: a kernel input.
 Tensor kept_then_reduced(const Tensor& t, const ReducePlan& plan);
 
+// The reduced dims, in order (every dim for a full reduction).
+DimList reduced_dims(const ReducePlan& plan);
+
 // Undoes keepdim=False on a gradient: re-inserts the reduced dims as size 1.
 Tensor unsqueeze_reduced(const Tensor& g, const ReducePlan& plan);
 

@@ -1,0 +1,88 @@
+#include "kernels/cpu/cross_entropy.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "kernels/cpu/parallel.h"
+
+namespace ember::kernels::cpu {
+
+int64_t find_bad_target(const int64_t* target, int64_t n, int64_t classes, int64_t ignore_index) {
+  for (int64_t r = 0; r < n; ++r) {
+    int64_t t = target[r];
+    if (t != ignore_index && (t < 0 || t >= classes)) return r;
+  }
+  return -1;
+}
+
+void cross_entropy_forward(DType dtype, void* loss, double* lse, const void* logits, const int64_t* target,
+                           int64_t n, int64_t classes, int64_t ignore_index, double label_smoothing) {
+  EMBER_DISPATCH_FLOATING(dtype, "cross_entropy", [&] {
+    auto* out = static_cast<scalar_t*>(loss);
+    auto* x = static_cast<const scalar_t*>(logits);
+    const double inf = std::numeric_limits<double>::infinity();
+    int64_t grain = std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(classes, 1));
+    parallel_for(n, grain, [&](int64_t lo, int64_t hi) {
+      for (int64_t r = lo; r < hi; ++r) {
+        const scalar_t* row = x + r * classes;
+        // Note [Online logsumexp]: a running max m and a sum s of exp(x - m), rescaled whenever
+        // m grows, give logsumexp in one read of the row. -inf entries add nothing (exp(-inf - m)
+        // would be NaN while m is still -inf); a NaN makes s, and so the loss, NaN.
+        double m = -inf, s = 0, sum_x = 0;
+        for (int64_t c = 0; c < classes; ++c) {
+          double v = static_cast<double>(row[c]);
+          sum_x += v;
+          if (v > m) {
+            s = s * std::exp(m - v) + 1.0;
+            m = v;
+          } else if (v != -inf) {
+            s += std::exp(v - m);
+          }
+        }
+        double l = m + std::log(s);
+        lse[r] = l;
+        int64_t t = target[r];
+        if (t == ignore_index) {
+          out[r] = scalar_t(0);
+          continue;
+        }
+        double nll = l - static_cast<double>(row[t]);
+        double smooth = l - sum_x / static_cast<double>(classes);  // mean over classes of -log p_c
+        out[r] = static_cast<scalar_t>((1.0 - label_smoothing) * nll + label_smoothing * smooth);
+      }
+    });
+  });
+}
+
+void cross_entropy_backward(DType dtype, void* dlogits, const void* logits, const double* lse,
+                            const int64_t* target, const void* grad, int64_t grad_stride, double scale, int64_t n,
+                            int64_t classes, int64_t ignore_index, double label_smoothing) {
+  EMBER_DISPATCH_FLOATING(dtype, "cross_entropy_backward", [&] {
+    auto* d = static_cast<scalar_t*>(dlogits);
+    auto* x = static_cast<const scalar_t*>(logits);
+    auto* g = static_cast<const scalar_t*>(grad);
+    double off = label_smoothing / static_cast<double>(classes);  // smoothed target of every class
+    int64_t grain = std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(classes, 1));
+    parallel_for(n, grain, [&](int64_t lo, int64_t hi) {
+      for (int64_t r = lo; r < hi; ++r) {
+        scalar_t* drow = d + r * classes;
+        const scalar_t* row = x + r * classes;
+        int64_t t = target[r];
+        if (t == ignore_index) {
+          std::fill(drow, drow + classes, scalar_t(0));
+          continue;
+        }
+        double k = scale * static_cast<double>(g[r * grad_stride]);
+        double l = lse[r];
+        for (int64_t c = 0; c < classes; ++c) {
+          double p = std::exp(static_cast<double>(row[c]) - l);
+          double smoothed = c == t ? 1.0 - label_smoothing + off : off;  // the one-hot, smoothed
+          drow[c] = static_cast<scalar_t>((p - smoothed) * k);
+        }
+      }
+    });
+  });
+}
+
+}  // namespace ember::kernels::cpu

@@ -1,0 +1,59 @@
+#include "kernels/cpu/softmax.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "kernels/cpu/parallel.h"
+
+namespace ember::kernels::cpu {
+
+// Note [Stable softmax]: softmax(x) = exp(x - m) / sum(exp(x - m)) with m the row max, so no
+// exp overflows and the largest term is exactly 1 (the sum is >= 1, its log is safe).
+// log_softmax = (x - m) - log(sum(exp(x - m))). A row of all -inf has m = -inf; x - m is then
+// NaN, as it is in PyTorch.
+void softmax(DType dtype, bool log, void* out, const void* x, int64_t outer, int64_t dim, int64_t inner) {
+  EMBER_DISPATCH_FLOATING(dtype, log ? "log_softmax" : "softmax", [&] {
+    auto* o = static_cast<scalar_t*>(out);
+    auto* in = static_cast<const scalar_t*>(x);
+    int64_t block = dim * inner;
+    int64_t grain = std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(block, 1));
+    parallel_for(outer, grain, [&](int64_t lo, int64_t hi) {
+      // One running max and sum per inner column; the k loop is outside so memory is read in order.
+      std::vector<scalar_t> mx(static_cast<size_t>(inner));
+      std::vector<double> sum(static_cast<size_t>(inner));
+      for (int64_t b = lo; b < hi; ++b) {
+        const scalar_t* xb = in + b * block;
+        scalar_t* ob = o + b * block;
+        std::fill(mx.begin(), mx.end(), -std::numeric_limits<scalar_t>::infinity());
+        std::fill(sum.begin(), sum.end(), 0.0);
+        for (int64_t k = 0; k < dim; ++k)
+          for (int64_t i = 0; i < inner; ++i) {
+            scalar_t v = xb[k * inner + i];
+            // A NaN becomes the max and stays (so the whole row is NaN, as in PyTorch).
+            if (v > mx[i] || v != v) mx[i] = v;
+          }
+        for (int64_t k = 0; k < dim; ++k)
+          for (int64_t i = 0; i < inner; ++i) {
+            scalar_t e = std::exp(xb[k * inner + i] - mx[i]);
+            sum[i] += static_cast<double>(e);
+            if (!log) ob[k * inner + i] = e;
+          }
+        if (log) {
+          for (int64_t i = 0; i < inner; ++i) sum[i] = std::log(sum[i]);
+          for (int64_t k = 0; k < dim; ++k)
+            for (int64_t i = 0; i < inner; ++i)
+              ob[k * inner + i] = static_cast<scalar_t>(static_cast<double>(xb[k * inner + i] - mx[i]) - sum[i]);
+        } else {
+          for (int64_t i = 0; i < inner; ++i) sum[i] = 1.0 / sum[i];
+          for (int64_t k = 0; k < dim; ++k)
+            for (int64_t i = 0; i < inner; ++i)
+              ob[k * inner + i] = static_cast<scalar_t>(static_cast<double>(ob[k * inner + i]) * sum[i]);
+        }
+      }
+    });
+  });
+}
+
+}  // namespace ember::kernels::cpu

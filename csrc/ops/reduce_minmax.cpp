@@ -1,0 +1,117 @@
+// amax/amin, max/min (all or along a dim, with indices) and argmax/argmin.
+#include "autograd/function_node.h"
+#include "kernels/cpu/reduce.h"
+#include "ops/reduce_util.h"
+
+namespace ember {
+
+using autograd::BackwardArgs;
+
+namespace {
+
+Tensor zero_of(const Tensor& g) { return scalar_tensor(Scalar{0, ScalarKind::Float}, g.dtype(), g.device()); }
+
+// A max over nothing has no value: PyTorch's errors, for a full reduction and for one dim.
+void check_nonempty(const char* op, const Tensor& t, const ReducePlan& plan, bool full) {
+  if (t.numel() > 0) return;
+  EMBER_CHECK(!full, Runtime, "[", op, "] Expected reduction dim to be specified for input.numel() == 0. "
+              "Specify the reduction dim with the 'dim' argument.");
+  for (int64_t i = 0; i < t.dim(); ++i)
+    EMBER_CHECK(!(plan.reduced[i] && t.sizes()[i] == 0), Index, "[", op, "] Expected reduction dim ", i,
+                " to have non-zero size.");
+}
+
+// Values (and, when `indices` is given, positions) of the max or min over the plan's dims.
+Tensor minmax_kernel(bool is_max, const Tensor& t, const ReducePlan& plan, Tensor* indices) {
+  Tensor out = empty(plan.out, t.dtype(), t.device());
+  if (indices) *indices = empty(plan.out, DType::Int64, t.device());
+  if (out.numel() == 0) return out;
+  Tensor block = kept_then_reduced(t, plan);
+  kernels::cpu::minmax_last_axis(t.dtype(), is_max, out.raw_data(), indices ? indices->data<int64_t>() : nullptr,
+                                 block.raw_data(), plan.outer, plan.inner);
+  return out;
+}
+
+// amax/amin and max()/min(): the gradient is shared evenly among the elements equal to the result.
+Tensor minmax_values(const char* op, const char* node, bool is_max, const Tensor& t, const DimList& dims,
+                     bool keepdim) {
+  ReducePlan plan = plan_reduction(op, t, dims, keepdim);
+  check_nonempty(op, t, plan, dims.empty());
+  Tensor out = minmax_kernel(is_max, t, plan, nullptr);
+  if (is_floating(t.dtype()) && autograd::needs_grad(t)) {
+    DimList rd = reduced_dims(plan);
+    autograd::record(node, {out}, {t}, {t, out}, [plan, rd](const BackwardArgs& c) -> tensor_list {
+      const Tensor &x = c.saved[0], &g = c.grad();
+      Tensor winners = to_dtype(binary(BinaryOp::Eq, x, unsqueeze_reduced(c.saved[1], plan)), g.dtype());
+      return {unsqueeze_reduced(g, plan) * winners / sum(winners, rd, true)};
+    });
+  }
+  return out;
+}
+
+// max/min along one dim: the gradient goes to the chosen index only.
+std::pair<Tensor, Tensor> minmax_dim(const char* op, bool is_max, const Tensor& t, int64_t dim, bool keepdim) {
+  ReducePlan plan = plan_reduction(op, t, {dim}, keepdim);
+  check_nonempty(op, t, plan, false);
+  Tensor indices;
+  Tensor values = minmax_kernel(is_max, t, plan, &indices);
+  if (is_floating(t.dtype()) && autograd::needs_grad(t)) {
+    int64_t d = wrap_dim(dim, t.dim());
+    Shape positions_shape(static_cast<size_t>(t.dim()), 1);
+    if (t.dim() > 0) positions_shape[d] = t.sizes()[d];
+    autograd::record(is_max ? "MaxBackward0" : "MinBackward0", {values, indices}, {t}, {indices},
+                     [plan, positions_shape](const BackwardArgs& c) -> tensor_list {
+      // One-hot of the chosen index along `dim`: positions 0..K-1 compared with the index.
+      const Tensor& g = c.grad();
+      Tensor positions = reshape(arange(0, static_cast<double>(shape_numel(positions_shape)), 1, DType::Int64,
+                                        g.device()), positions_shape);
+      Tensor chosen = binary(BinaryOp::Eq, unsqueeze_reduced(c.saved[0], plan), positions);
+      return {where(chosen, unsqueeze_reduced(g, plan), zero_of(g))};
+    });
+  }
+  return {values, indices};
+}
+
+Tensor argminmax(const char* op, bool is_max, const Tensor& t, std::optional<int64_t> dim, bool keepdim) {
+  EMBER_CHECK(t.dtype() != DType::Bool, Runtime, "[", op, "] does not support bool input");
+  if (dim) {
+    ReducePlan plan = plan_reduction(op, t, {*dim}, keepdim);
+    check_nonempty(op, t, plan, false);
+    Tensor indices;
+    minmax_kernel(is_max, t, plan, &indices);
+    return indices;
+  }
+  // Over the flattened tensor; keepdim keeps every dim as size 1.
+  EMBER_CHECK(t.numel() > 0, Index, "[", op, "] Expected reduction dim to be specified for input.numel() == 0.");
+  ReducePlan plan = plan_reduction(op, t, {}, keepdim);
+  Tensor indices;
+  minmax_kernel(is_max, t, plan, &indices);
+  return indices;
+}
+
+}  // namespace
+
+Tensor amax(const Tensor& t, const DimList& dims, bool keepdim) {
+  return minmax_values("amax", "AmaxBackward0", true, t, dims, keepdim);
+}
+Tensor amin(const Tensor& t, const DimList& dims, bool keepdim) {
+  return minmax_values("amin", "AminBackward0", false, t, dims, keepdim);
+}
+Tensor max_all(const Tensor& t) { return minmax_values("max", "MaxBackward1", true, t, {}, false); }
+Tensor min_all(const Tensor& t) { return minmax_values("min", "MinBackward1", false, t, {}, false); }
+
+std::pair<Tensor, Tensor> max_dim(const Tensor& t, int64_t dim, bool keepdim) {
+  return minmax_dim("max", true, t, dim, keepdim);
+}
+std::pair<Tensor, Tensor> min_dim(const Tensor& t, int64_t dim, bool keepdim) {
+  return minmax_dim("min", false, t, dim, keepdim);
+}
+
+Tensor argmax(const Tensor& t, std::optional<int64_t> dim, bool keepdim) {
+  return argminmax("argmax", true, t, dim, keepdim);
+}
+Tensor argmin(const Tensor& t, std::optional<int64_t> dim, bool keepdim) {
+  return argminmax("argmin", false, t, dim, keepdim);
+}
+
+}  // namespace ember

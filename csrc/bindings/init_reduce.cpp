@@ -76,6 +76,12 @@ void init_reduce(py::module_& m, PyTensor& cls) {
   m.def("_min_all", [](const Tensor& t) { return min_all(t); });
   m.def("_max_dim", [](const Tensor& t, int64_t dim, bool keepdim) { return max_dim(t, dim, keepdim); });
   m.def("_min_dim", [](const Tensor& t, int64_t dim, bool keepdim) { return min_dim(t, dim, keepdim); });
+  for (auto [name, fn] : {std::pair{"all", &all}, std::pair{"any", &any}}) {
+    auto f = fn;
+    auto bound = [f, name = name](const Tensor& t, py::object dim, bool keepdim) { return f(t, dims_arg(name, dim), keepdim); };
+    cls.def(name, bound, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+    m.def(name, bound, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  }
 }
 
 }  // namespace ember::bindings

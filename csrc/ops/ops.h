@@ -106,6 +106,8 @@ std::pair<Tensor, Tensor> max_dim(const Tensor& t, int64_t dim, bool keepdim);  
 std::pair<Tensor, Tensor> min_dim(const Tensor& t, int64_t dim, bool keepdim);
 Tensor argmax(const Tensor& t, std::optional<int64_t> dim, bool keepdim);
 Tensor argmin(const Tensor& t, std::optional<int64_t> dim, bool keepdim);
+Tensor all(const Tensor& t, const DimList& dims, bool keepdim);
+Tensor any(const Tensor& t, const DimList& dims, bool keepdim);
 // Sums a broadcast gradient back to `shape` (the inverse of broadcasting, used by backward formulas).
 Tensor sum_to(const Tensor& g, const Shape& shape);
 

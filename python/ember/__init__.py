@@ -4,7 +4,7 @@
 """
 from . import _C
 from ._C import Tensor, device, dtype, from_numpy, manual_seed, initial_seed, randperm
-from ._C import (abs, add, clamp, cos, div, exp, log, maximum, minimum, mul, neg, pow, relu,
+from ._C import (abs, add, all, any, clamp, cos, div, exp, log, maximum, minimum, mul, neg, pow, relu,
                  sigmoid, sign, sin, sqrt, sub, tanh, where)
 
 float32 = dtype.float32

@@ -1,0 +1,24 @@
+// all / any: whether every (some) element along dims is nonzero. Results are bool and not
+// differentiable, so they are counted with the sum kernel rather than a kernel of their own.
+#include "ops/reduce_util.h"
+
+namespace ember {
+
+namespace {
+Tensor count_nonzero(const Tensor& t, const DimList& dims, bool keepdim) {
+  Tensor nonzero = t.dtype() == DType::Bool ? t : binary(BinaryOp::Ne, t, Scalar{0, ScalarKind::Int});
+  return sum(nonzero, dims, keepdim, DType::Int64);
+}
+}  // namespace
+
+Tensor all(const Tensor& t, const DimList& dims, bool keepdim) {
+  ReducePlan plan = plan_reduction("all", t, dims, keepdim);
+  return binary(BinaryOp::Eq, count_nonzero(t, dims, keepdim), Scalar{static_cast<double>(plan.inner), ScalarKind::Int});
+}
+
+Tensor any(const Tensor& t, const DimList& dims, bool keepdim) {
+  plan_reduction("any", t, dims, keepdim);  // validates dims with any's name
+  return binary(BinaryOp::Gt, count_nonzero(t, dims, keepdim), Scalar{0, ScalarKind::Int});
+}
+
+}  // namespace ember

@@ -5,8 +5,8 @@
 // advanced indexing: the indexed dims are moved to the front and flattened, the index tensors
 // (broadcast together) become one linear index into that flat dim, and index_select does the work
 // (its backward is index_add). The broadcast index shape goes where PyTorch puts it: in place of
-// the indexed dims when they are adjacent, else in front. When a tensor item is present, ints
-// count as 0-d index tensors, as in PyTorch (x[0, :, [0, 1]] has shape (2, size(1))).
+// the indexed dims when they are adjacent, else in front. Ints are selects even beside tensor
+// items, as in PyTorch 2.x (x[0, :, [0, 1]] has shape (size(1), 2)).
 #include "ops/indexing.h"
 
 #include <algorithm>
@@ -48,10 +48,9 @@ int64_t dims_consumed(const TensorIndex& it) {
 
 BasicResult apply_basic(const Tensor& self, const std::vector<TensorIndex>& items) {
   int64_t consumed = 0;
-  bool has_tensor = false, has_ellipsis = false;
+  bool has_ellipsis = false;
   for (const TensorIndex& it : items) {
     consumed += dims_consumed(it);
-    has_tensor = has_tensor || it.kind == TensorIndex::Kind::Tensor;
     if (it.kind == TensorIndex::Kind::Ellipsis) {
       EMBER_CHECK(!has_ellipsis, Index, "an index can only have a single ellipsis ('...')");
       has_ellipsis = true;
@@ -63,11 +62,6 @@ BasicResult apply_basic(const Tensor& self, const std::vector<TensorIndex>& item
   for (const TensorIndex& it : items) {
     switch (it.kind) {
       case TensorIndex::Kind::Int: {
-        if (has_tensor) {
-          r.adv_dims.push_back(d++);
-          r.adv.push_back(scalar_tensor(Scalar{static_cast<double>(it.value), ScalarKind::Int}, DType::Int64, self.device()));
-          break;
-        }
         int64_t size = r.view.sizes()[d];
         EMBER_CHECK(it.value >= -size && it.value < size, Index, "index ", it.value, " is out of bounds for dimension ",
                     orig, " with size ", size);

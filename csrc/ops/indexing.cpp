@@ -192,15 +192,27 @@ Tensor apply_advanced(const BasicResult& r) {
   return out;
 }
 
+// src viewed so that it broadcasts to `region` (PyTorch drops extra leading 1s of the value), or
+// the shape-mismatch error.
+Tensor value_for_region(const Tensor& src, const Shape& region) {
+  Shape v = src.sizes();
+  while (v.size() > region.size() && v.front() == 1) v.erase(v.begin());
+  bool ok = v.size() <= region.size();
+  for (size_t i = 0; ok && i < v.size(); ++i) {
+    int64_t want = region[region.size() - v.size() + i];
+    ok = v[i] == want || v[i] == 1;
+  }
+  EMBER_CHECK(ok, Runtime, "[index_put_] shape mismatch: value tensor of shape ", sizes_list(src.sizes()),
+              " cannot be broadcast to indexing result of shape ", sizes_list(region));
+  return v == src.sizes() ? src : reshape(src, v);
+}
+
 // Writes src (broadcast, cast) into dst[items], with no autograd.
 void write_region(const Tensor& dst, const std::vector<TensorIndex>& items, const Tensor& src) {
   autograd::AutoGradMode no_grad(false);
   BasicResult r = apply_basic(dst, items);
   if (r.adv.empty()) {
-    Shape b = broadcast_shapes("index_put_", r.view.sizes(), src.sizes());
-    EMBER_CHECK(b == r.view.sizes(), Runtime, "[index_put_] shape mismatch: value tensor of shape ",
-                sizes_list(src.sizes()), " cannot be broadcast to indexing result of shape ", sizes_list(r.view.sizes()));
-    copy_into(r.view, src);
+    copy_into(r.view, value_for_region(src, r.view.sizes()));
     return;
   }
   Shape bshape;
@@ -229,10 +241,7 @@ void write_region(const Tensor& dst, const std::vector<TensorIndex>& items, cons
     DimList p = move_front_dims(static_cast<int64_t>(ordered.size()), nb, first, false);
     for (size_t i = 0; i < p.size(); ++i) result_shape[i] = ordered[p[i]];
   }
-  Shape b = broadcast_shapes("index_put_", result_shape, src.sizes());
-  EMBER_CHECK(b == result_shape, Runtime, "[index_put_] shape mismatch: value tensor of shape ", sizes_list(src.sizes()),
-              " cannot be broadcast to indexing result of shape ", sizes_list(result_shape));
-  Tensor value = expand(src, result_shape);
+  Tensor value = expand(value_for_region(src, result_shape), result_shape);
   if (moved) value = permute(value, move_front_dims(value.dim(), nb, first, true));
   Tensor rows = empty(ordered, dst.dtype(), dst.device());
   copy_into(rows, value);

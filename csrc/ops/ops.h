@@ -134,5 +134,15 @@ tensor_list split_sizes(const Tensor& t, const std::vector<int64_t>& sizes, int6
 tensor_list chunk(const Tensor& t, int64_t chunks, int64_t dim);
 Tensor gather(const Tensor& t, int64_t dim, const Tensor& index);
 Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index);
+Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length);
+// self with src added at `index` along dim (out of place; differentiable w.r.t. self and src).
+Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+// Zeros of `sizes` with g written into the slice / select region (the backward of slice/select;
+// their own backward is slice / select).
+Tensor slice_backward(const Tensor& g, const Shape& sizes, int64_t dim, int64_t start, int64_t stop, int64_t step);
+Tensor select_backward(const Tensor& g, const Shape& sizes, int64_t dim, int64_t index);
+// Coordinates of the true elements of a bool tensor, [count, ndim] int64 (no autograd).
+Tensor nonzero(const Tensor& mask);
 
 }  // namespace ember

@@ -1,0 +1,39 @@
+// CPU kernels for gathering and scattering along one dim: raw pointers, sizes and strides in
+// element units; index buffers are contiguous int64 already checked to be in range.
+#pragma once
+#include <cstdint>
+
+#include "core/dtype.h"
+
+namespace ember::kernels::cpu {
+
+// Index-shaped iteration for gather/scatter_add: `sizes` (ndim dims) is the index's shape,
+// `other_strides` the strides of the tensor indexed along `dim` (its other dims are at least as
+// large as the index's), and values/index are contiguous over `sizes`.
+struct DimIndexLoop {
+  int ndim, dim;
+  const int64_t* sizes;
+  const int64_t* other_strides;
+};
+// out[k] = src[.. index[k] along dim ..]
+void gather(DType dtype, void* out, const void* src, const int64_t* index, const DimIndexLoop& loop);
+// self[.. index[k] along dim ..] += src[k]
+void scatter_add(DType dtype, void* self, const void* src, const int64_t* index, const DimIndexLoop& loop);
+
+// Contiguous [outer, n, inner] views: out[o, j, :] = src[o, index[j], :] (src is [outer, src_n, inner]).
+void index_select(DType dtype, void* out, const void* src, const int64_t* index, int64_t n, int64_t outer,
+                  int64_t src_n, int64_t inner);
+// self[o, index[j], :] += src[o, j, :] (self is [outer, self_n, inner], src is [outer, n, inner]).
+void index_add(DType dtype, void* self, const void* src, const int64_t* index, int64_t n, int64_t outer,
+               int64_t self_n, int64_t inner);
+
+// For each row r < n: dst[offsets[r] + rest(e)] = src[r * rest_numel + e], where rest(e) is the
+// element offset of the e-th element of a block with `rest_sizes`/`rest_strides` (index_put).
+void put_rows(DType dtype, void* dst, const void* src, const int64_t* offsets, int64_t n, int rest_ndim,
+              const int64_t* rest_sizes, const int64_t* rest_strides);
+
+// Writes the coordinates of the true elements of a contiguous bool mask of shape `sizes`
+// into out ([count, ndim], row-major); returns count. Call with out == nullptr to count only.
+int64_t nonzero(const bool* mask, int ndim, const int64_t* sizes, int64_t* out);
+
+}  // namespace ember::kernels::cpu

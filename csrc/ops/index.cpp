@@ -1,0 +1,255 @@
+// Views that pick part of a dim (slice, select, narrow) and the ops that gather or scatter
+// along one dim by an int64 index (gather/scatter_add, index_select/index_add). Each pair is
+// the other's backward, so gradients of gradients stay in ember ops.
+#include <algorithm>
+
+#include "autograd/function_node.h"
+#include "autograd/grad_mode.h"
+#include "kernels/cpu/index.h"
+#include "ops/loop_builder.h"
+#include "ops/ops.h"
+
+namespace ember {
+
+using autograd::BackwardArgs;
+
+namespace {
+
+// Python's slice clamping: negative counts from the end, then clipped into [0, size].
+int64_t clamp_slice_bound(int64_t v, int64_t size) {
+  if (v < 0) v += size;
+  return std::min(std::max<int64_t>(v, 0), size);
+}
+
+// The view of t's memory selected by a slice, without autograd.
+Tensor slice_view(const Tensor& t, int64_t dim, int64_t start, int64_t stop, int64_t step) {
+  Shape sizes = t.sizes(), strides = t.strides();
+  int64_t len = stop > start ? (stop - start + step - 1) / step : 0;
+  int64_t offset = t->offset() + (len > 0 ? start * strides[dim] : 0);
+  sizes[dim] = len;
+  strides[dim] *= step;
+  return make_view(t, sizes, strides, offset);
+}
+
+Tensor select_view(const Tensor& t, int64_t dim, int64_t index) {
+  Shape sizes = t.sizes(), strides = t.strides();
+  int64_t offset = t->offset() + index * strides[dim];
+  sizes.erase(sizes.begin() + dim);
+  strides.erase(strides.begin() + dim);
+  return make_view(t, sizes, strides, offset);
+}
+
+// Checks every value of an int64 index lies in [0, size) (no wrapping, as PyTorch's gather).
+void check_index_range(const char* op, const Tensor& index, int64_t dim, int64_t size) {
+  const int64_t* p = index.data<int64_t>();
+  for (int64_t k = 0, n = index.numel(); k < n; ++k)
+    EMBER_CHECK(p[k] >= 0 && p[k] < size, Index, "[", op, "] index ", p[k], " is out of bounds for dimension ",
+                dim, " with size ", size);
+}
+
+Tensor checked_index(const char* op, const Tensor& index) {
+  EMBER_CHECK(index.dtype() == DType::Int64, Runtime, "[", op, "] expected an int64 index, got ",
+              dtype_name(index.dtype()));
+  return index.is_contiguous() ? index : contiguous_clone(index);
+}
+
+// gather / scatter_add share their shape rules: index has self's number of dims and is no larger
+// than `other` in any dim but `dim`.
+void check_dim_index(const char* op, const Tensor& t, int64_t dim, const Tensor& index, const Tensor& values) {
+  EMBER_CHECK(index.dim() == t.dim() || (t.dim() == 0 && index.dim() <= 1), Runtime, "[", op,
+              "] index tensor must have the same number of dimensions as input tensor, got ", index.dim(), " and ",
+              t.dim());
+  for (int64_t d = 0; d < index.dim(); ++d) {
+    EMBER_CHECK(d == dim || index.sizes()[d] <= t.sizes()[d], Runtime, "[", op, "] size of index ",
+                shape_str(index.sizes()), " does not fit input of shape ", shape_str(t.sizes()), " at dimension ", d);
+    EMBER_CHECK(!values.defined() || index.sizes()[d] <= values.sizes()[d], Runtime, "[", op, "] size of index ",
+                shape_str(index.sizes()), " does not fit src of shape ", shape_str(values.sizes()), " at dimension ", d);
+  }
+}
+
+}  // namespace
+
+Tensor slice(const Tensor& t, int64_t dim, int64_t start, int64_t stop, int64_t step) {
+  EMBER_CHECK(t.dim() > 0, Index, "[slice] cannot slice a 0-d tensor");
+  EMBER_CHECK(step > 0, Value, "[slice] step must be greater than zero, got ", step);
+  dim = wrap_dim(dim, t.dim());
+  int64_t size = t.sizes()[dim];
+  start = clamp_slice_bound(start, size);
+  stop = std::max(clamp_slice_bound(stop, size), start);
+  Tensor out = slice_view(t, dim, start, stop, step);
+  if (autograd::needs_grad(t)) {
+    Shape s = t.sizes();
+    autograd::record("SliceBackward0", {out}, {t}, {}, [s, dim, start, stop, step](const BackwardArgs& c) -> tensor_list {
+      return {slice_backward(c.grad(), s, dim, start, stop, step)};
+    });
+  }
+  return out;
+}
+
+Tensor select(const Tensor& t, int64_t dim, int64_t index) {
+  EMBER_CHECK(t.dim() > 0, Index, "[select] select() cannot be applied to a 0-dim tensor.");
+  dim = wrap_dim(dim, t.dim());
+  int64_t size = t.sizes()[dim];
+  EMBER_CHECK(index >= -size && index < size, Index, "index ", index, " is out of bounds for dimension ", dim,
+              " with size ", size);
+  if (index < 0) index += size;
+  Tensor out = select_view(t, dim, index);
+  if (autograd::needs_grad(t)) {
+    Shape s = t.sizes();
+    autograd::record("SelectBackward0", {out}, {t}, {}, [s, dim, index](const BackwardArgs& c) -> tensor_list {
+      return {select_backward(c.grad(), s, dim, index)};
+    });
+  }
+  return out;
+}
+
+Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length) {
+  EMBER_CHECK(t.dim() > 0, Index, "[narrow] narrow() cannot be applied to a 0-dim tensor.");
+  dim = wrap_dim(dim, t.dim());
+  int64_t size = t.sizes()[dim];
+  EMBER_CHECK(start >= -size && start <= size, Index, "[narrow] start out of range (expected to be in range of [",
+              -size, ", ", size, "], but got ", start, ")");
+  if (start < 0) start += size;
+  EMBER_CHECK(length >= 0 && start + length <= size, Runtime, "[narrow] start (", start, ") + length (", length,
+              ") exceeds dimension size (", size, ").");
+  return slice(t, dim, start, start + length, 1);
+}
+
+Tensor slice_backward(const Tensor& g, const Shape& sizes, int64_t dim, int64_t start, int64_t stop, int64_t step) {
+  Tensor out = zeros(sizes, g.dtype(), g.device());
+  copy_into(slice_view(out, dim, start, stop, step), g);
+  if (autograd::needs_grad(g))
+    autograd::record("SliceBackwardBackward0", {out}, {g}, {}, [dim, start, stop, step](const BackwardArgs& c) -> tensor_list {
+      return {slice(c.grad(), dim, start, stop, step)};
+    });
+  return out;
+}
+
+Tensor select_backward(const Tensor& g, const Shape& sizes, int64_t dim, int64_t index) {
+  Tensor out = zeros(sizes, g.dtype(), g.device());
+  copy_into(select_view(out, dim, index), g);
+  if (autograd::needs_grad(g))
+    autograd::record("SelectBackwardBackward0", {out}, {g}, {}, [dim, index](const BackwardArgs& c) -> tensor_list {
+      return {select(c.grad(), dim, index)};
+    });
+  return out;
+}
+
+Tensor gather(const Tensor& t, int64_t dim, const Tensor& index) {
+  check_same_device("gather", t, index);
+  Tensor idx = checked_index("gather", index);
+  dim = wrap_dim(dim, std::max<int64_t>(t.dim(), 1));
+  check_dim_index("gather", t, dim, idx, Tensor());
+  check_index_range("gather", idx, dim, t.dim() == 0 ? 1 : t.sizes()[dim]);
+  Tensor out = empty(idx.sizes(), t.dtype(), t.device());
+  Shape sizes = idx.dim() ? idx.sizes() : Shape{1}, strides = t.dim() ? t.strides() : Shape{1};
+  kernels::cpu::DimIndexLoop loop{static_cast<int>(sizes.size()), static_cast<int>(dim), sizes.data(), strides.data()};
+  kernels::cpu::gather(t.dtype(), out.raw_data(), t.raw_data(), idx.data<int64_t>(), loop);
+  if (autograd::needs_grad(t)) {
+    Shape s = t.sizes();
+    autograd::record("GatherBackward0", {out}, {t}, {idx}, [s, dim](const BackwardArgs& c) -> tensor_list {
+      return {scatter_add(zeros(s, c.grad().dtype(), c.grad().device()), dim, c.saved[0], c.grad())};
+    });
+  }
+  return out;
+}
+
+Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+  check_same_device("scatter_add", self, index);
+  check_same_device("scatter_add", self, src);
+  EMBER_CHECK(self.dtype() == src.dtype(), Runtime, "[scatter_add] expected self and src to have the same dtype, got ",
+              dtype_name(self.dtype()), " and ", dtype_name(src.dtype()));
+  Tensor idx = checked_index("scatter_add", index);
+  dim = wrap_dim(dim, std::max<int64_t>(self.dim(), 1));
+  check_dim_index("scatter_add", self, dim, idx, src);
+  check_index_range("scatter_add", idx, dim, self.dim() == 0 ? 1 : self.sizes()[dim]);
+  Tensor out = contiguous_clone(self);
+  // The kernel reads src over the index's shape, so give it exactly that block, contiguous.
+  Tensor block = src;
+  for (int64_t d = 0; d < idx.dim(); ++d) block = slice_view(block, d, 0, idx.sizes()[d], 1);
+  block = contiguous_clone(block);
+  Shape sizes = idx.dim() ? idx.sizes() : Shape{1}, strides = out.dim() ? out.strides() : Shape{1};
+  kernels::cpu::DimIndexLoop loop{static_cast<int>(sizes.size()), static_cast<int>(dim), sizes.data(), strides.data()};
+  kernels::cpu::scatter_add(out.dtype(), out.raw_data(), block.raw_data(), idx.data<int64_t>(), loop);
+  if (autograd::needs_grad(self, src)) {
+    Shape src_shape = src.sizes();
+    autograd::record("ScatterAddBackward0", {out}, {self, src}, {idx}, [dim, src_shape](const BackwardArgs& c) -> tensor_list {
+      Tensor gsrc;
+      if (c.needs[1]) {  // d/dsrc picks the gradient where each src element landed
+        gsrc = gather(c.grad(), dim, c.saved[0]);
+        // src may be larger than the index in some dims: those elements did not land anywhere.
+        for (int64_t d = 0; d < gsrc.dim(); ++d) {
+          if (gsrc.sizes()[d] == src_shape[d]) continue;
+          Shape padded = gsrc.sizes();
+          padded[d] = src_shape[d];
+          gsrc = slice_backward(gsrc, padded, d, 0, gsrc.sizes()[d], 1);
+        }
+      }
+      return {c.needs[0] ? c.grad() : Tensor(), gsrc};
+    });
+  }
+  return out;
+}
+
+Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
+  check_same_device("index_select", t, index);
+  EMBER_CHECK(index.dim() <= 1, Index, "[index_select] index must be a 1-D tensor, got ", index.dim(), "-D");
+  Tensor idx = checked_index("index_select", index);
+  dim = wrap_dim(dim, std::max<int64_t>(t.dim(), 1));
+  int64_t size = t.dim() ? t.sizes()[dim] : 1;
+  check_index_range("index_select", idx, dim, size);
+  Tensor src = t.is_contiguous() ? t : contiguous_clone(t);
+  Shape out_shape = t.sizes();
+  if (t.dim()) out_shape[dim] = idx.numel();
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < t.dim(); ++d) (d < dim ? outer : inner) *= d == dim ? 1 : t.sizes()[d];
+  Tensor out = empty(out_shape, t.dtype(), t.device());
+  kernels::cpu::index_select(t.dtype(), out.raw_data(), src.raw_data(), idx.data<int64_t>(), idx.numel(), outer, size,
+                             inner);
+  if (autograd::needs_grad(t)) {
+    Shape s = t.sizes();
+    autograd::record("IndexSelectBackward0", {out}, {t}, {idx}, [s, dim](const BackwardArgs& c) -> tensor_list {
+      return {index_add(zeros(s, c.grad().dtype(), c.grad().device()), dim, c.saved[0], c.grad())};
+    });
+  }
+  return out;
+}
+
+Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+  check_same_device("index_add", self, src);
+  EMBER_CHECK(self.dtype() == src.dtype(), Runtime, "[index_add] expected self and src to have the same dtype, got ",
+              dtype_name(self.dtype()), " and ", dtype_name(src.dtype()));
+  EMBER_CHECK(index.dim() <= 1, Index, "[index_add] index must be a 1-D tensor, got ", index.dim(), "-D");
+  Tensor idx = checked_index("index_add", index);
+  dim = wrap_dim(dim, std::max<int64_t>(self.dim(), 1));
+  int64_t size = self.dim() ? self.sizes()[dim] : 1;
+  Shape expect = self.sizes();
+  if (self.dim()) expect[dim] = idx.numel();
+  EMBER_CHECK(src.sizes() == expect, Runtime, "[index_add] source of shape ", shape_str(src.sizes()),
+              " does not match the expected shape ", shape_str(expect));
+  check_index_range("index_add", idx, dim, size);
+  Tensor out = contiguous_clone(self);
+  Tensor s = src.is_contiguous() ? src : contiguous_clone(src);
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < self.dim(); ++d) (d < dim ? outer : inner) *= d == dim ? 1 : self.sizes()[d];
+  kernels::cpu::index_add(out.dtype(), out.raw_data(), s.raw_data(), idx.data<int64_t>(), idx.numel(), outer, size,
+                          inner);
+  if (autograd::needs_grad(self, src)) {
+    autograd::record("IndexAddBackward0", {out}, {self, src}, {idx}, [dim](const BackwardArgs& c) -> tensor_list {
+      return {c.needs[0] ? c.grad() : Tensor(), c.needs[1] ? index_select(c.grad(), dim, c.saved[0]) : Tensor()};
+    });
+  }
+  return out;
+}
+
+Tensor nonzero(const Tensor& mask) {
+  EMBER_CHECK(mask.dtype() == DType::Bool, Runtime, "[nonzero] expected a bool tensor, got ", dtype_name(mask.dtype()));
+  Tensor m = mask.is_contiguous() ? mask : contiguous_clone(mask);
+  int nd = static_cast<int>(m.dim());
+  int64_t count = kernels::cpu::nonzero(m.data<bool>(), nd, m.sizes().data(), nullptr);
+  Tensor out = empty({count, static_cast<int64_t>(nd)}, DType::Int64, mask.device());
+  kernels::cpu::nonzero(m.data<bool>(), nd, m.sizes().data(), out.data<int64_t>());
+  return out;
+}
+
+}  // namespace ember

@@ -41,7 +41,8 @@ inline bool needs_grad(const Tensor& a) { return needs_grad({&a}); }
 inline bool needs_grad(const Tensor& a, const Tensor& b) { return needs_grad({&a, &b}); }
 
 // Makes a FunctionNode named `name` with edges to `inputs`, saves `to_save` (outputs among them
-// are detected and saved without a cycle), and sets it as grad_fn of each of `outputs`.
+// are detected and saved without a cycle; an undefined entry saves nothing and unpacks as an
+// undefined Tensor), and sets it as grad_fn of each of `outputs`.
 void record(const char* name, const tensor_list& outputs, const tensor_list& inputs,
             const tensor_list& to_save, BackwardFn fn);
 

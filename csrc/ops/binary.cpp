@@ -41,6 +41,13 @@ DType compute_dtype(BinaryOp op, DType common) {
   return common;
 }
 
+// Note [Save only for inputs that need grad]
+// A formula's saved tensor is version-checked when backward runs, so saving an operand that no
+// gradient reads turns a harmless later in-place write into an error: `d += d * 2` must work,
+// as in PyTorch, because d * 2 needs only the 2 to differentiate with respect to d.
+// if_needed(t, other) is t when `other` (the input whose gradient reads t) requires grad.
+Tensor if_needed(const Tensor& t, const Tensor& other) { return other.requires_grad() ? t : Tensor(); }
+
 Tensor zero_like_scalar(const Tensor& g) { return scalar_tensor(Scalar{0, ScalarKind::Float}, g.dtype(), g.device()); }
 
 void record_backward(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
@@ -54,13 +61,15 @@ void record_backward(BinaryOp op, const Tensor& out, const Tensor& a, const Tens
       return autograd::record("SubBackward0", {out}, {a, b}, {}, [sa, sb](const BackwardArgs& c) -> tensor_list {
         return {c.needs[0] ? sum_to(c.grad(), sa) : Tensor(), c.needs[1] ? sum_to(-c.grad(), sb) : Tensor()};
       });
-    case BinaryOp::Mul:  // d(ab)/da = b, d(ab)/db = a
-      return autograd::record("MulBackward0", {out}, {a, b}, {a, b}, [sa, sb](const BackwardArgs& c) -> tensor_list {
+    case BinaryOp::Mul:  // d(ab)/da = b, d(ab)/db = a. See Note [Save only for inputs that need grad].
+      return autograd::record("MulBackward0", {out}, {a, b}, {if_needed(a, b), if_needed(b, a)},
+                              [sa, sb](const BackwardArgs& c) -> tensor_list {
         const Tensor &a = c.saved[0], &b = c.saved[1], &g = c.grad();
         return {c.needs[0] ? sum_to(g * b, sa) : Tensor(), c.needs[1] ? sum_to(g * a, sb) : Tensor()};
       });
     case BinaryOp::Div:  // d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
-      return autograd::record("DivBackward0", {out}, {a, b}, {a, b}, [sa, sb](const BackwardArgs& c) -> tensor_list {
+      return autograd::record("DivBackward0", {out}, {a, b}, {if_needed(a, b), b},
+                              [sa, sb](const BackwardArgs& c) -> tensor_list {
         const Tensor &a = c.saved[0], &b = c.saved[1], &g = c.grad();
         return {c.needs[0] ? sum_to(g / b, sa) : Tensor(), c.needs[1] ? sum_to(-g * a / (b * b), sb) : Tensor()};
       });

@@ -142,7 +142,8 @@ Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other) {
   EMBER_CHECK(category(result) <= category(self.dtype()), Runtime, "[", name, "_] result type ",
               dtype_name(result), " can't be cast to the desired output type ", dtype_name(self.dtype()));
   if (autograd::needs_grad(self, other)) {
-    commit_inplace(name, self, binary(op, self, other));
+    bool saves_self = op != BinaryOp::Add && op != BinaryOp::Sub;
+    commit_inplace(name, self, binary(op, saves_self ? original_self(self) : self, other));
     return self;
   }
   Shape shape = broadcast_shapes(name, self.sizes(), other.sizes());

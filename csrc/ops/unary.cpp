@@ -91,7 +91,7 @@ Tensor& unary_(UnaryOp op, Tensor& x) {
   const char* name = unary_name(op);
   check_inplace(name, x, false);
   if (autograd::needs_grad(x)) {
-    commit_inplace(name, x, unary(op, x));
+    commit_inplace(name, x, unary(op, original_self(x)));
     return x;
   }
   EMBER_CHECK(!promotes_to_float(op) || is_floating(x.dtype()), Runtime, "[", name, "_] result type ",
@@ -130,7 +130,7 @@ Tensor clamp(const Tensor& x, std::optional<double> lo, std::optional<double> hi
 Tensor& clamp_(Tensor& x, std::optional<double> lo, std::optional<double> hi) {
   check_inplace("clamp_", x, false);
   if (autograd::needs_grad(x)) {
-    commit_inplace("clamp_", x, clamp(x, lo, hi));
+    commit_inplace("clamp_", x, clamp(original_self(x), lo, hi));
     return x;
   }
   EMBER_CHECK(lo || hi, Value, "[clamp] at least one of 'min' or 'max' must not be None");

@@ -34,10 +34,10 @@ DType result_type(const Tensor& a, const Tensor& b) {
 // The dtype the kernel computes in, with the op's own rules on top of promotion.
 DType compute_dtype(BinaryOp op, DType common) {
   if (op == BinaryOp::Div && !is_floating(common)) return DType::Float32;  // true division
-  EMBER_CHECK(!(op == BinaryOp::Sub && common == DType::Bool), Type,
+  EMBER_CHECK(!(op == BinaryOp::Sub && common == DType::Bool), Runtime,
               "[sub] Subtraction, the `-` operator, with two bool tensors is not supported. "
               "Use the `^` or `logical_xor()` operator instead.");
-  EMBER_CHECK(!(op == BinaryOp::Pow && common == DType::Bool), Type, "[pow] not supported for bool tensors");
+  EMBER_CHECK(!(op == BinaryOp::Pow && common == DType::Bool), NotImplemented, "[pow] not implemented for bool tensors");
   return common;
 }
 
@@ -169,7 +169,7 @@ void add_inplace(Tensor& self, const Tensor& other) {
 }
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
-  EMBER_CHECK(cond.dtype() == DType::Bool, Type, "[where] expected condition to be a bool tensor, got ",
+  EMBER_CHECK(cond.dtype() == DType::Bool, Runtime, "[where] expected condition to be a bool tensor, got ",
               dtype_name(cond.dtype()));
   check_same_device("where", cond, a);
   check_same_device("where", a, b);

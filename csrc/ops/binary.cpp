@@ -73,11 +73,14 @@ void record_backward(BinaryOp op, const Tensor& out, const Tensor& a, const Tens
         const Tensor &a = c.saved[0], &b = c.saved[1], &g = c.grad();
         return {c.needs[0] ? sum_to(g / b, sa) : Tensor(), c.needs[1] ? sum_to(-g * a / (b * b), sb) : Tensor()};
       });
-    case BinaryOp::Pow:  // d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a (0 where a == 0)
+    case BinaryOp::Pow:  // d(a^b)/da = b a^(b-1) (0 where b == 0, not 0 * 0^-1), d(a^b)/db = a^b ln a (0 where a == 0)
       return autograd::record("PowBackward1", {out}, {a, b}, {a, b, out}, [sa, sb](const BackwardArgs& c) -> tensor_list {
         const Tensor &a = c.saved[0], &b = c.saved[1], &out = c.saved[2], &g = c.grad();
         Tensor ga, gb;
-        if (c.needs[0]) ga = sum_to(g * b * binary(BinaryOp::Pow, a, b - 1.0), sa);
+        if (c.needs[0]) {
+          Tensor da = g * b * binary(BinaryOp::Pow, a, b - 1.0);
+          ga = sum_to(where(binary(BinaryOp::Eq, b, Scalar{0, ScalarKind::Int}), zero_like_scalar(g), da), sa);
+        }
         if (c.needs[1]) {
           Tensor safe = where(binary(BinaryOp::Eq, a, Scalar{0, ScalarKind::Int}), zero_like_scalar(g), g * out * log(a));
           gb = sum_to(safe, sb);

@@ -123,6 +123,8 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) { return binary_imp
 // A Python number on either side: it becomes a 0-dim tensor of the promoted dtype.
 Tensor binary(BinaryOp op, const Tensor& a, Scalar b) {
   DType dt = promote_with_scalar(a.dtype(), b.kind);
+  EMBER_CHECK(!(op == BinaryOp::Pow && dt == DType::Int64 && b.value < 0), Runtime,
+              "[pow] Integers to negative integer powers are not allowed.");
   return binary_impl(op, a, scalar_tensor(b, dt, a.device()), dt);
 }
 

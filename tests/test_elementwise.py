@@ -296,3 +296,56 @@ def test_unary_on_empty_tensor():
     x = ember.zeros(0, 3)
     assert x.exp().shape == (0, 3)
     assert (x + ember.zeros(3)).shape == (0, 3)
+
+
+def test_pow_zero_exponent_gradient_is_zero_at_zero_base():
+    # d(x^0)/dx = 0 everywhere, also at x = 0 where the formula b x^(b-1) would give 0 * inf
+    for make_exp in (lambda lib: 0, lambda lib: 0.0, lambda lib: lib.zeros(2, dtype=lib.float64)):
+        x = ember.tensor([0.0, 1.5], dtype=ember.float64, requires_grad=True)
+        tx = to_torch(x)
+        (x ** make_exp(ember)).sum().backward()
+        (tx ** make_exp(torch)).sum().backward()
+        assert_close(x.grad, tx.grad)
+
+
+def test_int_tensor_to_negative_int_power():
+    with pytest.raises(RuntimeError, match="Integers to negative integer powers are not allowed"):
+        ember.tensor([2]) ** -1
+    with pytest.raises(RuntimeError, match="Integers to negative integer powers are not allowed"):
+        torch.tensor([2]) ** -1
+    assert_close(ember.tensor([2]) ** -1.0, torch.tensor([2]) ** -1.0)
+
+
+SECOND_ORDER = {
+    **{name: (lambda name: lambda x, w: getattr(x, name)() * w)(name) for name in UNARY},
+    **{name: (lambda fn: lambda x, w: fn(x, w))(fn) for name, fn in BINARY.items()},
+    "clamp": lambda x, w: x.clamp(-0.5, 0.5) * w,
+    "where": lambda x, w: ember.where(x > 0.2, x * x, w * x) if isinstance(x, ember.Tensor)
+    else torch.where(x > 0.2, x * x, w * x),
+    "rpow": lambda x, w: 2.0 ** (x * w),
+}
+
+
+@pytest.mark.parametrize("name", list(SECOND_ORDER))
+def test_second_derivatives_vs_torch(name):
+    # create_graph=True: the backward formulas are themselves differentiable and agree with torch
+    fn = SECOND_ORDER[name]
+    x = randn(5, requires_grad=True, positive=name in POSITIVE_ONLY or name == "pow", seed=16)
+    w = randn(5, requires_grad=True, positive=True, seed=17)
+    tx, tw = to_torch(x), to_torch(w)
+    (gx, gw) = ember.autograd.grad(fn(x, w).sum(), (x, w), create_graph=True, allow_unused=True)
+    (tgx, tgw) = torch.autograd.grad(fn(tx, tw).sum(), (tx, tw), create_graph=True, allow_unused=True)
+    assert_close(gx, tgx)
+    assert gx.requires_grad == tgx.requires_grad   # a constant first derivative has no graph
+    if not gx.requires_grad:
+        return
+    # differentiate d/dx again, projected on a fixed vector
+    v = randn(5, seed=18)
+    ggx, ggw = ember.autograd.grad((gx * v).sum(), (x, w), allow_unused=True)
+    tggx, tggw = torch.autograd.grad((tgx * to_torch(v)).sum(), (tx, tw), allow_unused=True)
+    for e, t in ((ggx, tggx), (ggw, tggw)):
+        if t is None or e is None or t._is_zerotensor():  # a structurally zero second derivative
+            assert e is None or np.allclose(e.detach().numpy(), 0.0)
+            assert t is None or t._is_zerotensor() or not t.abs().sum().item()
+        else:
+            assert_close(e, t)

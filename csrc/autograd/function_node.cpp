@@ -29,6 +29,10 @@ tensor_list FunctionNode::apply(tensor_list&& grads) {
   return out;
 }
 
+FunctionNode::~FunctionNode() {
+  for (SavedTensor& s : saved_) s.release_history();
+}
+
 void FunctionNode::release_variables() {
   for (SavedTensor& s : saved_) s.release();
 }

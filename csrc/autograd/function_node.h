@@ -24,6 +24,7 @@ using BackwardFn = std::function<tensor_list(const BackwardArgs&)>;
 class FunctionNode : public Node {
  public:
   FunctionNode(const char* name, BackwardFn fn) : name_(name), fn_(std::move(fn)) {}
+  ~FunctionNode() override;
   tensor_list apply(tensor_list&& grads) override;
   std::string name() const override { return name_; }
   void release_variables() override;

@@ -433,3 +433,46 @@ def test_long_chain_freed_without_backward():
         del y      # the graph is destroyed without ever running backward
         gc.collect()
     assert x.grad is None
+
+
+def test_gradient_dtypes_follow_the_inputs():
+    a = ember.ones(2, requires_grad=True)
+    b = ember.ones(2, dtype=ember.float64, requires_grad=True)
+    (a * b).sum().backward()
+    assert a.grad.dtype == ember.float32 and b.grad.dtype == ember.float64
+    x = ember.ones(2, dtype=ember.float64, requires_grad=True)
+    (x * 2.0).backward(ember.ones(2))            # a float32 gradient for a float64 output is cast
+    assert x.grad.dtype == ember.float64 and x.grad.tolist() == [2.0, 2.0]
+    y = ember.ones(2, requires_grad=True)
+    (y * 2.0).backward(ember.tensor([1, 1]))     # so is an int one, as in PyTorch
+    assert y.grad.tolist() == [2.0, 2.0]
+
+
+def test_data_and_detach_in_place():
+    x = ember.ones(2, requires_grad=True)
+    assert not x.data.requires_grad and x.data.is_leaf
+    y = x * 2.0
+    y.detach_()
+    assert not y.requires_grad and y.grad_fn is None and y.is_leaf
+
+
+def test_backward_on_a_leaf_itself():
+    x = ember.tensor(3.0, requires_grad=True)
+    x.backward()
+    assert x.grad.item() == 1.0
+
+
+def test_inplace_on_view_of_non_leaf_matches_torch_or_says_unsupported():
+    x = ember.ones(2, 3, requires_grad=True)
+    tx = to_torch(x)
+    ty = tx * 1.0
+    ty.t().mul_(2.0)
+    (ty * ty).sum().backward()
+    y = x * 1.0
+    try:
+        y.t().mul_(2.0)
+    except NotImplementedError as e:  # a documented limitation (Note [In-place ops and autograd])
+        assert "not supported yet" in str(e)
+        return
+    (y * y).sum().backward()
+    assert_close(x.grad, tx.grad)

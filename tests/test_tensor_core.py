@@ -105,6 +105,12 @@ def test_permute_and_transpose_strides_match_torch():
     assert x.mT.shape == tx.mT.shape
 
 
+def test_empty_tensors_are_contiguous():
+    for shape in [(3, -1), (-1, 0), (0, 3)]:
+        e, t = ember.zeros(0, 3).view(*shape), torch.zeros(0, 3).view(*shape)
+        assert e.shape == tuple(t.shape) and e.is_contiguous() == t.is_contiguous()
+
+
 def test_contiguous_and_clone():
     x = arange_like_torch(3, 4)
     assert x.contiguous() is x

@@ -349,3 +349,16 @@ def test_second_derivatives_vs_torch(name):
             assert t is None or t._is_zerotensor() or not t.abs().sum().item()
         else:
             assert_close(e, t)
+
+
+def test_large_tensors_take_the_parallel_path_correctly():
+    # above the kernels' parallel grain (32768 elements), contiguous and strided
+    a = randn(300, 700, dtype=ember.float32, seed=19)
+    b = randn(700, dtype=ember.float32, seed=20)
+    ta, tb = to_torch(a), to_torch(b)
+    assert_close(a * b + a, ta * tb + ta)
+    assert_close((a.t() - 1.0).exp().t(), (ta.t() - 1.0).exp().t())
+    assert_close(a.relu(), ta.relu())
+    c = a.clone()
+    c.mul_(2.0).add_(b)
+    assert_close(c, ta * 2.0 + tb)

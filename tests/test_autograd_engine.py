@@ -380,6 +380,27 @@ def test_inference_mode():
     assert ember.is_grad_enabled()
 
 
+def test_grad_mode_decorators_without_parentheses():
+    x = leaf([1.0])
+
+    @ember.no_grad
+    def f(t):
+        return t * 2.0
+
+    @ember.enable_grad
+    def g(t):
+        return t * 2.0
+
+    @ember.inference_mode
+    def h(t):
+        return t * 2.0
+    assert f.__name__ == "f"
+    assert not f(x).requires_grad and not h(x).requires_grad
+    with ember.no_grad():
+        assert g(x).requires_grad
+    assert ember.is_grad_enabled()
+
+
 def test_grad_mode_restored_after_exception():
     with pytest.raises(ValueError):
         with ember.no_grad():

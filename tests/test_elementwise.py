@@ -362,3 +362,12 @@ def test_large_tensors_take_the_parallel_path_correctly():
     c = a.clone()
     c.mul_(2.0).add_(b)
     assert_close(c, ta * 2.0 + tb)
+
+
+@pytest.mark.parametrize("make", [lambda: np.float64(2.0), lambda: np.float32(2.0), lambda: np.int64(3)])
+def test_numpy_scalars_act_like_python_numbers(make):
+    x, tx = ember.ones(2), torch.ones(2)
+    for fn in (lambda x, s: s * x, lambda x, s: x * s, lambda x, s: s - x, lambda x, s: x ** s):
+        out, tout = fn(x, make()), fn(tx, make())
+        assert isinstance(out, ember.Tensor)
+        assert_close(out, tout)

@@ -497,3 +497,8 @@ def test_inplace_on_view_of_non_leaf_matches_torch_or_says_unsupported():
         return
     (y * y).sum().backward()
     assert_close(x.grad, tx.grad)
+
+
+def test_gradcheck_insists_on_float64():
+    with pytest.raises(ember.autograd.GradcheckError, match="use float64"):
+        ember.autograd.gradcheck(lambda t: t * 2.0, (ember.ones(2, requires_grad=True),))

@@ -406,3 +406,13 @@ def test_random_into_non_contiguous_view():
     x = ember.zeros(4, 6)
     x.t().uniform_(5.0, 6.0)
     assert np.all(x.numpy() >= 5.0)
+
+
+def test_to_cpu_type_as():
+    x = ember.ones(2)
+    assert x.to("cpu") is x and x.cpu() is x and x.to(ember.float32) is x
+    assert x.to(ember.float64).dtype == ember.float64
+    assert x.to(ember.ones(1, dtype=ember.float64)).dtype == ember.float64
+    assert x.type_as(ember.ones(1, dtype=ember.int64)).dtype == ember.int64
+    y = x.to(copy=True)
+    assert y is not x and y.data_ptr() != x.data_ptr() and y.tolist() == x.tolist()

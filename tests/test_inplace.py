@@ -1,6 +1,5 @@
 """In-place ops: values, version bumps, the autograd errors PyTorch raises, history recorded on
 non-leaf tensors (gradients against PyTorch), and the no_grad parameter-update idiom."""
-import numpy as np
 import pytest
 
 import ember

@@ -29,6 +29,10 @@ tensor_list FunctionNode::apply(tensor_list&& grads) {
   return out;
 }
 
+FunctionNode::~FunctionNode() {
+  for (SavedTensor& s : saved_) s.release_history();
+}
+
 void FunctionNode::release_variables() {
   for (SavedTensor& s : saved_) s.release();
 }
@@ -45,6 +49,10 @@ void record(const char* name, const tensor_list& outputs, const tensor_list& inp
   }
   // After set_history, so that saved outputs remember which output of the node they are.
   for (const Tensor& s : to_save) {
+    if (!s.defined()) {  // not needed by any gradient that will be asked for: unpacks as undefined
+      node->saved().emplace_back();
+      continue;
+    }
     bool is_output = false;
     for (const Tensor& o : outputs) is_output = is_output || o.is_same(s);
     node->saved().emplace_back(s, is_output);

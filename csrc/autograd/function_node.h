@@ -24,6 +24,7 @@ using BackwardFn = std::function<tensor_list(const BackwardArgs&)>;
 class FunctionNode : public Node {
  public:
   FunctionNode(const char* name, BackwardFn fn) : name_(name), fn_(std::move(fn)) {}
+  ~FunctionNode() override;
   tensor_list apply(tensor_list&& grads) override;
   std::string name() const override { return name_; }
   void release_variables() override;
@@ -41,7 +42,8 @@ inline bool needs_grad(const Tensor& a) { return needs_grad({&a}); }
 inline bool needs_grad(const Tensor& a, const Tensor& b) { return needs_grad({&a, &b}); }
 
 // Makes a FunctionNode named `name` with edges to `inputs`, saves `to_save` (outputs among them
-// are detected and saved without a cycle), and sets it as grad_fn of each of `outputs`.
+// are detected and saved without a cycle; an undefined entry saves nothing and unpacks as an
+// undefined Tensor), and sets it as grad_fn of each of `outputs`.
 void record(const char* name, const tensor_list& outputs, const tensor_list& inputs,
             const tensor_list& to_save, BackwardFn fn);
 

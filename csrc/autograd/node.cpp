@@ -14,23 +14,30 @@ std::atomic<uint64_t> next_sequence_nr{0};
 // with the highest number first, i.e. the most recent op first, as PyTorch does.
 Node::Node() : sequence_nr_(next_sequence_nr++) {}
 
-// Note [Deleting long graphs]
-// Destroying the last reference to a node would destroy its next nodes from inside its destructor,
-// recursively: a chain of a million ops overflows the C stack. Instead a dying node hands the
-// next nodes it solely owns to a thread-local list, and only the outermost destructor drains that
-// list, one node at a time. (A derived node's saved tensors die before this body runs, while the
-// edges still hold their nodes, so that path cannot recurse either.)
+// Note [Iterative graph destruction]
+// A graph is a chain of shared_ptrs (node -> edge -> node, or node -> saved tensor -> its
+// grad_fn). Letting them die naturally destroys a 300,000-op chain with 300,000 nested
+// destructor calls and overflows the C stack. Instead each dying node hands the children it alone
+// owns to a thread-local graveyard, and the outermost ~Node on the thread empties it in a loop;
+// nested destructors then never go deeper than one level. (PyTorch's deleteNode does the same.)
+namespace {
+thread_local std::vector<std::shared_ptr<Node>> graveyard;
+thread_local bool draining = false;
+}  // namespace
+
+void release_node(std::shared_ptr<Node>&& node) {
+  if (node && node.use_count() == 1) graveyard.push_back(std::move(node));
+  node.reset();
+}
+
 Node::~Node() {
-  thread_local std::vector<std::shared_ptr<Node>> pending;
-  thread_local bool draining = false;
-  for (Edge& e : next_edges_)
-    if (e.fn && e.fn.use_count() == 1) pending.push_back(std::move(e.fn));
+  for (Edge& e : next_edges_) release_node(std::move(e.fn));
   if (draining) return;
   draining = true;
-  while (!pending.empty()) {
-    std::shared_ptr<Node> last = std::move(pending.back());
-    pending.pop_back();
-    last.reset();  // may push that node's own next nodes
+  while (!graveyard.empty()) {
+    std::shared_ptr<Node> last = std::move(graveyard.back());
+    graveyard.pop_back();
+    last.reset();  // its own ~Node only moves its children into the graveyard
   }
   draining = false;
 }

@@ -36,7 +36,7 @@ using GradHook = std::function<Tensor(const Tensor&)>;
 class Node : public std::enable_shared_from_this<Node> {
  public:
   Node();
-  virtual ~Node();
+  virtual ~Node();  // iterative: see Note [Iterative graph destruction]
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
@@ -62,6 +62,10 @@ class Node : public std::enable_shared_from_this<Node> {
   uint64_t sequence_nr_;
   std::vector<std::pair<uint32_t, GradHook>> pre_hooks_;
 };
+
+// Drops one owner of `node`; when it is the last, the node is destroyed by the outermost ~Node
+// on this thread instead of recursively (Note [Iterative graph destruction]).
+void release_node(std::shared_ptr<Node>&& node);
 
 // The edge a gradient for `t` must flow along: its grad_fn, or for a leaf that requires grad
 // its AccumulateGrad node (made on first use, see Note [Leaf accumulator]).

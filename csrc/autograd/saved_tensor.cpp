@@ -15,6 +15,13 @@ void SavedTensor::release() {
   was_released_ = true;
 }
 
+void SavedTensor::release_history() {
+  if (!data_.defined() || data_.impl().use_count() != 1 || !data_->grad_fn()) return;
+  std::shared_ptr<Node> fn = data_->grad_fn();
+  data_->set_history(nullptr, 0);
+  release_node(std::move(fn));
+}
+
 namespace {
 std::string describe(const Tensor& t) {
   std::string s = std::string("[") + dtype_name(t.dtype()) + " of shape " + shape_str(t.sizes()) + "]";

@@ -20,6 +20,9 @@ class SavedTensor {
   // `owner` is the node unpacking it (for error messages and to re-attach output history).
   Tensor unpack(const std::shared_ptr<Node>& owner) const;
   void release();
+  // Called by the owning node's destructor: if this saved tensor is the last owner of a tensor
+  // with history, that history is released without recursion (Note [Iterative graph destruction]).
+  void release_history();
   bool defined() const { return data_.defined() || was_released_; }
 
  private:

@@ -14,7 +14,10 @@ std::optional<Scalar> as_scalar(py::handle h) {
   if (PyLong_Check(o)) {
     int overflow = 0;
     long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
-    if (overflow) throw py::value_error("integer is too large to be represented in int64");
+    if (overflow) {
+      PyErr_SetString(PyExc_OverflowError, "int too big to convert (ember scalars are at most 64-bit)");
+      throw py::error_already_set();
+    }
     return Scalar{static_cast<double>(v), ScalarKind::Int};
   }
   if (PyFloat_Check(o)) return Scalar{PyFloat_AS_DOUBLE(o), ScalarKind::Float};

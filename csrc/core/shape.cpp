@@ -45,8 +45,9 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
   for (size_t i = 0; i < n; ++i) {
     int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
     int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
-    EMBER_CHECK(da == db || da == 1 || db == 1, Value, "[", op, "] shapes ", shape_str(a), " and ",
-                shape_str(b), " cannot be broadcast together (dim ", i, ": ", da, " vs ", db, ")");
+    EMBER_CHECK(da == db || da == 1 || db == 1, Runtime, "[", op, "] shapes ", shape_str(a), " and ",
+                shape_str(b), " cannot be broadcast together: the size of tensor a (", da,
+                ") must match the size of tensor b (", db, ") at non-singleton dimension ", i);
     out[i] = da == 1 ? db : da;
   }
   return out;
@@ -57,7 +58,8 @@ void check_sizes(const char* op, const Shape& shape) {
               " dimensions are supported, got ", shape.size());
   int64_t n = 1;
   for (int64_t s : shape) {
-    EMBER_CHECK(s >= 0, Value, "[", op, "] negative dimension ", s, " in size ", shape_str(shape));
+    EMBER_CHECK(s >= 0, Runtime, "[", op, "] Trying to create tensor with negative dimension ", s, ": ",
+                shape_str(shape));
     if (s != 0 && n > std::numeric_limits<int64_t>::max() / s)
       fail(ErrorKind::Memory, "[", op, "] size ", shape_str(shape), " has too many elements");
     n *= s;

@@ -7,6 +7,8 @@ namespace ember {
 
 namespace {
 bool compute_contiguous(const Shape& sizes, const Shape& strides) {
+  for (int64_t s : sizes)
+    if (s == 0) return true;  // no elements: any strides describe a contiguous tensor (as PyTorch)
   int64_t expected = 1;
   for (int64_t i = static_cast<int64_t>(sizes.size()) - 1; i >= 0; --i) {
     if (sizes[i] == 1) continue;  // a size-1 dim's stride never matters

@@ -34,12 +34,19 @@ DType result_type(const Tensor& a, const Tensor& b) {
 // The dtype the kernel computes in, with the op's own rules on top of promotion.
 DType compute_dtype(BinaryOp op, DType common) {
   if (op == BinaryOp::Div && !is_floating(common)) return DType::Float32;  // true division
-  EMBER_CHECK(!(op == BinaryOp::Sub && common == DType::Bool), Type,
+  EMBER_CHECK(!(op == BinaryOp::Sub && common == DType::Bool), Runtime,
               "[sub] Subtraction, the `-` operator, with two bool tensors is not supported. "
               "Use the `^` or `logical_xor()` operator instead.");
-  EMBER_CHECK(!(op == BinaryOp::Pow && common == DType::Bool), Type, "[pow] not supported for bool tensors");
+  EMBER_CHECK(!(op == BinaryOp::Pow && common == DType::Bool), NotImplemented, "[pow] not implemented for bool tensors");
   return common;
 }
+
+// Note [Save only for inputs that need grad]
+// A formula's saved tensor is version-checked when backward runs, so saving an operand that no
+// gradient reads turns a harmless later in-place write into an error: `d += d * 2` must work,
+// as in PyTorch, because d * 2 needs only the 2 to differentiate with respect to d.
+// if_needed(t, other) is t when `other` (the input whose gradient reads t) requires grad.
+Tensor if_needed(const Tensor& t, const Tensor& other) { return other.requires_grad() ? t : Tensor(); }
 
 Tensor zero_like_scalar(const Tensor& g) { return scalar_tensor(Scalar{0, ScalarKind::Float}, g.dtype(), g.device()); }
 
@@ -54,21 +61,26 @@ void record_backward(BinaryOp op, const Tensor& out, const Tensor& a, const Tens
       return autograd::record("SubBackward0", {out}, {a, b}, {}, [sa, sb](const BackwardArgs& c) -> tensor_list {
         return {c.needs[0] ? sum_to(c.grad(), sa) : Tensor(), c.needs[1] ? sum_to(-c.grad(), sb) : Tensor()};
       });
-    case BinaryOp::Mul:  // d(ab)/da = b, d(ab)/db = a
-      return autograd::record("MulBackward0", {out}, {a, b}, {a, b}, [sa, sb](const BackwardArgs& c) -> tensor_list {
+    case BinaryOp::Mul:  // d(ab)/da = b, d(ab)/db = a. See Note [Save only for inputs that need grad].
+      return autograd::record("MulBackward0", {out}, {a, b}, {if_needed(a, b), if_needed(b, a)},
+                              [sa, sb](const BackwardArgs& c) -> tensor_list {
         const Tensor &a = c.saved[0], &b = c.saved[1], &g = c.grad();
         return {c.needs[0] ? sum_to(g * b, sa) : Tensor(), c.needs[1] ? sum_to(g * a, sb) : Tensor()};
       });
     case BinaryOp::Div:  // d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
-      return autograd::record("DivBackward0", {out}, {a, b}, {a, b}, [sa, sb](const BackwardArgs& c) -> tensor_list {
+      return autograd::record("DivBackward0", {out}, {a, b}, {if_needed(a, b), b},
+                              [sa, sb](const BackwardArgs& c) -> tensor_list {
         const Tensor &a = c.saved[0], &b = c.saved[1], &g = c.grad();
         return {c.needs[0] ? sum_to(g / b, sa) : Tensor(), c.needs[1] ? sum_to(-g * a / (b * b), sb) : Tensor()};
       });
-    case BinaryOp::Pow:  // d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a (0 where a == 0)
+    case BinaryOp::Pow:  // d(a^b)/da = b a^(b-1) (0 where b == 0, not 0 * 0^-1), d(a^b)/db = a^b ln a (0 where a == 0)
       return autograd::record("PowBackward1", {out}, {a, b}, {a, b, out}, [sa, sb](const BackwardArgs& c) -> tensor_list {
         const Tensor &a = c.saved[0], &b = c.saved[1], &out = c.saved[2], &g = c.grad();
         Tensor ga, gb;
-        if (c.needs[0]) ga = sum_to(g * b * binary(BinaryOp::Pow, a, b - 1.0), sa);
+        if (c.needs[0]) {
+          Tensor da = g * b * binary(BinaryOp::Pow, a, b - 1.0);
+          ga = sum_to(where(binary(BinaryOp::Eq, b, Scalar{0, ScalarKind::Int}), zero_like_scalar(g), da), sa);
+        }
         if (c.needs[1]) {
           Tensor safe = where(binary(BinaryOp::Eq, a, Scalar{0, ScalarKind::Int}), zero_like_scalar(g), g * out * log(a));
           gb = sum_to(safe, sb);
@@ -111,6 +123,8 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) { return binary_imp
 // A Python number on either side: it becomes a 0-dim tensor of the promoted dtype.
 Tensor binary(BinaryOp op, const Tensor& a, Scalar b) {
   DType dt = promote_with_scalar(a.dtype(), b.kind);
+  EMBER_CHECK(!(op == BinaryOp::Pow && dt == DType::Int64 && b.value < 0), Runtime,
+              "[pow] Integers to negative integer powers are not allowed.");
   return binary_impl(op, a, scalar_tensor(b, dt, a.device()), dt);
 }
 
@@ -133,7 +147,8 @@ Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other) {
   EMBER_CHECK(category(result) <= category(self.dtype()), Runtime, "[", name, "_] result type ",
               dtype_name(result), " can't be cast to the desired output type ", dtype_name(self.dtype()));
   if (autograd::needs_grad(self, other)) {
-    commit_inplace(name, self, binary(op, self, other));
+    bool saves_self = op != BinaryOp::Add && op != BinaryOp::Sub;
+    commit_inplace(name, self, binary(op, saves_self ? original_self(self) : self, other));
     return self;
   }
   Shape shape = broadcast_shapes(name, self.sizes(), other.sizes());
@@ -159,7 +174,7 @@ void add_inplace(Tensor& self, const Tensor& other) {
 }
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
-  EMBER_CHECK(cond.dtype() == DType::Bool, Type, "[where] expected condition to be a bool tensor, got ",
+  EMBER_CHECK(cond.dtype() == DType::Bool, Runtime, "[where] expected condition to be a bool tensor, got ",
               dtype_name(cond.dtype()));
   check_same_device("where", cond, a);
   check_same_device("where", a, b);

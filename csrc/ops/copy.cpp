@@ -48,9 +48,17 @@ Tensor to_dtype(const Tensor& t, DType dtype) {
 Tensor& copy_(Tensor& self, const Tensor& src) {
   check_inplace("copy_", self, src.requires_grad());
   if (autograd::needs_grad(self, src)) {
-    // The new value of self is src (broadcast, cast): its gradient flows to src only.
-    Tensor value = to_dtype(expand(src, self.sizes()), self.dtype());
-    commit_inplace("copy_", self, clone(value));
+    // The new value of self is src (broadcast, cast): the gradient flows to src, and self's old
+    // value, overwritten, gets zeros (as PyTorch's CopyBackwards: x.grad is 0, not None).
+    Tensor value = contiguous_clone(expand(detach(src), self.sizes()));
+    if (value.dtype() != self.dtype()) value = to_dtype(value, self.dtype());
+    Shape src_shape = src.sizes();
+    DType src_dtype = src.dtype();
+    autograd::record("CopyBackwards", {value}, {self, src}, {}, [src_shape, src_dtype](const BackwardArgs& c) -> tensor_list {
+      return {c.needs[0] ? zeros_like(c.grad()) : Tensor(),
+              c.needs[1] ? to_dtype(sum_to(c.grad(), src_shape), src_dtype) : Tensor()};
+    });
+    commit_inplace("copy_", self, value);
     return self;
   }
   copy_into(self, src);

@@ -19,6 +19,12 @@ void check_inplace(const char* op, const Tensor& self, bool other_requires_grad)
   }
 }
 
+Tensor original_self(const Tensor& self) {
+  Tensor copy = contiguous_clone(self);
+  if (self->grad_fn()) copy->set_history(self->grad_fn(), self->output_nr());
+  return copy;
+}
+
 void commit_inplace(const char* op, Tensor& self, const Tensor& result) {
   EMBER_CHECK(result.sizes() == self.sizes(), Runtime, "[", op, "] output with shape ",
               shape_str(self.sizes()), " doesn't match the broadcast shape ", shape_str(result.sizes()));

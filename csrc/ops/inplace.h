@@ -5,6 +5,12 @@
 // onto that node ("rebasing"), so later ops see self as the output of the in-place op.
 // In-place on a leaf that requires grad (or on a view of one) is an error, as in PyTorch; views
 // of non-leaf tensors taking part in autograd are not supported yet and say so.
+//
+// Note [Original self]
+// The out-of-place op may save its input for backward (mul saves self when other requires grad,
+// log/sin/clamp save x). Self is about to be overwritten, so such an op is given a copy of self's
+// value that carries self's history; otherwise backward would report a spurious "modified by an
+// inplace operation" error where PyTorch (which saves "original self" the same way) succeeds.
 #pragma once
 #include <functional>
 
@@ -14,6 +20,9 @@ namespace ember {
 
 // Raises the PyTorch errors for in-place writes into `self` under autograd.
 void check_inplace(const char* op, const Tensor& self, bool other_requires_grad);
+
+// A copy of self's current value with self's autograd history (see Note [Original self]).
+Tensor original_self(const Tensor& self);
 
 // Copies `result` (the out-of-place value, carrying the new history) into self and rebases.
 void commit_inplace(const char* op, Tensor& self, const Tensor& result);

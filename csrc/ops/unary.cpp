@@ -75,10 +75,10 @@ void record_backward(UnaryOp op, const Tensor& y, const Tensor& x) {
 }  // namespace
 
 Tensor unary(UnaryOp op, const Tensor& x) {
-  EMBER_CHECK(!(op == UnaryOp::Neg && x.dtype() == DType::Bool), Type, "[neg] Negation, the `-` operator, on a "
+  EMBER_CHECK(!(op == UnaryOp::Neg && x.dtype() == DType::Bool), Runtime, "[neg] Negation, the `-` operator, on a "
               "bool tensor is not supported. If you are trying to invert a mask, use the `~` or "
               "`logical_not()` operator instead.");
-  EMBER_CHECK(!(op == UnaryOp::Relu && x.dtype() == DType::Bool), Type, "[relu] not supported for bool tensors");
+  EMBER_CHECK(!(op == UnaryOp::Relu && x.dtype() == DType::Bool), Runtime, "[relu] Boolean inputs not supported for relu");
   DType dt = promotes_to_float(op) && !is_floating(x.dtype()) ? DType::Float32 : x.dtype();
   Tensor xc = cast_for_kernel(x, dt);
   Tensor y = empty(x.sizes(), dt, x.device());
@@ -91,7 +91,7 @@ Tensor& unary_(UnaryOp op, Tensor& x) {
   const char* name = unary_name(op);
   check_inplace(name, x, false);
   if (autograd::needs_grad(x)) {
-    commit_inplace(name, x, unary(op, x));
+    commit_inplace(name, x, unary(op, original_self(x)));
     return x;
   }
   EMBER_CHECK(!promotes_to_float(op) || is_floating(x.dtype()), Runtime, "[", name, "_] result type ",
@@ -107,8 +107,8 @@ Tensor log(const Tensor& x) { return unary(UnaryOp::Log, x); }
 Tensor relu(const Tensor& x) { return unary(UnaryOp::Relu, x); }
 
 Tensor clamp(const Tensor& x, std::optional<double> lo, std::optional<double> hi) {
-  EMBER_CHECK(lo || hi, Value, "[clamp] at least one of 'min' or 'max' must not be None");
-  EMBER_CHECK(x.dtype() != DType::Bool, Type, "[clamp] not supported for bool tensors");
+  EMBER_CHECK(lo || hi, Runtime, "[clamp] at least one of 'min' or 'max' must not be None");
+  EMBER_CHECK(x.dtype() != DType::Bool, Runtime, "[clamp] not supported for bool tensors");
   Tensor y = empty(x.sizes(), x.dtype(), x.device());
   kernels::cpu::clamp(x.dtype(), y.raw_data(), x.raw_data(), lo, hi, make_loop(y, {&x}));
   if (autograd::needs_grad(x)) {
@@ -130,10 +130,10 @@ Tensor clamp(const Tensor& x, std::optional<double> lo, std::optional<double> hi
 Tensor& clamp_(Tensor& x, std::optional<double> lo, std::optional<double> hi) {
   check_inplace("clamp_", x, false);
   if (autograd::needs_grad(x)) {
-    commit_inplace("clamp_", x, clamp(x, lo, hi));
+    commit_inplace("clamp_", x, clamp(original_self(x), lo, hi));
     return x;
   }
-  EMBER_CHECK(lo || hi, Value, "[clamp] at least one of 'min' or 'max' must not be None");
+  EMBER_CHECK(lo || hi, Runtime, "[clamp] at least one of 'min' or 'max' must not be None");
   kernels::cpu::clamp(x.dtype(), x.raw_data(), x.raw_data(), lo, hi, make_loop(x, {&x}));
   x->bump_version();
   return x;

@@ -16,7 +16,7 @@ _EMBER_TO_NUMPY = {v: k for k, v in _NUMPY_TO_EMBER.items()}
 
 
 def _size(name, size):
-    if len(size) == 1 and not isinstance(size[0], int):
+    if len(size) == 1 and not isinstance(size[0], int) and hasattr(size[0], "__iter__"):
         size = tuple(size[0])
     for s in size:
         if not isinstance(s, int) or isinstance(s, builtins.bool):

@@ -12,28 +12,43 @@ Tensor = _C.Tensor
 
 # ---- printing, in PyTorch's style: tensor([[1., 2.],\n        [3., 4.]], requires_grad=True)
 
-def _element_formatter(arr):
-    if arr.dtype == np.bool_:
-        return lambda v: "True" if v else "False"
-    if arr.dtype.kind in "iu":
-        width = max((len(str(v)) for v in arr.flat), default=1)
-        return lambda v: str(v).rjust(width)
-    finite = arr[np.isfinite(arr)]
-    if finite.size and np.all(finite == np.round(finite)) and np.abs(finite).max() < 1e8:
-        fmt = "{:.0f}."
-    elif finite.size and (np.abs(finite).max() >= 1e8 or
-                          (np.abs(finite[finite != 0]).min(initial=1.0) < 1e-4)):
-        fmt = "{:.4e}"
-    else:
-        fmt = "{:.4f}"
+def _summarized(arr, edgeitems=3):
+    """The elements PyTorch looks at to choose a format when it prints "..." (the edges only)."""
+    for d in builtins.range(arr.ndim):
+        if arr.shape[d] > 2 * edgeitems:
+            idx = list(builtins.range(edgeitems)) + list(builtins.range(arr.shape[d] - edgeitems, arr.shape[d]))
+            arr = np.take(arr, idx, axis=d)
+    return arr
+
+
+def _element_formatter(arr, summarize):
+    """Mirrors torch._tensor_str._Formatter: one width for all elements, chosen from the finite
+    nonzero values; scientific notation when they span more than 1000x, exceed 1e8 or go below 1e-4."""
+    sample = _summarized(arr) if summarize else arr
+    if arr.dtype.kind in "biu":
+        text = (lambda v: "True" if v else "False") if arr.dtype == np.bool_ else str
+        width = max((len(text(v)) for v in sample.flat), default=1)
+        return lambda v: text(v).rjust(width)
+    vals = sample[np.isfinite(sample) & (sample != 0)].astype(np.float64)
+    int_mode, sci_mode, width = True, False, 1
+    if vals.size:
+        lo, hi = np.abs(vals).min(), np.abs(vals).max()
+        int_mode = builtins.bool(np.all(vals == np.ceil(vals)))
+        sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+        if sci_mode:
+            width = max(len(f"{v:.4e}") for v in vals)
+        elif int_mode:
+            width = max(len(f"{v:.0f}") + 1 for v in vals)
+        else:
+            width = max(len(f"{v:.4f}") for v in vals)
 
     def one(v):
-        if np.isnan(v):
-            return "nan"
-        if np.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return fmt.format(v)
-    width = max((len(one(v)) for v in arr.flat), default=1)
+        v = builtins.float(v)
+        if sci_mode:
+            return f"{v:{width}.4e}"
+        if int_mode:
+            return f"{v:.0f}" + ("" if np.isinf(v) or np.isnan(v) else ".")
+        return f"{v:.4f}"
     return lambda v: one(v).rjust(width)
 
 
@@ -45,9 +60,10 @@ def _repr(self):
     if arr.size == 0 and arr.ndim == 1:
         body = "[]"
     else:
-        fmt = _element_formatter(arr)
+        fmt = _element_formatter(arr, summarize=arr.size > 1000)
         body = np.array2string(arr, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3,
                                max_line_width=80, formatter={"all": fmt})
+        body = body.replace(", ..., ", ",  ..., ")  # PyTorch's elided element is " ..."
     if arr.size == 0 and arr.ndim > 1:
         suffix.insert(0, f"size={tuple(arr.shape)}")
     if self.grad_fn is not None:

@@ -8,6 +8,12 @@ from .. import _C
 class _GradModeContext:
     _enabled = True
 
+    def __new__(cls, *args, **kwargs):
+        # `@no_grad` without parentheses decorates the function directly, as in PyTorch.
+        if cls in (no_grad, enable_grad) and len(args) == 1 and callable(args[0]) and not kwargs:
+            return cls()(args[0])
+        return super().__new__(cls)
+
     def __enter__(self):
         self._prev = _C.is_grad_enabled()
         _C._set_grad_enabled(self._enabled)
@@ -37,6 +43,11 @@ class enable_grad(_GradModeContext):
 
 class inference_mode(_GradModeContext):
     """Like no_grad (ember keeps no extra inference-only tensor state)."""
+
+    def __new__(cls, mode=True):
+        if callable(mode):  # `@inference_mode` without parentheses
+            return cls()(mode)
+        return super().__new__(cls)
 
     def __init__(self, mode=True):
         self._enabled = not mode

@@ -33,7 +33,12 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+import glob  # noqa: E402
+
+# Prefer a development build in python/ember (cmake + ninja) over an installed ember.
+_SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python")
+if glob.glob(os.path.join(_SRC, "ember", "_C*.so")):
+    sys.path.insert(0, _SRC)
 import ember  # noqa: E402
 
 torch.set_num_threads(ARGS.threads)

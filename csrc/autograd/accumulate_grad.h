@@ -13,12 +13,9 @@ class AccumulateGrad : public Node {
   tensor_list apply(tensor_list&& grads) override;
   std::string name() const override { return "AccumulateGrad"; }
   const Tensor& variable() const { return variable_; }
-  // Run after `.grad` was updated (Tensor.register_post_accumulate_grad_hook).
-  std::vector<std::function<void(const Tensor&)>>& post_hooks() { return post_hooks_; }
 
  private:
   Tensor variable_;
-  std::vector<std::function<void(const Tensor&)>> post_hooks_;
 };
 
 }  // namespace ember::autograd

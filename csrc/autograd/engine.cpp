@@ -14,6 +14,7 @@
 
 #include "autograd/accumulate_grad.h"
 #include "autograd/grad_mode.h"
+#include "autograd/hooks.h"
 #include "autograd/node.h"
 #include "ops/ops.h"
 
@@ -125,16 +126,13 @@ tensor_list run(const tensor_list& outputs, const tensor_list& grads, const tens
       in = std::move(it->second);
       buffers.erase(it);
     }
-    for (auto& [slot, hook] : n->pre_hooks()) {
-      if (slot < in.size() && in[slot].defined()) {
-        Tensor replaced = hook(in[slot]);
-        if (replaced.defined()) in[slot] = std::move(replaced);
-      }
-    }
+    // Tensor hooks see the summed gradient before anything uses it (a leaf's live on the tensor).
+    auto* sink = dynamic_cast<AccumulateGrad*>(n);
+    run_grad_hooks(sink ? sink->variable()->leaf_hooks() : n->pre_hooks(), in);
     if (auto c = captures.find(n); c != captures.end())
       for (const Capture& cap : c->second) captured[cap.index] = in[cap.slot];
 
-    bool is_sink = dynamic_cast<AccumulateGrad*>(n) != nullptr;
+    bool is_sink = sink != nullptr;
     bool any_grad = n == root.get();
     for (const Tensor& g : in) any_grad = any_grad || g.defined();
     tensor_list out;

@@ -73,7 +73,9 @@ tensor_list AccumulateGrad::apply(tensor_list&& grads) {
   } else {
     add_inplace(grad, g);
   }
-  for (auto& hook : post_hooks_) hook(variable_);
+  // Copied first: a hook may register or remove hooks.
+  auto hooks = variable_->post_accumulate_hooks();
+  for (auto& entry : hooks) entry.second(variable_);
   return {};
 }
 

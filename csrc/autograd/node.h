@@ -30,8 +30,6 @@ struct OutputMeta {
   Device device;
 };
 
-// A hook on the gradient flowing into one output slot of a node; may return a replacement.
-using GradHook = std::function<Tensor(const Tensor&)>;
 
 class Node : public std::enable_shared_from_this<Node> {
  public:
@@ -53,14 +51,15 @@ class Node : public std::enable_shared_from_this<Node> {
   uint64_t sequence_nr() const { return sequence_nr_; }
   bool should_compute_output(size_t i) const { return i < next_edges_.size() && next_edges_[i].valid(); }
 
-  // Hooks run by the engine on the summed gradient of output `slot` before apply().
-  std::vector<std::pair<uint32_t, GradHook>>& pre_hooks() { return pre_hooks_; }
+  // Hooks run by the engine on the summed gradient of an output slot before apply()
+  // (the hooks of the non-leaf tensors this node produced).
+  std::vector<GradHookEntry>& pre_hooks() { return pre_hooks_; }
 
  protected:
   std::vector<Edge> next_edges_;
   std::vector<OutputMeta> outputs_meta_;
   uint64_t sequence_nr_;
-  std::vector<std::pair<uint32_t, GradHook>> pre_hooks_;
+  std::vector<GradHookEntry> pre_hooks_;
 };
 
 // Drops one owner of `node`; when it is the last, the node is destroyed by the outermost ~Node

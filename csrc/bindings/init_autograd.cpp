@@ -1,6 +1,9 @@
 // Autograd from Python: requires_grad, .grad, grad_fn, backward(), autograd.grad, grad mode.
 #include "autograd/engine.h"
+#include <algorithm>
+
 #include "autograd/grad_mode.h"
+#include "autograd/hooks.h"
 #include "autograd/node.h"
 #include "bindings/bindings.h"
 #include "ops/ops.h"
@@ -40,9 +43,43 @@ void set_grad(Tensor& t, py::object value) {
   t->grad() = g;
 }
 
+// Wraps a Python callable as a gradient hook: None keeps the gradient, a Tensor replaces it.
+GradHook python_grad_hook(py::function fn) {
+  return [fn](const Tensor& g) -> Tensor {
+    py::object r = fn(g);
+    if (r.is_none()) return Tensor();
+    if (auto t = as_tensor(r)) return *t;
+    throw py::type_error("[register_hook] a hook must return None or a Tensor, got " +
+                         std::string(py::str(py::type::of(r).attr("__name__"))));
+  };
+}
+
+// What register_hook returns; remove() takes the hook back (a no-op once the tensor and node are gone).
+struct HookHandle {
+  std::weak_ptr<TensorImpl> tensor;
+  std::weak_ptr<autograd::Node> node;
+  uint64_t id;
+  bool post_accumulate;
+  void remove() {
+    if (auto t = tensor.lock()) {
+      if (post_accumulate) autograd::remove_post_accumulate_grad_hook(Tensor(t), id);
+      else autograd::remove_hook(Tensor(t), id);
+    }
+    if (auto n = node.lock()) {
+      auto& hooks = n->pre_hooks();
+      hooks.erase(std::remove_if(hooks.begin(), hooks.end(), [this](const GradHookEntry& e) { return e.id == id; }),
+                  hooks.end());
+    }
+  }
+};
+
 }  // namespace
 
 void init_autograd(py::module_& m, PyTensor& cls) {
+  py::class_<HookHandle>(m, "RemovableHandle")
+      .def("remove", &HookHandle::remove)
+      .def("__enter__", [](HookHandle& h) -> HookHandle& { return h; }, py::return_value_policy::reference)
+      .def("__exit__", [](HookHandle& h, py::args) { h.remove(); });
   py::class_<autograd::Node, std::shared_ptr<autograd::Node>>(m, "Node")
       .def("name", &autograd::Node::name)
       .def_property_readonly("next_functions", [](autograd::Node& n) {
@@ -70,20 +107,15 @@ void init_autograd(py::module_& m, PyTensor& cls) {
         t->set_requires_grad(false);
         return t;
       })
-      .def("_retain_grad", [](Tensor& t) {
-        if (t->is_leaf() || t->retains_grad()) return;
-        EMBER_CHECK(t.requires_grad(), Runtime, "can't retain_grad on Tensor that has requires_grad=False");
-        t->set_retains_grad(true);
-        std::weak_ptr<TensorImpl> weak = t.impl();
-        // A hook on the gradient flowing into this output of grad_fn stores it in .grad.
-        t->grad_fn()->pre_hooks().push_back({t->output_nr(), [weak](const Tensor& g) {
-          if (auto impl = weak.lock()) {
-            Tensor& grad = impl->grad();
-            grad = grad.defined() ? add(grad, g) : (autograd::GradMode::is_enabled() ? g : contiguous_clone(g));
-          }
-          return Tensor();
-        }});
-      })
+      .def("_retain_grad", [](const Tensor& t) { autograd::retain_grad(t); })
+      .def("register_hook", [](const Tensor& t, py::function fn) {
+        uint64_t id = autograd::register_hook(t, python_grad_hook(fn));
+        return HookHandle{t.impl(), t->grad_fn(), id, false};
+      }, py::arg("hook"), "Registers fn(grad) -> Tensor or None, run on this tensor's gradient in backward.")
+      .def("register_post_accumulate_grad_hook", [](const Tensor& t, py::function fn) {
+        uint64_t id = autograd::register_post_accumulate_grad_hook(t, [fn](const Tensor& v) { fn(v); });
+        return HookHandle{t.impl(), {}, id, true};
+      }, py::arg("hook"), "Registers fn(tensor), run after backward has updated this leaf's .grad.")
       .def("_backward", [](const Tensor& t, py::object gradient, py::object retain_graph, bool create_graph) {
         tensor_list grads{gradient.is_none() ? Tensor() : gradient.cast<Tensor>()};
         autograd::backward({t}, grads, options(retain_graph, create_graph));

@@ -55,6 +55,17 @@ class Tensor {
 
 using tensor_list = std::vector<Tensor>;
 
+// A hook on the gradient flowing into a tensor (Tensor.register_hook): it may return a replacement
+// gradient, or an undefined Tensor to keep the one it was given. See autograd/hooks.h.
+using GradHook = std::function<Tensor(const Tensor&)>;
+struct GradHookEntry {
+  uint64_t id;
+  uint32_t slot;       // which output of the node the gradient belongs to
+  GradHook fn;
+  bool is_retain_grad; // retain_grad's hook runs after every user hook, as in PyTorch
+};
+using PostAccumulateHook = std::function<void(const Tensor&)>;
+
 class TensorImpl {
  public:
   TensorImpl(std::shared_ptr<Storage> storage, int64_t offset, Shape sizes, Shape strides, DType dtype,
@@ -96,6 +107,9 @@ class TensorImpl {
   bool retains_grad() const { return retains_grad_; }
   void set_retains_grad(bool r) { retains_grad_ = r; }
   std::weak_ptr<autograd::Node>& grad_accumulator() { return grad_accumulator_; }
+  // Hooks of a leaf live on the tensor (its AccumulateGrad is made lazily and held weakly).
+  std::vector<GradHookEntry>& leaf_hooks() { return leaf_hooks_; }
+  std::vector<std::pair<uint64_t, PostAccumulateHook>>& post_accumulate_hooks() { return post_accumulate_hooks_; }
 
  private:
   std::shared_ptr<Storage> storage_;
@@ -115,6 +129,8 @@ class TensorImpl {
   // Note [Leaf accumulator]: held weakly so that a leaf does not keep its AccumulateGrad (which
   // holds the leaf) alive; graphs that use the leaf hold the accumulator through their edges.
   std::weak_ptr<autograd::Node> grad_accumulator_;
+  std::vector<GradHookEntry> leaf_hooks_;
+  std::vector<std::pair<uint64_t, PostAccumulateHook>> post_accumulate_hooks_;
 };
 
 inline const Shape& Tensor::sizes() const { return impl_->sizes(); }

@@ -1,0 +1,1 @@
+"""What the `ember` command runs: training jobs, evaluation, pictures of a run."""

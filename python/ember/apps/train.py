@@ -1,0 +1,134 @@
+"""`ember train`: an MLP on a built-in dataset, written the way a PyTorch user writes it
+(nn.Sequential, CrossEntropyLoss, an optimizer, a DataLoader), plus the files of a run:
+model.safetensors, metrics.csv, config.json and pictures (apps/plots.py)."""
+import csv
+import json
+import os
+import time
+
+import numpy as np
+
+import ember
+from ember import data, nn, optim
+
+ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU}
+OPTIMIZERS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW}
+
+
+def build_model(in_features, hidden, classes, activation):
+    layers, width = [], in_features
+    for h in hidden:
+        layers += [nn.Linear(width, h), ACTIVATIONS[activation]()]
+        width = h
+    layers.append(nn.Linear(width, classes))
+    return nn.Sequential(*layers)
+
+
+def load_split(config):
+    """The dataset of a run and its seeded train/test split (the same for train and eval)."""
+    X, y = data.load(config["dataset"], seed=config["seed"], root=config.get("data"))
+    n = X.shape[0]
+    # The split depends on the seed alone (not on ember's generator state), so eval reproduces it.
+    perm = ember.tensor(np.random.default_rng(config["seed"]).permutation(n))
+    n_test = max(1, n // 5)
+    test, train = perm[:n_test], perm[n_test:]
+    return (X[train], y[train]), (X[test], y[test])
+
+
+@ember.no_grad()
+def evaluate(model, X, y, criterion):
+    model.eval()
+    logits = model(X)
+    loss = criterion(logits, y).item()
+    acc = (logits.argmax(dim=1) == y).float().mean().item()
+    model.train()
+    return loss, acc
+
+
+def _progress(iterable, total, desc, enabled):
+    if not enabled:
+        return iterable
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return iterable
+    return tqdm(iterable, total=total, desc=desc, leave=False, unit="batch", dynamic_ncols=True)
+
+
+def train(config, out_dir, progress=True, log=print):
+    if config["device"] != "cpu":
+        ember.zeros(1).to(config["device"])  # raises the clear "not available" error
+    ember.manual_seed(config["seed"])
+    (X_train, y_train), (X_test, y_test) = load_split(config)
+    classes = int(max(y_train.max().item(), y_test.max().item())) + 1
+    model = build_model(X_train.shape[1], config["hidden"], classes, config["activation"])
+    criterion = nn.CrossEntropyLoss()
+    optimizer = OPTIMIZERS[config["optimizer"]](model.parameters(), lr=config["lr"])
+    loader = data.DataLoader(data.TensorDataset(X_train, y_train), batch_size=config["batch_size"], shuffle=True)
+    sizes = "-".join(str(s) for s in [X_train.shape[1], *config["hidden"], classes])
+    log(f"ember {ember.__version__}: {config['dataset']} ({X_train.shape[0]} train / {X_test.shape[0]} test), "
+        f"MLP {sizes} {config['activation']}, {config['optimizer']} lr={config['lr']}, "
+        f"{config['epochs']} epochs of batch {config['batch_size']}, out: {out_dir}")
+
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "config.json"), "w") as f:
+        json.dump({**config, "classes": classes, "in_features": X_train.shape[1]}, f, indent=2)
+    rows = []
+    start = time.perf_counter()
+    for epoch in range(1, config["epochs"] + 1):
+        total, seen, correct = 0.0, 0, 0
+        bar = _progress(loader, len(loader), f"epoch {epoch}/{config['epochs']}", progress)
+        for step, (xb, yb) in enumerate(bar):
+            logits = model(xb)
+            loss = criterion(logits, yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            # Reading the loss is a host sync on a GPU: do it once every few steps only.
+            if step % config["log_every"] == 0 or step == len(loader) - 1:
+                with ember.no_grad():
+                    correct += (logits.argmax(dim=1) == yb).sum().item()
+                seen += yb.shape[0]
+                total += loss.item() * yb.shape[0]
+                if bar is not loader:
+                    bar.set_postfix(loss=f"{total / seen:.4f}", acc=f"{correct / seen:.3f}")
+        test_loss, test_acc = evaluate(model, X_test, y_test, criterion)
+        row = dict(epoch=epoch, train_loss=total / seen, train_acc=correct / seen, test_loss=test_loss,
+                   test_acc=test_acc, seconds=time.perf_counter() - start)
+        rows.append(row)
+        if epoch == 1 or epoch == config["epochs"] or epoch % max(1, config["epochs"] // 10) == 0:
+            log(f"epoch {epoch:4d}  train loss {row['train_loss']:.4f}  acc {row['train_acc']:.3f}  "
+                f"test loss {test_loss:.4f}  acc {test_acc:.3f}")
+
+    _, train_acc = evaluate(model, X_train, y_train, criterion)
+    ember.save(model.state_dict(), os.path.join(out_dir, "model.safetensors"))
+    with open(os.path.join(out_dir, "metrics.csv"), "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    from . import plots
+    pictures = plots.save_run_pictures(out_dir, rows, model, X_train, y_train)
+    log(f"done in {time.perf_counter() - start:.1f} s: train accuracy {train_acc:.3f}, "
+        f"test accuracy {rows[-1]['test_acc']:.3f}")
+    log(f"wrote {', '.join(['model.safetensors', 'metrics.csv', 'config.json'] + pictures)} to {out_dir}")
+    if not pictures:
+        log(f"(matplotlib is not installed: no pictures; the curves are in {os.path.join(out_dir, 'metrics.csv')})")
+    return dict(train_acc=train_acc, test_acc=rows[-1]["test_acc"], out_dir=out_dir)
+
+
+def evaluate_checkpoint(run_dir, log=print):
+    """Rebuilds the model of a run from config.json + model.safetensors and scores it."""
+    config_path = os.path.join(run_dir, "config.json")
+    if not os.path.exists(config_path):
+        raise FileNotFoundError(f"{run_dir} is not an ember run directory (no config.json)")
+    with open(config_path) as f:
+        config = json.load(f)
+    model = build_model(config["in_features"], config["hidden"], config["classes"], config["activation"])
+    model.load_state_dict(ember.load(os.path.join(run_dir, "model.safetensors")))
+    (X_train, y_train), (X_test, y_test) = load_split(config)
+    criterion = nn.CrossEntropyLoss()
+    train_loss, train_acc = evaluate(model, X_train, y_train, criterion)
+    test_loss, test_acc = evaluate(model, X_test, y_test, criterion)
+    log(f"{config['dataset']}: train loss {train_loss:.4f} accuracy {train_acc:.3f}; "
+        f"test loss {test_loss:.4f} accuracy {test_acc:.3f}")
+    return dict(train_acc=train_acc, test_acc=test_acc)

@@ -1,4 +1,7 @@
-"""The `ember` command: the main job trains, bad arguments are argparse errors, info prints flags."""
+"""The `ember` command: the main job trains and writes its run folder, eval reloads it, bad
+arguments are argparse errors, info prints the build flags."""
+import csv
+import json
 import subprocess
 import sys
 
@@ -9,7 +12,7 @@ from ember import cli, data
 
 
 def test_datasets_are_seeded_and_shaped():
-    for name in data.DATASETS:
+    for name in ("spirals", "moons", "circles"):
         X1, y1 = data.load(name, seed=3)
         X2, y2 = data.load(name, seed=3)
         X3, _ = data.load(name, seed=4)
@@ -24,30 +27,60 @@ def test_unknown_dataset_is_a_clear_error():
         data.load("nope")
 
 
-def test_train_learns_spirals(capsys):
-    assert cli.main(["train", "--epochs", "60", "--seed", "1"]) == 0
-    out = capsys.readouterr().out
-    final = [line for line in out.splitlines() if line.startswith("done in")][0]
-    train_acc = float(final.split("train accuracy ")[1].split(",")[0])
-    assert train_acc >= 0.9, out
+def _final_accuracies(out):
+    line = [ln for ln in out.splitlines() if ln.startswith("done in")][0]
+    train_acc = float(line.split("train accuracy ")[1].split(",")[0])
+    test_acc = float(line.split("test accuracy ")[1].split()[0])
+    return train_acc, test_acc
 
 
-def test_train_with_sgd_and_tanh_on_moons(capsys):
-    assert cli.main(["train", "--dataset", "moons", "--optimizer", "sgd", "--lr", "0.3",
-                     "--activation", "tanh", "--hidden", "16", "--epochs", "30"]) == 0
-    assert "test accuracy" in capsys.readouterr().out
+def test_train_writes_a_run_folder_and_eval_reloads_it(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert cli.main(["train", "--epochs", "40", "--seed", "1", "--out", str(out), "--no-progress"]) == 0
+    train_acc, test_acc = _final_accuracies(capsys.readouterr().out)
+    assert train_acc >= 0.95
+    for name in ("model.safetensors", "metrics.csv", "config.json"):
+        assert (out / name).exists(), name
+    with open(out / "metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 40 and float(rows[-1]["train_loss"]) < float(rows[0]["train_loss"])
+    config = json.loads((out / "config.json").read_text())
+    assert config["dataset"] == "spirals" and config["hidden"] == [64, 64]
+    pytest.importorskip("matplotlib")
+    assert (out / "loss.png").stat().st_size > 1000
+    assert (out / "decision_boundary.png").stat().st_size > 1000
+
+    assert cli.main(["eval", "--checkpoint", str(out)]) == 0
+    line = capsys.readouterr().out
+    assert "test loss" in line and f"accuracy {test_acc:.3f}" in line
+
+
+def test_train_with_sgd_and_tanh_on_moons(tmp_path, capsys):
+    assert cli.main(["train", "--dataset", "moons", "--optimizer", "sgd", "--lr", "0.3", "--activation", "tanh",
+                     "--hidden", "16", "--epochs", "20", "--out", str(tmp_path), "--no-progress"]) == 0
+    assert _final_accuracies(capsys.readouterr().out)[0] > 0.8
 
 
 @pytest.mark.parametrize("argv, message", [
     (["train", "--epochs", "0"], "must be positive"),
     (["train", "--hidden", "6x4"], "comma-separated ints"),
     (["train", "--dataset", "imagenet"], "invalid choice"),
+    (["train", "--device", "tpu"], "expected cpu or cuda"),
+    (["eval"], "--checkpoint"),
 ])
 def test_bad_arguments_are_argparse_errors(argv, message, capsys):
     with pytest.raises(SystemExit) as e:
         cli.main(argv)
     assert e.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_user_level_failures_are_one_line_errors(tmp_path, capsys):
+    assert cli.main(["eval", "--checkpoint", str(tmp_path)]) == 1
+    assert "not an ember run directory" in capsys.readouterr().err
+    if not ember.cuda.is_available():
+        assert cli.main(["train", "--device", "cuda", "--epochs", "1", "--out", str(tmp_path / "r")]) == 1
+        assert "cuda" in capsys.readouterr().err
 
 
 def test_info_and_module_entry_point():

@@ -96,7 +96,8 @@ def _fill_in_zeros(grads, refs, strict, message):
     return tuple(out)
 
 
-_INDEPENDENT = "The output of the user-provided function is independent of input {i}. This is not allowed in strict mode."
+_INDEPENDENT = ("The output of the user-provided function is independent of input {i}. "
+                "This is not allowed in strict mode.")
 
 
 # ---- vjp, jvp ------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 // Autograd from Python: requires_grad, .grad, grad_fn, backward(), autograd.grad, grad mode.
+#include "autograd/accumulate_grad.h"
 #include "autograd/engine.h"
 #include <algorithm>
 
@@ -89,6 +90,12 @@ void init_autograd(py::module_& m, PyTensor& cls) {
           out[i] = py::make_tuple(e.fn ? py::cast(e.fn) : py::none(), e.input_nr);
         }
         return out;
+      })
+      // As PyTorch's AccumulateGrad.variable: the leaf a sink node accumulates into (used by ember.viz).
+      .def_property_readonly("variable", [](autograd::Node& n) -> Tensor {
+        auto* sink = dynamic_cast<autograd::AccumulateGrad*>(&n);
+        if (!sink) throw py::attribute_error("'" + n.name() + "' object has no attribute 'variable'");
+        return sink->variable();
       })
       .def("__repr__", [](autograd::Node& n) { return "<" + n.name() + " object>"; });
 

@@ -42,9 +42,9 @@ def test_small_graph_nodes_edges_and_labels():
     ids = by_label(nodes)
     # output, Sum, Relu, Add, Mm, two leaves (x does not require grad: no node)
     assert sorted(label for label, _ in nodes.values()) == sorted(
-        ["()", "SumBackward1", "ReluBackward0", "AddBackward0", "MmBackward0", "weight\n(3, 4)", "bias\n(4,)"])
+        ["()", "SumBackward0", "ReluBackward0", "AddBackward0", "MmBackward0", "weight\n(3, 4)", "bias\n(4,)"])
     expected = {("weight\n(3, 4)", "MmBackward0"), ("MmBackward0", "AddBackward0"), ("bias\n(4,)", "AddBackward0"),
-                ("AddBackward0", "ReluBackward0"), ("ReluBackward0", "SumBackward1"), ("SumBackward1", "()")}
+                ("AddBackward0", "ReluBackward0"), ("ReluBackward0", "SumBackward0"), ("SumBackward0", "()")}
     assert sorted(edges) == sorted((ids[a], ids[b]) for a, b in expected)
 
 

@@ -81,7 +81,8 @@ Tensor sum(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DTy
   Tensor out = sum_kernel(src, plan);
   if (is_floating(out_dtype) && autograd::needs_grad(t)) {
     Shape in_shape = t.sizes();
-    autograd::record("SumBackward1", {out}, {t}, {}, [plan, in_shape](const BackwardArgs& c) -> tensor_list {
+    // PyTorch names the full sum SumBackward0 and a sum over dims SumBackward1.
+    autograd::record(dims.empty() ? "SumBackward0" : "SumBackward1", {out}, {t}, {}, [plan, in_shape](const BackwardArgs& c) -> tensor_list {
       return {expand(unsqueeze_reduced(c.grad(), plan), in_shape)};  // d(sum)/dx_i = 1
     });
   }

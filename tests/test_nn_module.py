@@ -259,12 +259,14 @@ def test_import_ember_as_torch_mlp_trains_on_spirals():
     from ember.data import spirals
 
     torch.manual_seed(0)
-    X, y = spirals()
-    model = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 3))
+    X, y = spirals(n=600)
+    # Activations of 600 x 32 stay under the elementwise threading grain: on a loaded 2-core CI box
+    # OpenMP's thread wake-ups, not the maths, would dominate the run time.
+    model = nn.Sequential(nn.Linear(2, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 3))
     loss_fn = nn.CrossEntropyLoss()
-    lr = 0.5
+    lr = 0.7
     start = time.perf_counter()
-    for step in range(200):
+    for step in range(300):
         loss = loss_fn(model(X), y)
         model.zero_grad()
         loss.backward()
@@ -274,5 +276,5 @@ def test_import_ember_as_torch_mlp_trains_on_spirals():
     model.eval()
     with torch.no_grad():
         accuracy = (model(X).argmax(dim=1) == y).float().mean().item()
-    assert accuracy > 0.9, f"train accuracy {accuracy:.3f} after 200 steps ({time.perf_counter() - start:.1f}s)"
-    assert re.match(r"Sequential\(\n  \(0\): Linear\(in_features=2, out_features=64, bias=True\)", str(model))
+    assert accuracy > 0.9, f"train accuracy {accuracy:.3f} after 300 steps ({time.perf_counter() - start:.1f}s)"
+    assert re.match(r"Sequential\(\n  \(0\): Linear\(in_features=2, out_features=32, bias=True\)", str(model))

@@ -251,6 +251,14 @@ def test_full_backward_hooks_log_gradient_norms_like_torch():
     lin(xin).sum().backward()
     assert not xin.grad.numpy().any()
     assert lin.weight.grad is not None
+    # once per backward, also when the graph is run twice
+    calls = []
+    lin2 = nn.Linear(2, 2)
+    lin2.register_full_backward_hook(lambda m, gi, go: calls.append((gi[0].shape, go[0].shape)))
+    out = lin2(xin).sum()
+    out.backward(retain_graph=True)
+    out.backward()
+    assert calls == [((3, 2), (3, 2))] * 2
 
 
 def test_import_ember_as_torch_mlp_trains_on_spirals():

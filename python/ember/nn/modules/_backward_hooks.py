@@ -33,7 +33,7 @@ class BackwardHookState:
         outs = output if isinstance(output, tuple) else (output,)
         tensors = [o for o in outs if isinstance(o, _C.Tensor) and o.requires_grad]
         self.grad_output = [None] * len(outs)
-        self.outputs_waiting = len(tensors)
+        self.n_output_tensors = self.outputs_waiting = len(tensors)
         for i, o in enumerate(outs):
             if isinstance(o, _C.Tensor) and o.requires_grad:
                 o.register_hook(self._output_hook(i))
@@ -44,6 +44,7 @@ class BackwardHookState:
             self.grad_output[i] = grad
             self.outputs_waiting -= 1
             if self.outputs_waiting == 0:
+                self.outputs_waiting = self.n_output_tensors  # ready for another backward (retain_graph)
                 self.pending = len(self.input_slots)
                 if self.pending == 0:
                     self._run()

@@ -160,7 +160,8 @@ def test_batchnorm1d_options_and_errors():
     xg = ember.randn(5, 3, dtype=ember.float64).requires_grad_()
     bn = nn.BatchNorm1d(3).double()
     assert ember.autograd.gradcheck(lambda t: bn(t), (xg,))
-    with pytest.raises(ValueError, match=r"Expected more than 1 value per channel when training, got input size \[1, 3\]"):
+    with pytest.raises(ValueError, match=r"Expected more than 1 value per channel when training, "
+                                         r"got input size \[1, 3\]"):
         nn.BatchNorm1d(3)(ember.randn(1, 3))
     with pytest.raises(ValueError, match=r"expected 2D or 3D input \(got 4D input\)"):
         nn.BatchNorm1d(3)(ember.randn(2, 3, 1, 1))

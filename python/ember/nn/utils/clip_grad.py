@@ -21,22 +21,22 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if not grads:
         return _tensor(0.0)
     with no_grad():
+        dtype = grads[0].dtype  # per-gradient norms are combined in the first gradient's dtype
         if norm_type == math.inf:
-            per_grad = [g.abs().amax() for g in grads]
-            total = _C.stack(per_grad, 0).amax() if len(per_grad) > 1 else per_grad[0]
+            total = _C.stack([g.abs().amax()._to_dtype(dtype) for g in grads], 0).amax()
         elif norm_type == 2.0:
-            total = _C.stack([(g * g).sum() for g in grads], 0).sum().sqrt()
+            total = _C.stack([(g * g).sum()._to_dtype(dtype) for g in grads], 0).sum().sqrt()
         else:
-            total = _C.stack([(g.abs() ** norm_type).sum() for g in grads], 0).sum() ** (1.0 / norm_type)
-        total_value = total.item()
-        if error_if_nonfinite and not math.isfinite(total_value):
+            per_grad = [(g.abs() ** norm_type).sum()._to_dtype(dtype) for g in grads]
+            total = _C.stack(per_grad, 0).sum() ** (1.0 / norm_type)
+        if error_if_nonfinite and not math.isfinite(total.item()):
             raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is "
                                "non-finite, so it cannot be clipped. To disable this error and scale the "
                                "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`")
-        coef = max_norm / (total_value + 1e-6)
-        if coef < 1.0:
-            for g in grads:
-                g.mul_(coef)
+        # The scale stays a tensor (no host round trip); gradients under the limit are scaled by 1.
+        coef = (max_norm / (total + 1e-6)).clamp(max=1.0)
+        for g in grads:
+            g.mul_(coef)
     return total
 
 

@@ -1,2 +1,7 @@
-"""ember.nn: for now only the functional interface (ember.nn.functional)."""
-from . import functional  # noqa: F401
+"""ember.nn: Module and Parameter, the layers, nn.functional, nn.init and nn.utils, with
+PyTorch's names and behaviour."""
+from . import functional, init, utils  # noqa: F401
+from .modules import (BatchNorm1d, BCEWithLogitsLoss, CrossEntropyLoss, Dropout, Flatten, GELU,  # noqa: F401
+                      Identity, LayerNorm, LeakyReLU, Linear, LogSoftmax, Module, ModuleList, MSELoss,
+                      NLLLoss, ReLU, Sequential, Sigmoid, Softmax, Tanh)
+from .parameter import Parameter  # noqa: F401

@@ -1,8 +1,11 @@
-"""ember.nn.functional with PyTorch's signatures: softmax, log_softmax, the losses, and thin
-re-exports of relu/sigmoid/tanh. Each call goes straight to one native op."""
+"""ember.nn.functional with PyTorch's signatures. Activations, linear, dropout and the fused
+losses go straight to one native op each; layer_norm, batch_norm and nll_loss are composed of
+native ops (exact, and their gradients come from those ops' formulas)."""
+import builtins
 import warnings
 
 from .. import _C
+from ..autograd.grad_mode import no_grad
 
 
 def _softmax_dim(name, ndim, stacklevel):
@@ -73,3 +76,123 @@ def sigmoid(input):
 
 def tanh(input):
     return _C.tanh(input)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    out = _C.leaky_relu(input, negative_slope)
+    return input.copy_(out) if inplace else out
+
+
+def gelu(input, approximate="none"):
+    return _C.gelu(input, approximate)
+
+
+def linear(input, weight, bias=None):
+    """input @ weight.T + bias as one native op (the bias is added in the GEMM's output pass)."""
+    return _C.linear(input, weight, bias)
+
+
+def linear_relu(input, weight, bias=None):
+    """relu(linear(input, weight, bias)), with bias and ReLU applied in one pass over the output."""
+    return _C.linear_relu(input, weight, bias)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    out = _C.dropout(input, p, training)
+    return input.copy_(out) if inplace and out is not input else out
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(normalized_shape)
+    n = len(normalized_shape)
+    if n == 0 or tuple(input.shape[input.dim() - n:]) != normalized_shape or input.dim() < n:
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+                           f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size"
+                           f"{list(input.shape)}")
+    dims = list(builtins.range(-n, 0))
+    mean = input.mean(dims, keepdim=True)
+    centered = input - mean
+    var = (centered * centered).mean(dims, keepdim=True)
+    out = centered / (var + eps).sqrt()
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+               eps=1e-5):
+    """Normalises each channel (dim 1) of an (N, C, *) input over every other dim. In training the
+    batch statistics are used and the running ones updated in place (unbiased variance)."""
+    if input.dim() < 2:
+        raise ValueError(f"expected 2D or higher input (got {input.dim()}D input)")
+    C = input.shape[1]
+    count = input.numel() // C if C else 0
+    if training and count <= 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                         f"{list(input.shape)}")
+    if training and eps <= 0.0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    stat_shape = [1, C] + [1] * (input.dim() - 2)
+    dims = [0] + list(builtins.range(2, input.dim()))
+    if training or running_mean is None:
+        mean = input.mean(dims, keepdim=True)
+        centered = input - mean
+        var = (centered * centered).mean(dims, keepdim=True)
+        if training and running_mean is not None:
+            with no_grad():
+                running_mean.mul_(1.0 - momentum).add_(mean.detach().reshape(C) * momentum)
+            if running_var is not None:
+                with no_grad():
+                    unbiased = var.detach().reshape(C) * (count / (count - 1))
+                    running_var.mul_(1.0 - momentum).add_(unbiased * momentum)
+    else:
+        centered = input - running_mean.reshape(stat_shape)
+        var = running_var.reshape(stat_shape)
+    out = centered / (var + eps).sqrt()
+    if weight is not None:
+        out = out * weight.reshape(stat_shape)
+    if bias is not None:
+        out = out + bias.reshape(stat_shape)
+    return out
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """-input[n, target[n]] per sample (input holds log-probabilities over dim 1), with an
+    optional per-class weight; targets equal to ignore_index count neither value nor weight."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if target.dtype != _C.dtype.int64:
+        raise RuntimeError(f"[nll_loss] expected scalar type Long but found {target.dtype}")
+    if input.dim() < 1:
+        raise ValueError("Expected 1 or more dimensions (got 0)")
+    class_dim = 0 if input.dim() == 1 else 1
+    expected = tuple(s for i, s in enumerate(input.shape) if i != class_dim)
+    if tuple(target.shape) != expected:
+        if input.dim() >= 2 and (target.dim() == 0 or target.shape[0] != input.shape[0]):
+            raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                             f"({target.shape[0] if target.dim() else 1}).")
+        raise RuntimeError(f"[nll_loss] expected target of shape {expected}, got {tuple(target.shape)}")
+    C = input.shape[class_dim]
+    keep = target != ignore_index
+    safe = _C.where(keep, target, 0)
+    out_of_range = (safe < 0) + (safe >= C)  # bool + bool is "or"
+    if safe.numel() and builtins.bool(out_of_range.any()):
+        bad = [t for t in safe.reshape(-1).tolist() if t < 0 or t >= C][0]
+        raise IndexError(f"Target {bad} is out of bounds.")
+    picked = _C.gather(input, class_dim, safe.unsqueeze(class_dim)).squeeze(class_dim)
+    w = keep.to(input.dtype)
+    if weight is not None:
+        w = w * _C.index_select(weight, 0, safe.reshape(-1)).reshape(safe.shape)
+    loss = -(picked * w)
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    return loss.sum() / w.sum()

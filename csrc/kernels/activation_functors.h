@@ -1,0 +1,53 @@
+// The per-element maths of the activations that ember.nn adds (GELU in its erf and tanh forms,
+// their derivatives, leaky ReLU), as EMBER_HD functors so a CUDA twin computes the same values.
+// The constants and the order of operations follow PyTorch's CPU kernels, so float32 results
+// agree with PyTorch to rounding.
+#pragma once
+#include <cmath>
+
+#include "kernels/functors.h"
+
+namespace ember::kernels {
+
+constexpr double kSqrt1_2 = 0.70710678118654752440;      // 1/sqrt(2)
+constexpr double kInvSqrt2Pi = 0.39894228040143267794;   // 1/sqrt(2 pi): the normal density at 0
+constexpr double kGeluBeta = 0.79788456080286535588;     // sqrt(2/pi)
+constexpr double kGeluKappa = 0.044715;
+
+// gelu(x) = x * Phi(x), Phi the standard normal CDF (exact form) or its tanh approximation.
+struct GeluF {
+  bool tanh_form;
+  template <class T> EMBER_HD T operator()(T x) const {
+    if (tanh_form) {
+      T inner = T(kGeluBeta) * (x + T(kGeluKappa) * x * x * x);
+      return T(0.5) * x * (T(1) + std::tanh(inner));
+    }
+    return x * T(0.5) * (T(1) + std::erf(x * T(kSqrt1_2)));
+  }
+};
+
+// d gelu / dx: Phi(x) + x phi(x) (exact form); the derivative of the tanh formula otherwise.
+struct GeluGradF {
+  bool tanh_form;
+  template <class T> EMBER_HD T operator()(T x) const {
+    if (tanh_form) {
+      T x_sq = x * x;
+      T inner = T(kGeluBeta) * (x + T(kGeluKappa) * x_sq * x);
+      T t = std::tanh(inner);
+      T left_derivative = T(0.5) * (T(1) + t);
+      T right_derivative = T(0.5) * x * (T(1) - t * t) * T(kGeluBeta) * (T(1) + T(3 * kGeluKappa) * x_sq);
+      return left_derivative + right_derivative;
+    }
+    T cdf = T(0.5) * (T(1) + std::erf(x * T(kSqrt1_2)));
+    T pdf = T(kInvSqrt2Pi) * std::exp(T(-0.5) * x * x);
+    return cdf + x * pdf;
+  }
+};
+
+template <class T>
+struct LeakyReluF {
+  T slope;
+  EMBER_HD T operator()(T x) const { return x > T(0) ? x : x * slope; }
+};
+
+}  // namespace ember::kernels

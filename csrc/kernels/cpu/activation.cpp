@@ -1,0 +1,64 @@
+#include "kernels/cpu/activation.h"
+
+#include "kernels/activation_functors.h"
+#include "kernels/cpu/parallel.h"
+#include "kernels/random_bits.h"
+
+namespace ember::kernels::cpu {
+
+namespace {
+// Transcendental maths costs ~20x a plain add, so these loops pay for threads much earlier.
+constexpr int64_t kGrain = kParallelGrain / 16;
+}  // namespace
+
+void gelu(DType dtype, void* out, const void* x, int64_t n, bool tanh_form) {
+  EMBER_DISPATCH_FLOATING(dtype, "gelu", [&] {
+    auto* o = static_cast<scalar_t*>(out);
+    auto* a = static_cast<const scalar_t*>(x);
+    GeluF f{tanh_form};
+    parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) o[i] = f(a[i]);
+    });
+  });
+}
+
+void gelu_backward(DType dtype, void* out, const void* g, const void* x, int64_t n, bool tanh_form) {
+  EMBER_DISPATCH_FLOATING(dtype, "gelu_backward", [&] {
+    auto* o = static_cast<scalar_t*>(out);
+    auto* gp = static_cast<const scalar_t*>(g);
+    auto* a = static_cast<const scalar_t*>(x);
+    GeluGradF f{tanh_form};
+    parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) o[i] = gp[i] * f(a[i]);
+    });
+  });
+}
+
+void leaky_relu(DType dtype, void* out, const void* x, int64_t n, double slope) {
+  EMBER_DISPATCH_FLOATING(dtype, "leaky_relu", [&] {
+    auto* o = static_cast<scalar_t*>(out);
+    auto* a = static_cast<const scalar_t*>(x);
+    LeakyReluF<scalar_t> f{static_cast<scalar_t>(slope)};
+    parallel_for(n, kParallelGrain, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) o[i] = f(a[i]);
+    });
+  });
+}
+
+void dropout(DType dtype, void* out, void* mask, const void* x, int64_t n, double p, uint64_t seed) {
+  EMBER_DISPATCH_FLOATING(dtype, "dropout", [&] {
+    auto* o = static_cast<scalar_t*>(out);
+    auto* m = static_cast<scalar_t*>(mask);
+    auto* a = static_cast<const scalar_t*>(x);
+    scalar_t scale = p < 1.0 ? static_cast<scalar_t>(1.0 / (1.0 - p)) : scalar_t(0);
+    parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        bool keep = uniform01<double>(seed, static_cast<uint64_t>(i)) >= p;
+        m[i] = keep ? scale : scalar_t(0);
+        o[i] = a[i] * m[i];
+      }
+    });
+  });
+}
+
+}  // namespace ember::kernels::cpu

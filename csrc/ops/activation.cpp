@@ -1,0 +1,110 @@
+// GELU (exact and tanh forms), leaky ReLU and dropout: native forward kernels, backward
+// formulas in ember ops beside them.
+#include <limits>
+
+#include "autograd/function_node.h"
+#include "autograd/grad_mode.h"
+#include "kernels/activation_functors.h"
+#include "kernels/cpu/activation.h"
+#include "ops/nn_ops.h"
+#include "ops/ops.h"
+
+namespace ember {
+
+using autograd::BackwardArgs;
+
+namespace {
+
+void check_floating(const char* op, const Tensor& x) {
+  EMBER_CHECK(is_floating(x.dtype()), NotImplemented, "[", op, "] not implemented for ", dtype_name(x.dtype()),
+              "; convert the input to a floating dtype first");
+}
+
+// d gelu_tanh / dx in ember ops (the tanh form's second derivative then comes from autograd).
+Tensor gelu_tanh_grad(const Tensor& g, const Tensor& x) {
+  using kernels::kGeluBeta;
+  using kernels::kGeluKappa;
+  Tensor x_sq = x * x;
+  Tensor t = unary(UnaryOp::Tanh, (x + x_sq * x * kGeluKappa) * kGeluBeta);
+  Tensor left = (t + 1.0) * 0.5;
+  Tensor right = x * 0.5 * (1.0 - t * t) * ((x_sq * (3 * kGeluKappa) + 1.0) * kGeluBeta);
+  return g * (left + right);
+}
+
+}  // namespace
+
+Tensor gelu(const Tensor& x, bool tanh_form) {
+  check_floating("gelu", x);
+  Tensor xc = contiguous(x);
+  Tensor y = empty(x.sizes(), x.dtype(), x.device());
+  kernels::cpu::gelu(x.dtype(), y.raw_data(), xc.raw_data(), x.numel(), tanh_form);
+  if (autograd::needs_grad(x)) {
+    autograd::record("GeluBackward0", {y}, {x}, {x}, [tanh_form](const BackwardArgs& c) -> tensor_list {
+      return {gelu_backward(c.grad(), c.saved[0], tanh_form)};
+    });
+  }
+  return y;
+}
+
+Tensor gelu_backward(const Tensor& g, const Tensor& x, bool tanh_form) {
+  // The tanh form differentiates through its ember-op formula; the exact form has its own node.
+  if (tanh_form && autograd::needs_grad(g, x)) return gelu_tanh_grad(g, x);
+  Tensor gc = contiguous(g.sizes() == x.sizes() ? g : expand(g, x.sizes()));
+  Tensor xc = contiguous(x);
+  Tensor out = empty(x.sizes(), x.dtype(), x.device());
+  kernels::cpu::gelu_backward(x.dtype(), out.raw_data(), gc.raw_data(), xc.raw_data(), x.numel(), tanh_form);
+  if (autograd::needs_grad(g, x)) {
+    // out = g * f'(x) with f'(x) = Phi(x) + x phi(x), so d out/dg = f'(x) and
+    // d out/dx = g * f''(x) = g * phi(x) * (2 - x^2).
+    autograd::record("GeluBackwardBackward0", {out}, {g, x}, {g, x}, [](const BackwardArgs& c) -> tensor_list {
+      const Tensor &g = c.saved[0], &x = c.saved[1], &gg = c.grad();
+      Tensor dg, dx;
+      if (c.needs[0]) dg = gelu_backward(gg, x, false);
+      if (c.needs[1]) {
+        Tensor pdf = exp(x * x * -0.5) * kernels::kInvSqrt2Pi;
+        dx = gg * g * pdf * (2.0 - x * x);
+      }
+      return {dg, dx};
+    });
+  }
+  return out;
+}
+
+Tensor leaky_relu(const Tensor& x, double negative_slope) {
+  check_floating("leaky_relu", x);
+  Tensor xc = contiguous(x);
+  Tensor y = empty(x.sizes(), x.dtype(), x.device());
+  kernels::cpu::leaky_relu(x.dtype(), y.raw_data(), xc.raw_data(), x.numel(), negative_slope);
+  if (autograd::needs_grad(x)) {
+    // d/dx = 1 where x > 0, else negative_slope (PyTorch's choice at 0 too).
+    autograd::record("LeakyReluBackward0", {y}, {x}, {x}, [negative_slope](const BackwardArgs& c) -> tensor_list {
+      const Tensor& g = c.grad();
+      return {where(binary(BinaryOp::Gt, c.saved[0], Scalar{0, ScalarKind::Int}), g, g * negative_slope)};
+    });
+  }
+  return y;
+}
+
+// Note [Dropout stream]: a dropout call draws one 63-bit key from the global generator (one
+// counter) and hashes (key, i) for element i. The mask is thus reproducible under manual_seed,
+// independent of threading, and each call advances the generator, without random.cpp having to
+// expose its offset bookkeeping.
+Tensor dropout(const Tensor& x, double p, bool train) {
+  EMBER_CHECK(p >= 0.0 && p <= 1.0, Value, "[dropout] dropout probability has to be between 0 and 1, but got ", p);
+  if (!train || p == 0.0) return x;
+  check_floating("dropout", x);
+  Tensor key = randint(0, std::numeric_limits<int64_t>::max(), {1});
+  uint64_t seed = static_cast<uint64_t>(*key.data<int64_t>());
+  Tensor xc = contiguous(x);
+  Tensor y = empty(x.sizes(), x.dtype(), x.device());
+  Tensor mask = empty(x.sizes(), x.dtype(), x.device());
+  kernels::cpu::dropout(x.dtype(), y.raw_data(), mask.raw_data(), xc.raw_data(), x.numel(), p, seed);
+  if (autograd::needs_grad(x)) {
+    autograd::record("NativeDropoutBackward0", {y}, {x}, {mask}, [](const BackwardArgs& c) -> tensor_list {
+      return {c.grad() * c.saved[0]};  // the mask already holds the 1/(1-p) scale
+    });
+  }
+  return y;
+}
+
+}  // namespace ember

@@ -45,6 +45,7 @@ PYBIND11_MODULE(_C, m) {
   init_nn_ops(m, cls);
   init_linalg(m, cls);
   init_index(m, cls);
+  init_optim(m, cls);
   m.def("_build_info", []() {
     py::dict info;
     info["compiler"] = EMBER_BUILD_COMPILER;

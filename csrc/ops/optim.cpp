@@ -48,9 +48,9 @@ void check_param(const char* op, size_t i, const Tensor& p, const Tensor& g) {
 void* state_ptr(const char* op, size_t i, const char* name, const Tensor& s, const Tensor& p) {
   if (!s.defined()) return nullptr;
   EMBER_CHECK(s.sizes() == p.sizes() && s.dtype() == p.dtype() && s.is_contiguous() && s.device() == p.device(),
-              Runtime, "[", op, "] state '", name, "' of parameter ", i, " has shape ", shape_str(s.sizes()), " and dtype ",
-              dtype_name(s.dtype()), " (contiguous: ", s.is_contiguous(), "); expected a contiguous tensor of shape ",
-              shape_str(p.sizes()), " and dtype ", dtype_name(p.dtype()));
+              Runtime, "[", op, "] state '", name, "' of parameter ", i, " has shape ", shape_str(s.sizes()),
+              " and dtype ", dtype_name(s.dtype()), " (contiguous: ", s.is_contiguous(),
+              "); expected a contiguous tensor of shape ", shape_str(p.sizes()), " and dtype ", dtype_name(p.dtype()));
   return s.raw_data();
 }
 

@@ -54,7 +54,8 @@ class _Flattener:
             items = []
             for k, v in obj.items():
                 if not (k is None or isinstance(k, (bool, int, float, str))):
-                    raise TypeError(f"ember.save can't store a dict key of type {type(k).__name__} (at {path or 'top'})")
+                    raise TypeError(f"ember.save can't store a dict key of type {type(k).__name__} "
+                                    f"(at {path or 'top'})")
                 items.append([k, self.encode(v, f"{path}.{k}" if path else str(k))])
             return {"__dict__": items}
         if isinstance(obj, (list, tuple)):
@@ -67,8 +68,9 @@ class _Flattener:
 def _tensor_bytes(t):
     if t.dtype not in _CODE_OF:
         raise TypeError(f"ember.save can't store dtype {t.dtype}")
-    arr = np.ascontiguousarray(t.detach().cpu().numpy())
-    return _CODE_OF[t.dtype], list(arr.shape), arr.astype(_DTYPES[_CODE_OF[t.dtype]][1], copy=False).tobytes()
+    code = _CODE_OF[t.dtype]
+    arr = t.detach().cpu().numpy()  # tobytes() writes C order whatever the strides (0-d included)
+    return code, list(arr.shape), arr.astype(_DTYPES[code][1], copy=False).tobytes(order="C")
 
 
 def save(obj, path, metadata=None):

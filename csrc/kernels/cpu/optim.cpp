@@ -34,7 +34,8 @@ void adam_update(DType dtype, int64_t n, void* param, const void* grad, void* ex
   double bias_correction2_sqrt = std::pow(bias_correction2, 0.5);  // Python's `** 0.5`
   EMBER_DISPATCH_FLOATING(dtype, "adam", [&] {
     using T = scalar_t;
-    AdamUpdate<T> f{T(h.beta2), T(1.0 - h.beta1), T(1.0 - h.beta2), T(h.eps), T(h.weight_decay), T(1.0 - h.lr * h.weight_decay),
+    AdamUpdate<T> f{T(h.beta2), T(1.0 - h.beta1), T(1.0 - h.beta2), T(h.eps), T(h.weight_decay),
+                    T(1.0 - h.lr * h.weight_decay),
                     T(step_size), T(bias_correction2_sqrt), h.amsgrad, h.maximize, h.decoupled_weight_decay};
     auto* p = static_cast<T*>(param);
     auto* g = static_cast<const T*>(grad);

@@ -43,7 +43,8 @@ def parse_idx(data, name="IDX data"):
                          + ", ".join(f"0x{c:02x}" for c in _IDX_TYPES) + ")")
     header = 4 + 4 * ndim
     if len(data) < header:
-        raise ValueError(f"{name}: truncated IDX header (needs {header} bytes for {ndim} dimensions, file has {len(data)})")
+        raise ValueError(f"{name}: truncated IDX header (needs {header} bytes for {ndim} dimensions, "
+                         f"file has {len(data)})")
     shape = tuple(int(s) for s in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
     dtype = _IDX_TYPES[code]
     expected = header + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize

@@ -52,5 +52,6 @@ void init_nn_ops(py::module_& m, PyTensor& cls);
 void init_linalg(py::module_& m, PyTensor& cls);
 void init_index(py::module_& m, PyTensor& cls);
 void init_nn_layers(py::module_& m, PyTensor& cls);
+void init_optim(py::module_& m, PyTensor& cls);
 
 }  // namespace ember::bindings

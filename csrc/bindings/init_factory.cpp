@@ -20,6 +20,7 @@ void init_factory(py::module_& m, PyTensor& cls) {
   m.def("_randn", [](const Shape& s, DType d, Device dev) { return randn(s, d, dev); });
   m.def("_randint", [](int64_t lo, int64_t hi, const Shape& s, DType d, Device dev) { return randint(lo, hi, s, d, dev); });
   m.def("randperm", [](int64_t n, Device dev) { return randperm(n, dev); }, py::arg("n"), py::arg("device") = Device{});
+  m.def("_randperm_from", [](int64_t n, uint64_t seed, uint64_t first) { return randperm_from(n, seed, first); });
   m.def("manual_seed", [](int64_t seed) { manual_seed(static_cast<uint64_t>(seed)); });
   m.def("initial_seed", []() { return initial_seed(); });
   cls.def("uniform_", [](Tensor& t, double a, double b) -> Tensor& { uniform_(t, a, b); return t; },

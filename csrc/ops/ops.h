@@ -31,6 +31,9 @@ Tensor randn(const Shape& sizes, DType dtype = DType::Float32, Device device = c
 Tensor randint(int64_t low, int64_t high, const Shape& sizes, DType dtype = DType::Int64,
                Device device = cpu_device());
 Tensor randperm(int64_t n, Device device = cpu_device());
+// The permutation randperm draws from (seed, counters first..first+n-1), without touching the
+// default generator: for generator objects that keep their own seed and offset (ember.Generator).
+Tensor randperm_from(int64_t n, uint64_t seed, uint64_t first, Device device = cpu_device());
 void uniform_(const Tensor& t, double low, double high);
 void normal_(const Tensor& t, double mean, double std);
 
@@ -144,5 +147,19 @@ Tensor slice_backward(const Tensor& g, const Shape& sizes, int64_t dim, int64_t 
 Tensor select_backward(const Tensor& g, const Shape& sizes, int64_t dim, int64_t index);
 // Coordinates of the true elements of a bool tensor, [count, ndim] int64 (no autograd).
 Tensor nonzero(const Tensor& mask);
+
+// ---- optimizer steps (optim.cpp). Each updates every parameter of a group in place, with grad
+// mode off; see Note [Optimizer steps write in place]. Undefined entries in the state lists mean
+// "not used" (or, for SGD's momentum buffers, "create it on this step"; the buffers are returned).
+tensor_list sgd_step(const tensor_list& params, const tensor_list& grads, const tensor_list& momentum_bufs,
+                     double lr, double momentum, double dampening, bool nesterov, double weight_decay,
+                     bool maximize);
+void adam_step(const tensor_list& params, const tensor_list& grads, const tensor_list& exp_avgs,
+               const tensor_list& exp_avg_sqs, const tensor_list& max_exp_avg_sqs, const tensor_list& steps,
+               double lr, double beta1, double beta2, double eps, double weight_decay, bool amsgrad, bool maximize,
+               bool decoupled_weight_decay);
+void rmsprop_step(const tensor_list& params, const tensor_list& grads, const tensor_list& square_avgs,
+                  const tensor_list& grad_avgs, const tensor_list& momentum_bufs, const tensor_list& steps, double lr,
+                  double alpha, double eps, double weight_decay, double momentum, bool centered, bool maximize);
 
 }  // namespace ember

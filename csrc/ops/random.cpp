@@ -101,8 +101,13 @@ Tensor randint(int64_t low, int64_t high, const Shape& sizes, DType dtype, Devic
 
 Tensor randperm(int64_t n, Device device) {
   EMBER_CHECK(n >= 0, Runtime, "[randperm] n must be non-negative, got ", n);
-  Tensor t = arange(0, static_cast<double>(n), 1, DType::Int64, device);
   auto [seed, first] = reserve(static_cast<uint64_t>(n));
+  return randperm_from(n, seed, first, device);
+}
+
+Tensor randperm_from(int64_t n, uint64_t seed, uint64_t first, Device device) {
+  EMBER_CHECK(n >= 0, Runtime, "[randperm] n must be non-negative, got ", n);
+  Tensor t = arange(0, static_cast<double>(n), 1, DType::Int64, device);
   int64_t* p = t.data<int64_t>();
   for (int64_t i = n - 1; i > 0; --i) {  // Fisher-Yates
     int64_t j = static_cast<int64_t>(kernels::random_bits(seed, first + static_cast<uint64_t>(i)) % (i + 1));

@@ -27,6 +27,9 @@ from . import autograd, cuda  # noqa: E402
 from . import viz  # noqa: E402
 from ._reductions import amax, amin, argmax, argmin, log_softmax, max, mean, min, softmax, std, var  # noqa: E402,A004
 from . import nn  # noqa: E402
+from . import data, optim  # noqa: E402
+from .data.dataloader import Generator  # noqa: E402
+from .serialization import load, save  # noqa: E402
 
 __version__ = "0.1.0"
 

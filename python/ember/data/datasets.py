@@ -50,10 +50,35 @@ def circles(n=1000, noise=0.05, factor=0.5, seed=0):
     return _pack(X, y, rng)
 
 
+# The generated 2-D sets: load(name, seed) gives (n, 2) points; the CLI trains on these.
 DATASETS = {"spirals": spirals, "moons": moons, "circles": circles}
 
 
-def load(name, seed=0):
-    if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
-    return DATASETS[name](seed=seed)
+def _digits(seed=0, data=None, train=True):
+    from .digits import digits
+    return digits()
+
+
+def _mnist(seed=0, data=None, train=True):
+    from .idx import mnist
+    return mnist(data, train=train)
+
+
+def _fashion_mnist(seed=0, data=None, train=True):
+    from .idx import fashion_mnist
+    return fashion_mnist(data, train=train)
+
+
+# Every name load() knows: the generated sets, scikit-learn's bundled digits, and MNIST /
+# Fashion-MNIST read from local IDX files (they need data=the folder holding them).
+ALL_DATASETS = dict(DATASETS, digits=_digits, mnist=_mnist, fashion_mnist=_fashion_mnist)
+
+
+def load(name, seed=0, data=None, train=True):
+    """(X, y) of a named dataset. seed is used by the generated sets; data (a folder) and train
+    by mnist / fashion_mnist, which are read from local files and never downloaded."""
+    if name not in ALL_DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(ALL_DATASETS)}")
+    if name in DATASETS:
+        return DATASETS[name](seed=seed)
+    return ALL_DATASETS[name](seed=seed, data=data, train=train)

@@ -280,7 +280,9 @@ def _softmax(engine, t):
 def memory_row(op, numel):
     rng = _rng(3)
     shape = (numel // 1000, 1000)
-    a_np, b_np = (rng.standard_normal(shape).astype(np.float32) for _ in range(2))
+    # Uniform [0, 1): the sum is then well conditioned (no cancellation), so engines summing in
+    # different orders agree to float32 rounding of the total.
+    a_np, b_np = (rng.random(shape, dtype=np.float32) for _ in range(2))
     fns = {"add": lambda e, a, b: a + b, "exp": lambda e, a, b: a.exp(), "sum": lambda e, a, b: a.sum(),
            "softmax": lambda e, a, b: _softmax(e, a)}
 
@@ -292,7 +294,7 @@ def memory_row(op, numel):
     def skip(engine):
         return "1e6+ scalar Values would take too long" if engine.kind == "value" else None
     label = f"{op} {shape[0]}x{shape[1]} f32 ({numel:.0e} elements)".replace("e+0", "e")
-    return Row("memory", label, build, skip, rtol=1e-5)
+    return Row("memory", label, build, skip, rtol=1e-3 if op == "sum" else 1e-5)
 
 
 def cross_entropy_row(batch, classes=1000):

@@ -77,7 +77,7 @@ def discover(names):
         elif name == "numpy":
             engines.append(Engine(name, reference.numpy_engine, version=f"ember.reference.numpy_engine on numpy {np.__version__}"))
         elif name == "ember":
-            engines.append(Engine(name, ember, version=f"ember {ember.__version__}"))
+            engines.append(Engine(name, ember, version=_ember_version(ember)))
         elif name == "ember-cuda":
             engines.append(Engine(name, ember, "cuda", skip=_ember_cuda_skip(ember), version=f"ember {ember.__version__}"))
         else:
@@ -92,6 +92,15 @@ def discover(names):
                     f"{torch.__version__}{'' if torch.version.cuda else ' is a CPU-only build'})")
                 engines.append(Engine(name, torch, "cuda", skip=skip, version=f"torch {torch.__version__}"))
     return engines
+
+
+def _ember_version(ember):
+    """The version and how the extension was compiled (-march=native changes what kernels run)."""
+    info = ember._C._build_info() if hasattr(ember._C, "_build_info") else {}
+    if not info:
+        return f"ember {ember.__version__}"
+    return (f"ember {ember.__version__} ({info.get('compiler', '?')}, -march=native "
+            f"{'on' if info.get('native_arch') else 'off'}, OpenMP {'on' if info.get('openmp') else 'off'})")
 
 
 def _ember_cuda_skip(ember):

@@ -67,9 +67,9 @@ def notes_lines(records):
                 seen.add((name, why))
                 rows = [r["label"] for r in records if r["skipped"].get(name) == why]
                 where = rows[0] if len(rows) == 1 else f"{len(rows)} rows"
-                out.append(f"skipped {name} ({where}): {why}")
+                out.append(f"- skipped {name} ({where}): {why}")
         for name, why in rec["failed"].items():
-            out.append(f"VALIDATION FAILED {name} on {rec['label']}: {why}")
+            out.append(f"- VALIDATION FAILED {name} on {rec['label']}: {why}")
     return out
 
 

@@ -86,10 +86,9 @@ def _time_block(fn, sync, calls):
 
 
 def _calls_per_block(fn, sync, block_s):
-    n, spent = 1, 0.0
+    n = 1
     while True:
         dt = _time_block(fn, sync, n) * n
-        spent += dt
         if dt >= block_s / 4 or n >= 1 << 20:
             return max(1, int(round(n * block_s / max(dt, 1e-9))))
         n *= 2

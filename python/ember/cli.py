@@ -31,13 +31,13 @@ def _positive(kind):
 
 def build_parser():
     from .apps.train import ACTIVATIONS, OPTIMIZERS
-    from .data import DATASETS
+    from .data import ALL_DATASETS
     p = argparse.ArgumentParser(prog="ember", description="ember: a native tensor engine with autograd")
     sub = p.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="train an MLP on a built-in dataset",
                        description="Train an MLP; writes model.safetensors, metrics.csv, config.json and "
                                    "pictures into --out.")
-    t.add_argument("--dataset", choices=sorted(DATASETS), default="spirals")
+    t.add_argument("--dataset", choices=list(ALL_DATASETS), default="spirals")
     t.add_argument("--data", metavar="DIR", help="folder with the IDX files (mnist / fashion-mnist)")
     t.add_argument("--hidden", type=_hidden, default=[64, 64], help="hidden sizes, e.g. 64,64 (default)")
     t.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu")
@@ -58,10 +58,10 @@ def build_parser():
 
 
 def _train(args, parser):
-    from .apps.train import train
+    from .apps.train import IDX_DATASETS, train
     if args.device.split(":")[0] not in ("cpu", "cuda"):
         parser.error(f"argument --device: expected cpu or cuda[:N], got {args.device!r}")
-    if args.dataset in ("mnist", "fashion-mnist") and not args.data:
+    if args.dataset in IDX_DATASETS and not args.data:
         parser.error(f"--dataset {args.dataset} needs --data DIR (ember does not download data sets)")
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = args.out or os.path.join("runs", f"{args.dataset}-{stamp}")

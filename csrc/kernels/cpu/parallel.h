@@ -10,7 +10,7 @@
 namespace ember::kernels::cpu {
 
 // Below this many elements of simple work, threading costs more than it saves.
-constexpr int64_t kParallelGrain = 32768;
+constexpr int64_t kParallelGrain = int64_t(1) << 18;
 
 template <typename F>
 inline void parallel_for(int64_t n, int64_t grain, F&& f) {

@@ -86,3 +86,17 @@ def test_user_level_failures_are_one_line_errors(tmp_path, capsys):
 def test_info_and_module_entry_point():
     out = subprocess.run([sys.executable, "-m", "ember", "info"], capture_output=True, text=True, check=True).stdout
     assert "ember " in out and "OpenMP" in out and "CUDA backend built" in out
+
+
+def test_digits_mlp_reaches_97_percent(tmp_path, capsys):
+    pytest.importorskip("sklearn")
+    assert cli.main(["train", "--dataset", "digits", "--hidden", "128", "--epochs", "30", "--out", str(tmp_path),
+                     "--no-progress"]) == 0
+    assert _final_accuracies(capsys.readouterr().out)[1] >= 0.97
+
+
+def test_bench_subcommand_hands_its_arguments_to_the_suite(capsys):
+    with pytest.raises(SystemExit) as e:
+        cli.main(["bench", "--help"])
+    assert e.value.code == 0
+    assert "--quick" in capsys.readouterr().out

@@ -53,6 +53,9 @@ def build_parser():
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
     e = sub.add_parser("eval", help="reload a run's model and score it")
     e.add_argument("--checkpoint", metavar="DIR", required=True, help="a run folder written by ember train")
+    # `ember bench ...` hands its arguments to the suite's own parser (see main).
+    sub.add_parser("bench", help="the benchmark suite (ember vs pure-Python engines vs PyTorch); "
+                                 "ember bench --help lists its options")
     sub.add_parser("info", help="print version and build flags")
     return p
 
@@ -83,6 +86,10 @@ def _info():
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["bench"]:
+        from . import bench
+        return bench.main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -51,8 +51,10 @@ def save_run_pictures(out_dir, rows, model, X, y):
             model.train()
         fig, ax = plt.subplots(figsize=(6, 6))
         classes = int(labels.max()) + 1
-        ax.contourf(gx, gy, pred, levels=np.arange(classes + 1) - 0.5, cmap="Pastel1", alpha=0.9)
-        ax.scatter(pts[:, 0], pts[:, 1], c=labels, cmap="Set1", s=8, edgecolors="k", linewidths=0.2)
+        # One colour per class for both the regions (pale) and the points, so they read together.
+        colours = [plt.get_cmap("tab10")(c % 10) for c in range(classes)]
+        ax.contourf(gx, gy, pred, levels=np.arange(classes + 1) - 0.5, colors=colours, alpha=0.25)
+        ax.scatter(pts[:, 0], pts[:, 1], c=[colours[c] for c in labels], s=8, edgecolors="k", linewidths=0.2)
         ax.set(title="decision boundary (training points)", xlabel="x1", ylabel="x2")
         fig.tight_layout()
         fig.savefig(os.path.join(out_dir, "decision_boundary.png"), dpi=100)

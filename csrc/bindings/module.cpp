@@ -1,5 +1,6 @@
 // The one extension module, ember._C: error translation, then each area's bindings.
 #include "bindings/bindings.h"
+#include "bindings/python_function.h"
 #include "core/error.h"
 
 #ifdef _OPENMP
@@ -45,6 +46,7 @@ PYBIND11_MODULE(_C, m) {
   init_nn_ops(m, cls);
   init_linalg(m, cls);
   init_index(m, cls);
+  init_python_function(m);
   m.def("_build_info", []() {
     py::dict info;
     info["compiler"] = EMBER_BUILD_COMPILER;

@@ -26,6 +26,7 @@ from ._C import is_grad_enabled  # noqa: E402
 from . import autograd, cuda  # noqa: E402
 from ._reductions import amax, amin, argmax, argmin, log_softmax, max, mean, min, softmax, std, var  # noqa: E402,A004
 from . import nn  # noqa: E402
+from . import utils  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -1,6 +1,7 @@
 #include "autograd/anomaly.h"
 
 #include <cmath>
+#include <vector>
 
 #include "autograd/node.h"
 #include "ops/ops.h"
@@ -67,16 +68,19 @@ void record_anomaly_trace(Node& node) {
 
 // Note [Anomaly check of infinities]: PyTorch checks NaN only; ember also reports an infinite
 // gradient (log(0), sqrt(0) backward), which in practice is the first sign of the NaN to come.
+// NaN is looked for in every output first, so wherever PyTorch raises ember gives its message.
 void check_anomaly_grads(const Node& node, const tensor_list& grads) {
   if (!AnomalyMode::should_check_nan()) return;
-  for (size_t i = 0; i < grads.size(); ++i) {
-    if (!grads[i].defined()) continue;
-    int kind = classify(grads[i]);
-    if (kind == 0) continue;
-    std::string trace = forward_trace(node);
-    warn("Error detected in " + node.name() + ". " + trace);
-    fail(ErrorKind::Runtime, "Function '", node.name(), "' returned ", kind == 1 ? "nan" : "inf",
-         " values in its ", ordinal_suffix(i), " output.\n\n", trace);
+  std::vector<int> kinds(grads.size(), 0);
+  for (size_t i = 0; i < grads.size(); ++i) kinds[i] = grads[i].defined() ? classify(grads[i]) : 0;
+  for (int wanted : {1, 2}) {
+    for (size_t i = 0; i < grads.size(); ++i) {
+      if (kinds[i] != wanted) continue;
+      std::string trace = forward_trace(node);
+      warn("Error detected in " + node.name() + ". " + trace);
+      fail(ErrorKind::Runtime, "Function '", node.name(), "' returned ", wanted == 1 ? "nan" : "inf",
+           " values in its ", ordinal_suffix(i), " output.\n\n", trace);
+    }
   }
 }
 

@@ -170,3 +170,15 @@ def test_checkpoint_sequential_and_no_grad():
     np.testing.assert_allclose(got.numpy(), ref.numpy(), rtol=1e-12)
     with ember.no_grad():
         assert not checkpoint(block(params), x).requires_grad
+
+
+def test_retain_graph_backward_twice_recomputes_again():
+    params = mlp_params(ember, ember.float64)
+    x = ember.tensor(np.ones((2, 16)), dtype=ember.float64)
+    loss = forward(ember, params, x, checkpoint)
+    loss.backward(retain_graph=True)
+    once = params[0][0].grad.numpy().copy()
+    loss.backward()
+    np.testing.assert_allclose(params[0][0].grad.numpy(), 2 * once, rtol=1e-12)
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        loss.backward()

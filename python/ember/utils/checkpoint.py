@@ -8,7 +8,8 @@ While `function` runs, a saved-tensor pack hook is pushed (csrc/autograd/saved_t
 graph is recorded as usual (edges to parameters included, so autograd.grad works) but holds no
 activations. The first time backward unpacks one of them, `function` runs again on detached
 copies of the inputs, with the RNG state of the first run, and with a pack hook that collects the
-tensors it saves in the same order; the unpack returns the one with the same index.
+tensors it saves in the same order; the unpack returns the one with the same index (and
+forgets it, so memory is given back as backward goes).
 use_reentrant=True is the older scheme: an autograd.Function whose backward recomputes and runs a
 nested backward (its parameter gradients always go to .grad, so autograd.grad cannot see them).
 """
@@ -64,9 +65,12 @@ class _Recomputation:
         return index
 
     def unpack(self, index):
-        if self.recomputed is None:
+        # Each recomputed tensor is handed out once and dropped here, so the segment's activations
+        # are freed as backward walks through it; a second backward (retain_graph) recomputes again.
+        if self.recomputed is None or self.recomputed[index] is None:
             self._recompute()
-        return self.recomputed[index]
+        tensor, self.recomputed[index] = self.recomputed[index], None
+        return tensor
 
     def _recompute(self):
         collected = []
@@ -84,7 +88,6 @@ class _Recomputation:
                 f"and recomputation (recomputed {len(collected)}, original {self.count}). The checkpointed "
                 "function must run the same ops both times.")
         self.recomputed = collected
-        self.function = self.args = self.kwargs = None  # the inputs' job is done
 
 
 class _ReentrantCheckpoint(Function):

@@ -248,6 +248,17 @@ def test_double_backward_through_ember_ops(dtype):
     assert_close(x.grad, tx.grad)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_double_backward_through_a_saved_output(dtype):
+    (x,), (tx,) = leaves([0.3, -0.2], dtype=dtype)
+    g, = ember.autograd.grad((E["MyExp"].apply(x) ** 2).sum(), x, create_graph=True)
+    tg, = torch.autograd.grad((T["MyExp"].apply(tx) ** 2).sum(), tx, create_graph=True)
+    g.sum().backward()
+    tg.sum().backward()
+    assert_close(g, tg)
+    assert_close(x.grad, tx.grad)
+
+
 def test_gradcheck_of_custom_functions():
     x = ember.tensor(np.random.default_rng(3).normal(size=(2, 3)), dtype=ember.float64, requires_grad=True)
     w = ember.tensor(np.random.default_rng(4).normal(size=(4, 3)), dtype=ember.float64, requires_grad=True)

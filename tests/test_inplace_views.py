@@ -106,7 +106,7 @@ def test_gradcheck_through_copy_slices():
     def fn(a, b):
         y = a * 1
         y[1].mul_(b)
-        y[:, 0].exp_() if hasattr(y, "exp_") else y[:, 0].mul_(y[:, 3].detach())
+        y[:, 0].sin_()
         return y * y
     assert ember.autograd.gradcheck(fn, (x, z))
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import ember
-from conftest import assert_close, to_torch, torch
+from conftest import assert_close, torch
 from ember.utils.checkpoint import checkpoint, checkpoint_sequential
 
 

@@ -312,6 +312,31 @@ def test_once_differentiable():
         g.sum().backward()
 
 
+def test_setup_context_form_matches_torch():
+    def make(lib):
+        class Cube(lib.autograd.Function):
+            @staticmethod
+            def forward(x, k):
+                return x ** 3 * k
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                x, k = inputs
+                ctx.save_for_backward(x)
+                ctx.k = k
+
+            @staticmethod
+            def backward(ctx, g):
+                x, = ctx.saved_tensors
+                return 3 * x * x * g * ctx.k, None
+        return Cube
+
+    (x,), (tx,) = leaves([0.5, -1.5, 2.0], dtype=ember.float64)
+    make(ember).apply(x, 2.0).sum().backward()
+    make(torch).apply(tx, 2.0).sum().backward()
+    assert_close(x.grad, tx.grad)
+
+
 def test_function_cannot_be_instantiated():
     with pytest.raises(RuntimeError, match=r"call MyExp.apply\(...\) instead"):
         E["MyExp"]()

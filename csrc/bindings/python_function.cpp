@@ -134,7 +134,9 @@ Tensor wrap_output(const Tensor& o, bool is_input, bool differentiable, bool dir
   return out;
 }
 
-py::object function_apply(py::object cls, py::tuple args, py::dict kwargs) {
+// `setup_context`: the class uses PyTorch 2's split form, forward(*args) without ctx followed by
+// setup_context(ctx, inputs, output).
+py::object function_apply(py::object cls, py::tuple args, py::dict kwargs, bool setup_context) {
   auto ctx = std::make_shared<FunctionCtx>();
   py::object ctx_obj = py::cast(ctx);
   tensor_list inputs(args.size());
@@ -153,13 +155,15 @@ py::object function_apply(py::object cls, py::tuple args, py::dict kwargs) {
   }
   ctx_obj.attr("needs_input_grad") = needs;
 
-  py::tuple fwd_args(args.size() + 1);
-  fwd_args[0] = ctx_obj;
-  for (size_t i = 0; i < args.size(); ++i) fwd_args[i + 1] = args[i];
+  size_t lead = setup_context ? 0 : 1;
+  py::tuple fwd_args(args.size() + lead);
+  if (!setup_context) fwd_args[0] = ctx_obj;
+  for (size_t i = 0; i < args.size(); ++i) fwd_args[i + lead] = args[i];
   py::object result;
   {
     autograd::AutoGradMode no_grad(false);
     result = call(cls.attr("forward"), fwd_args, kwargs);
+    if (setup_context) call(cls.attr("setup_context"), py::make_tuple(ctx_obj, args, result));
   }
   if (!executable) return result;
 
@@ -249,7 +253,8 @@ void init_python_function(py::module_& m) {
         c.dirty.insert(c.dirty.end(), v.begin(), v.end());
       })
       .def("set_materialize_grads", [](FunctionCtx& c, bool value) { c.materialize_grads = value; });
-  m.def("_function_apply", &function_apply, py::arg("cls"), py::arg("args"), py::arg("kwargs"));
+  m.def("_function_apply", &function_apply, py::arg("cls"), py::arg("args"), py::arg("kwargs"),
+        py::arg("setup_context") = false);
   init_autograd_extras(m);
 }
 

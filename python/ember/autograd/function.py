@@ -44,9 +44,16 @@ class Function:
 
     vjp = backward
 
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        """Override to use PyTorch 2's split form: forward(*args) takes no ctx, and
+        setup_context(ctx, inputs, output) saves what backward needs."""
+        raise NotImplementedError("setup_context is not overridden")
+
     @classmethod
     def apply(cls, *args, **kwargs):
-        return _C._function_apply(cls, args, kwargs)
+        split = cls.setup_context is not Function.setup_context
+        return _C._function_apply(cls, args, kwargs, split)
 
 
 class _OnceDifferentiableError(Function):

@@ -6,6 +6,8 @@
 // in backward leaves apply as py::error_already_set and reaches the caller of backward() as the
 // original Python exception. Tensors given to ctx.save_for_backward are kept as native
 // SavedTensors in the ctx (version-checked, freed after backward, outputs saved without a cycle).
+// An output stored as a plain ctx attribute (ctx.y = y) does make a cycle (y -> node -> ctx -> y)
+// that Python's GC cannot see through the native node: use save_for_backward for tensors.
 #include "bindings/python_function.h"
 
 #include "autograd/anomaly.h"

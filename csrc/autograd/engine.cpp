@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "autograd/accumulate_grad.h"
+#include "autograd/anomaly.h"
 #include "autograd/grad_mode.h"
 #include "autograd/hooks.h"
 #include "autograd/node.h"
@@ -136,7 +137,19 @@ tensor_list run(const tensor_list& outputs, const tensor_list& grads, const tens
     bool any_grad = n == root.get();
     for (const Tensor& g : in) any_grad = any_grad || g.defined();
     tensor_list out;
-    if (any_grad && !(inputs && is_sink)) out = n->apply(std::move(in));
+    if (any_grad && !(inputs && is_sink)) {
+      if (!AnomalyMode::is_enabled()) {
+        out = n->apply(std::move(in));
+      } else {
+        try {
+          out = n->apply(std::move(in));
+        } catch (...) {
+          warn_anomaly_failure(*n);
+          throw;
+        }
+        check_anomaly_grads(*n, out);
+      }
+    }
     if (!opts.keep_graph) n->release_variables();
 
     for (size_t i = 0; i < n->next_edges().size(); ++i) {

@@ -1,5 +1,6 @@
 #include "autograd/function_node.h"
 
+#include "autograd/anomaly.h"
 #include "autograd/grad_mode.h"
 #include "ops/ops.h"
 
@@ -40,6 +41,7 @@ void FunctionNode::release_variables() {
 void record(const char* name, const tensor_list& outputs, const tensor_list& inputs,
             const tensor_list& to_save, BackwardFn fn) {
   auto node = std::make_shared<FunctionNode>(name, std::move(fn));
+  if (AnomalyMode::is_enabled()) record_anomaly_trace(*node);
   node->next_edges().reserve(inputs.size());
   for (const Tensor& in : inputs) node->next_edges().push_back(in.defined() ? gradient_edge(in) : Edge{});
   for (uint32_t i = 0; i < outputs.size(); ++i) {

@@ -55,11 +55,16 @@ class Node : public std::enable_shared_from_this<Node> {
   // (the hooks of the non-leaf tensors this node produced).
   std::vector<GradHookEntry>& pre_hooks() { return pre_hooks_; }
 
+  // The Python stack of the forward op, kept only in anomaly mode (autograd/anomaly.h).
+  const std::string& anomaly_trace() const { return anomaly_trace_; }
+  void set_anomaly_trace(std::string trace) { anomaly_trace_ = std::move(trace); }
+
  protected:
   std::vector<Edge> next_edges_;
   std::vector<OutputMeta> outputs_meta_;
   uint64_t sequence_nr_;
   std::vector<GradHookEntry> pre_hooks_;
+  std::string anomaly_trace_;
 };
 
 // Drops one owner of `node`; when it is the last, the node is destroyed by the outermost ~Node

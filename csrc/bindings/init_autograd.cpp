@@ -44,6 +44,15 @@ void set_grad(Tensor& t, py::object value) {
   t->grad() = g;
 }
 
+void warn_non_leaf_grad() {
+  const char* msg =
+      "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
+      "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf "
+      "Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
+      "you access the leaf Tensor instead.";
+  if (PyErr_WarnEx(PyExc_UserWarning, msg, 1) != 0) throw py::error_already_set();
+}
+
 // Wraps a Python callable as a gradient hook: None keeps the gradient, a Tensor replaces it.
 GradHook python_grad_hook(py::function fn) {
   return [fn](const Tensor& g) -> Tensor {
@@ -103,7 +112,11 @@ void init_autograd(py::module_& m, PyTensor& cls) {
                    [](Tensor& t, bool r) { t->set_requires_grad(r); })
       .def("requires_grad_", [](Tensor& t, bool r) -> Tensor& { t->set_requires_grad(r); return t; },
            py::arg("requires_grad") = true)
-      .def_property("grad", [](const Tensor& t) { return t->grad(); }, &set_grad)
+      .def_property("grad", [](const Tensor& t) {
+        // One pointer test on the leaf path; the warning only for a non-leaf that keeps no .grad.
+        if (!t->is_leaf() && !t->retains_grad() && !t->grad().defined()) warn_non_leaf_grad();
+        return t->grad();
+      }, &set_grad)
       .def_property_readonly("grad_fn", [](const Tensor& t) { return t->grad_fn(); })
       .def_property_readonly("is_leaf", [](const Tensor& t) { return t->is_leaf(); })
       .def_property_readonly("retains_grad", [](const Tensor& t) { return t->retains_grad(); })

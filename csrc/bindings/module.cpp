@@ -1,5 +1,6 @@
 // The one extension module, ember._C: error translation, then each area's bindings.
 #include "bindings/bindings.h"
+#include "bindings/python_function.h"
 #include "core/error.h"
 
 #ifdef _OPENMP
@@ -47,6 +48,7 @@ PYBIND11_MODULE(_C, m) {
   init_index(m, cls);
   init_nn_layers(m, cls);
   init_optim(m, cls);
+  init_python_function(m);
   m.def("_build_info", []() {
     py::dict info;
     info["compiler"] = EMBER_BUILD_COMPILER;

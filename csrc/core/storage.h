@@ -3,6 +3,7 @@
 // array handed to from_numpy) can be kept alive by whatever owns it.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 #include "core/device.h"
@@ -27,5 +28,14 @@ class Storage {
 // Allocates `nbytes` on `device` (64-byte aligned on the CPU). Throws MemoryError when the
 // allocation cannot be had, never aborts.
 std::shared_ptr<Storage> allocate_storage(size_t nbytes, Device device);
+
+// Bytes of CPU storage ember allocated that are alive now, and the most alive at once since the
+// last reset (what utils.checkpoint saves is measured with these; NumPy-owned memory is not counted).
+struct MemoryStats {
+  int64_t current;
+  int64_t peak;
+};
+MemoryStats cpu_memory_stats();
+void reset_peak_cpu_memory();
 
 }  // namespace ember

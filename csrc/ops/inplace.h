@@ -3,8 +3,8 @@
 // is not involved it runs the kernel straight into self's memory. When it is, ember computes the
 // op out of place (which records its node), copies the result into self, and moves self's history
 // onto that node ("rebasing"), so later ops see self as the output of the in-place op.
-// In-place on a leaf that requires grad (or on a view of one) is an error, as in PyTorch; views
-// of non-leaf tensors taking part in autograd are not supported yet and say so.
+// In-place on a leaf that requires grad (or on a view of one) is an error, as in PyTorch; in-place
+// on a view of a non-leaf rebases the base's history (Note [In-place ops on views (CopySlices)]).
 //
 // Note [Original self]
 // The out-of-place op may save its input for backward (mul saves self when other requires grad,
@@ -23,6 +23,11 @@ void check_inplace(const char* op, const Tensor& self, bool other_requires_grad)
 
 // A copy of self's current value with self's autograd history (see Note [Original self]).
 Tensor original_self(const Tensor& self);
+
+// A view with history whose base was since rebased by a write through another view gets the
+// history "region of the current base" (called by autograd::gradient_edge; see Note [In-place
+// ops on views (CopySlices)]).
+void refresh_view_history(const Tensor& view);
 
 // Copies `result` (the out-of-place value, carrying the new history) into self and rebases.
 void commit_inplace(const char* op, Tensor& self, const Tensor& result);

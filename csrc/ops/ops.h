@@ -3,6 +3,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/tensor.h"
@@ -26,6 +27,8 @@ Tensor eye(int64_t n, int64_t m, DType dtype, Device device = cpu_device());
 // ---- random numbers (random.cpp). See Note [Counter-based generator].
 void manual_seed(uint64_t seed);
 uint64_t initial_seed();
+std::pair<uint64_t, uint64_t> get_rng_state();  // (seed, offset) of the default generator
+void set_rng_state(uint64_t seed, uint64_t offset);
 Tensor rand(const Shape& sizes, DType dtype = DType::Float32, Device device = cpu_device());
 Tensor randn(const Shape& sizes, DType dtype = DType::Float32, Device device = cpu_device());
 Tensor randint(int64_t low, int64_t high, const Shape& sizes, DType dtype = DType::Int64,

@@ -51,6 +51,21 @@ void manual_seed(uint64_t seed) {
 
 uint64_t initial_seed() { return default_generator().seed; }
 
+// Note [RNG state is (seed, offset)]: the generator is counter-based, so its whole state is the
+// seed and the next unused counter; restoring both replays the same random numbers (checkpoint).
+std::pair<uint64_t, uint64_t> get_rng_state() {
+  Generator& g = default_generator();
+  std::lock_guard<std::mutex> lock(g.mutex);
+  return {g.seed, g.offset};
+}
+
+void set_rng_state(uint64_t seed, uint64_t offset) {
+  Generator& g = default_generator();
+  std::lock_guard<std::mutex> lock(g.mutex);
+  g.seed = seed;
+  g.offset = offset;
+}
+
 void uniform_(const Tensor& t, double low, double high) {
   EMBER_DISPATCH_FLOATING(t.dtype(), "uniform_", [&] {
     fill_random<scalar_t>(t, 1, [&](uint64_t s, uint64_t c) {

@@ -102,8 +102,7 @@ def train(config, out_dir, progress=True, log=print):
         row = dict(epoch=epoch, train_loss=total / seen, train_acc=correct / seen, test_loss=test_loss,
                    test_acc=test_acc, seconds=time.perf_counter() - start)
         rows.append(row)
-        if epoch == 1 or epoch == config["epochs"] or epoch % max(1, config["epochs"] // 10) == 0:
-            log(f"epoch {epoch:4d}  train loss {row['train_loss']:.4f}  acc {row['train_acc']:.3f}  "
+        log(f"epoch {epoch:4d}  train loss {row['train_loss']:.4f}  acc {row['train_acc']:.3f}  "
                 f"test loss {test_loss:.4f}  acc {test_acc:.3f}")
 
     _, train_acc = evaluate(model, X_train, y_train, criterion)

@@ -5,11 +5,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import ember
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_example(name):
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "python") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    # The example must import the same ember the tests import (a dev build or the installed one).
+    ember_parent = str(Path(ember.__file__).resolve().parent.parent)
+    env = dict(os.environ, PYTHONPATH=ember_parent + os.pathsep + os.environ.get("PYTHONPATH", ""))
     done = subprocess.run([sys.executable, str(ROOT / "examples" / name)], capture_output=True, text=True,
                           env=env, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -125,17 +125,19 @@ def test_fill_factories():
 
 def test_same_random_numbers_as_the_cpu_for_the_same_seed():
     for make in [lambda d: ember.rand(1000, device=d), lambda d: ember.rand(100, dtype=ember.float64, device=d),
-                 lambda d: ember.randint(-7, 9, (500,), device=d)]:
+                 lambda d: ember.randint(-7, 9, (500,), device=d),
+                 lambda d: ember.empty(50, dtype=ember.float64, device=d).uniform_(-2, 3)]:
         ember.manual_seed(3)
         g = make("cuda")
         ember.manual_seed(3)
         c = make("cpu")
-        assert host(g).tolist() == c.numpy().tolist()  # uniform bits and integer maths are exact
+        # Exact: see Note [Random fills match the CPU bit for bit] (kernels/cuda/random.cu).
+        assert host(g).tolist() == c.numpy().tolist()
     ember.manual_seed(4)
     g = [ember.randn(300, device="cuda"), ember.empty(40, 3, device="cuda").t().normal_(1.0, 2.0),
-         ember.empty(50, dtype=ember.float64, device="cuda").uniform_(-2, 3)]
+         ember.randn(200, dtype=ember.float64, device="cuda")]
     ember.manual_seed(4)
-    c = [ember.randn(300), ember.empty(40, 3).t().normal_(1.0, 2.0), ember.empty(50, dtype=ember.float64).uniform_(-2, 3)]
+    c = [ember.randn(300), ember.empty(40, 3).t().normal_(1.0, 2.0), ember.randn(200, dtype=ember.float64)]
     for gi, ci in zip(g, c):
         same(gi, ci)  # Box-Muller's log/cos on the device are within an ulp of the host's
 

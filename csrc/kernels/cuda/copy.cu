@@ -1,4 +1,4 @@
-// CUDA twins of kernels::cpu::copy (cast + strided copy), where, fill, and random_fill.
+// CUDA twins of kernels::cpu::copy (cast + strided copy), where and fill.
 #include "kernels/cuda/elementwise.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/functors.h"
@@ -19,14 +19,6 @@ template <typename T>
 __global__ void fill_kernel(T* out, int64_t n, T value) {
   const int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) out[i] = value;
-}
-
-template <typename T>
-__global__ void random_kernel(T* out, int64_t n, uint64_t seed, uint64_t first, RandomSpec spec) {
-  const uint64_t per = spec.counters_per_element();
-  const int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
-  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step)
-    out[i] = spec.operator()<T>(seed, first + per * static_cast<uint64_t>(i));
 }
 
 unsigned blocks_for(int64_t n) { return static_cast<unsigned>(std::min<int64_t>((n + kThreads - 1) / kThreads, kMaxBlocks)); }
@@ -55,15 +47,6 @@ void fill(DType dtype, void* out, int64_t n, double value) {
     fill_kernel<<<blocks_for(n), kThreads, 0, ember::cuda::current_stream()>>>(static_cast<scalar_t*>(out), n,
                                                                               static_cast<scalar_t>(value));
     EMBER_CUDA_CHECK_LAUNCH("fill");
-  });
-}
-
-void random_fill(DType dtype, void* out, int64_t n, uint64_t seed, uint64_t first, const RandomSpec& spec) {
-  if (n == 0) return;
-  EMBER_DISPATCH_NUMERIC(dtype, "random", [&] {
-    random_kernel<<<blocks_for(n), kThreads, 0, ember::cuda::current_stream()>>>(static_cast<scalar_t*>(out), n,
-                                                                                seed, first, spec);
-    EMBER_CUDA_CHECK_LAUNCH("random_fill");
   });
 }
 

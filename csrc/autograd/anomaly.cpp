@@ -42,7 +42,8 @@ std::string forward_trace(const Node& node) {
 // 0 if all finite, 1 if some NaN, 2 if some infinity (NaN wins: it is what PyTorch reports).
 int classify(const Tensor& g) {
   if (!is_floating(g.dtype()) || g.numel() == 0) return 0;
-  Tensor c = contiguous(g);
+  // A CUDA gradient is checked on the host (anomaly mode is for debugging; the copy is a sync).
+  Tensor c = contiguous(g.device().is_cpu() ? g : to_device(detach(g), cpu_device()));
   return EMBER_DISPATCH_FLOATING(c.dtype(), "detect_anomaly", [&] {
     const scalar_t* p = c.data<scalar_t>();
     bool inf = false;

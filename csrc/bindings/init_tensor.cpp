@@ -14,8 +14,10 @@ py::tuple to_tuple(const Shape& s) {
   return t;
 }
 
-py::object item(const Tensor& t) {
-  EMBER_CHECK(t.numel() == 1, Runtime, "a Tensor with ", t.numel(), " elements cannot be converted to Scalar");
+py::object item(const Tensor& t_any) {
+  EMBER_CHECK(t_any.numel() == 1, Runtime, "a Tensor with ", t_any.numel(), " elements cannot be converted to Scalar");
+  // A CUDA value is read after a copy to the host (a sync).
+  const Tensor t = t_any.device().is_cpu() ? t_any : to_device(detach(t_any), cpu_device());
   switch (t.dtype()) {
     case DType::Float32: return py::float_(*t.data<float>());
     case DType::Float64: return py::float_(*t.data<double>());

@@ -48,6 +48,7 @@ PYBIND11_MODULE(_C, m) {
   init_index(m, cls);
   init_nn_layers(m, cls);
   init_optim(m, cls);
+  init_cuda(m, cls);
   init_python_function(m);
   m.def("_build_info", []() {
     py::dict info;

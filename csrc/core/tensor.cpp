@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <new>
 
+#include "core/cuda_backend.h"
+
 namespace ember {
 
 namespace {
@@ -55,8 +57,8 @@ void track_allocation(int64_t bytes) {
 }  // namespace
 
 std::shared_ptr<Storage> allocate_storage(size_t nbytes, Device device) {
-  EMBER_CHECK(device.is_cpu(), Runtime, "[allocate] device ", device.str(),
-              " is not available in this build of ember");
+  // Device memory comes from the CUDA pool (which also says why when there is no device).
+  if (device.is_cuda()) return std::make_shared<Storage>(cuda::allocate(nbytes, device.index), nbytes, device);
   // Round up to the alignment so aligned_alloc's contract holds; never ask for 0 bytes.
   size_t rounded = (nbytes + 63) / 64 * 64;
   if (rounded == 0) rounded = 64;

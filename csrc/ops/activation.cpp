@@ -8,6 +8,7 @@
 #include "kernels/cpu/activation.h"
 #include "ops/nn_ops.h"
 #include "ops/ops.h"
+#include "ops/dispatch.h"
 
 namespace ember {
 
@@ -34,6 +35,7 @@ Tensor gelu_tanh_grad(const Tensor& g, const Tensor& x) {
 }  // namespace
 
 Tensor gelu(const Tensor& x, bool tanh_form) {
+  require_cpu("gelu", x);
   check_floating("gelu", x);
   Tensor xc = contiguous(x);
   Tensor y = empty(x.sizes(), x.dtype(), x.device());
@@ -47,6 +49,8 @@ Tensor gelu(const Tensor& x, bool tanh_form) {
 }
 
 Tensor gelu_backward(const Tensor& g, const Tensor& x, bool tanh_form) {
+  require_cpu("gelu_backward", x);
+  require_cpu("gelu_backward", g);
   // The tanh form differentiates through its ember-op formula; the exact form has its own node.
   if (tanh_form && autograd::needs_grad(g, x)) return gelu_tanh_grad(g, x);
   Tensor gc = contiguous(g.sizes() == x.sizes() ? g : expand(g, x.sizes()));
@@ -71,6 +75,7 @@ Tensor gelu_backward(const Tensor& g, const Tensor& x, bool tanh_form) {
 }
 
 Tensor leaky_relu(const Tensor& x, double negative_slope) {
+  require_cpu("leaky_relu", x);
   check_floating("leaky_relu", x);
   Tensor xc = contiguous(x);
   Tensor y = empty(x.sizes(), x.dtype(), x.device());
@@ -90,6 +95,7 @@ Tensor leaky_relu(const Tensor& x, double negative_slope) {
 // independent of threading, and each call advances the generator, without random.cpp having to
 // expose its offset bookkeeping.
 Tensor dropout(const Tensor& x, double p, bool train) {
+  require_cpu("dropout", x);
   EMBER_CHECK(p >= 0.0 && p <= 1.0, Value, "[dropout] dropout probability has to be between 0 and 1, but got ", p);
   if (!train || p == 0.0) return x;
   check_floating("dropout", x);

@@ -1,7 +1,7 @@
 // Elementwise binary ops: broadcasting, type promotion, and their backward formulas.
 #include "autograd/function_node.h"
 #include "autograd/grad_mode.h"
-#include "kernels/cpu/elementwise.h"
+#include "ops/dispatch.h"
 #include "ops/inplace.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
@@ -111,7 +111,7 @@ Tensor binary_impl(BinaryOp op, const Tensor& a, const Tensor& b, DType common) 
   DType compute = compute_dtype(op, common);
   Tensor out = empty(out_shape, is_comparison(op) ? DType::Bool : compute, a.device());
   Tensor ac = cast_for_kernel(a, compute), bc = cast_for_kernel(b, compute);
-  kernels::cpu::binary(op, compute, out.raw_data(), ac.raw_data(), bc.raw_data(), make_loop(out, {&ac, &bc}));
+  dispatch::binary(out.device(), op, compute, out.raw_data(), ac.raw_data(), bc.raw_data(), make_loop(out, {&ac, &bc}));
   if (!is_comparison(op) && autograd::needs_grad(a, b)) record_backward(op, out, a, b);
   return out;
 }
@@ -156,7 +156,7 @@ Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other) {
               " doesn't match the broadcast shape ", shape_str(shape));
   if (result == self.dtype() && !is_comparison(op)) {
     Tensor oc = cast_for_kernel(other, compute);
-    kernels::cpu::binary(op, compute, self.raw_data(), self.raw_data(), oc.raw_data(), make_loop(self, {&self, &oc}));
+    dispatch::binary(self.device(), op, compute, self.raw_data(), self.raw_data(), oc.raw_data(), make_loop(self, {&self, &oc}));
   } else {
     copy_into(self, binary(op, self, other));
   }
@@ -182,8 +182,8 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   DType dt = result_type(a, b);
   Tensor out = empty(shape, dt, a.device());
   Tensor ac = cast_for_kernel(a, dt), bc = cast_for_kernel(b, dt);
-  kernels::cpu::where(dt, out.raw_data(), cond.raw_data(), ac.raw_data(), bc.raw_data(),
-                      make_loop(out, {&cond, &ac, &bc}));
+  dispatch::where(out.device(), dt, out.raw_data(), cond.raw_data(), ac.raw_data(), bc.raw_data(),
+                  make_loop(out, {&cond, &ac, &bc}));
   if (is_floating(dt) && autograd::needs_grad(a, b)) {
     Shape sa = a.sizes(), sb = b.sizes();
     autograd::record("WhereBackward0", {out}, {a, b}, {cond}, [sa, sb](const BackwardArgs& c) -> tensor_list {

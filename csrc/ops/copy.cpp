@@ -1,6 +1,6 @@
 // Copies and casts: contiguous(), clone(), .to(dtype), copy_().
 #include "autograd/function_node.h"
-#include "kernels/cpu/elementwise.h"
+#include "ops/dispatch.h"
 #include "ops/inplace.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
@@ -10,11 +10,13 @@ namespace ember {
 using autograd::BackwardArgs;
 
 void copy_into(const Tensor& dst, const Tensor& src) {
-  check_same_device("copy_", dst, src);
+  // Across devices: the source's bytes move first, then the copy kernel of dst's device
+  // broadcasts and casts them into place.
+  if (dst.device() != src.device()) return copy_into(dst, to_device(detach(src), dst.device()));
   Shape shape = broadcast_shapes("copy_", dst.sizes(), src.sizes());
   EMBER_CHECK(shape == dst.sizes(), Runtime, "[copy_] source of shape ", shape_str(src.sizes()),
               " cannot be broadcast to destination of shape ", shape_str(dst.sizes()));
-  kernels::cpu::copy(dst.dtype(), src.dtype(), dst.raw_data(), src.raw_data(), make_loop(dst, {&src}));
+  dispatch::copy(dst.device(), dst.dtype(), src.dtype(), dst.raw_data(), src.raw_data(), make_loop(dst, {&src}));
 }
 
 Tensor contiguous_clone(const Tensor& t) {
@@ -46,6 +48,10 @@ Tensor to_dtype(const Tensor& t, DType dtype) {
 }
 
 Tensor& copy_(Tensor& self, const Tensor& src) {
+  if (self.device() != src.device()) {
+    Tensor moved = to_device(src, self.device());  // differentiable: the gradient moves back
+    return copy_(self, moved);
+  }
   check_inplace("copy_", self, src.requires_grad());
   if (autograd::needs_grad(self, src)) {
     // The new value of self is src (broadcast, cast): the gradient flows to src, and self's old

@@ -1,14 +1,14 @@
 // Tensors made from nothing but a shape and a value: zeros, ones, full, arange, linspace, eye.
 #include <cmath>
 
-#include "kernels/cpu/elementwise.h"
+#include "ops/dispatch.h"
 #include "ops/ops.h"
 
 namespace ember {
 
 Tensor full(const Shape& sizes, Scalar value, DType dtype, Device device) {
   Tensor t = empty(sizes, dtype, device);
-  kernels::cpu::fill(dtype, t.raw_data(), t.numel(), value.value);
+  dispatch::fill(t.device(), dtype, t.raw_data(), t.numel(), value.value);
   return t;
 }
 
@@ -27,6 +27,7 @@ Tensor arange(double start, double end, double step, DType dtype, Device device)
   double count = std::ceil((end - start) / step);
   EMBER_CHECK(count < 9.0e15, Memory, "[arange] too many elements: ", count);
   int64_t n = static_cast<int64_t>(count);
+  if (!device.is_cpu()) no_cuda_kernel("arange", device);
   Tensor t = empty({n}, dtype, device);
   EMBER_DISPATCH_NUMERIC(dtype, "arange", [&] {
     auto* p = t.data<scalar_t>();
@@ -37,6 +38,7 @@ Tensor arange(double start, double end, double step, DType dtype, Device device)
 
 Tensor linspace(double start, double end, int64_t steps, DType dtype, Device device) {
   EMBER_CHECK(steps >= 0, Runtime, "[linspace] number of steps must be non-negative, got ", steps);
+  if (!device.is_cpu()) no_cuda_kernel("linspace", device);
   Tensor t = empty({steps}, dtype, device);
   double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
   EMBER_DISPATCH_NUMERIC(dtype, "linspace", [&] {
@@ -52,6 +54,7 @@ Tensor linspace(double start, double end, int64_t steps, DType dtype, Device dev
 
 Tensor eye(int64_t n, int64_t m, DType dtype, Device device) {
   EMBER_CHECK(n >= 0 && m >= 0, Runtime, "[eye] n and m must be non-negative, got ", n, " and ", m);
+  if (!device.is_cpu()) no_cuda_kernel("eye", device);
   Tensor t = zeros({n, m}, dtype, device);
   EMBER_DISPATCH_ALL(dtype, "eye", [&] {
     auto* p = t.data<scalar_t>();

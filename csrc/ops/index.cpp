@@ -8,6 +8,7 @@
 #include "kernels/cpu/index.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
+#include "ops/dispatch.h"
 
 namespace ember {
 
@@ -41,6 +42,7 @@ Tensor select_view(const Tensor& t, int64_t dim, int64_t index) {
 
 // Checks every value of an int64 index lies in [0, size) (no wrapping, as PyTorch's gather).
 void check_index_range(const char* op, const Tensor& index, int64_t dim, int64_t size) {
+  require_cpu(op, index);
   const int64_t* p = index.data<int64_t>();
   for (int64_t k = 0, n = index.numel(); k < n; ++k)
     EMBER_CHECK(p[k] >= 0 && p[k] < size, Index, "[", op, "] index ", p[k], " is out of bounds for dimension ",
@@ -137,6 +139,7 @@ Tensor select_backward(const Tensor& g, const Shape& sizes, int64_t dim, int64_t
 
 Tensor gather(const Tensor& t, int64_t dim, const Tensor& index) {
   check_same_device("gather", t, index);
+  require_cpu("gather", t);
   Tensor idx = checked_index("gather", index);
   dim = wrap_dim(dim, std::max<int64_t>(t.dim(), 1));
   check_dim_index("gather", t, dim, idx, Tensor());
@@ -157,6 +160,7 @@ Tensor gather(const Tensor& t, int64_t dim, const Tensor& index) {
 Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
   check_same_device("scatter_add", self, index);
   check_same_device("scatter_add", self, src);
+  require_cpu("scatter_add", self);
   EMBER_CHECK(self.dtype() == src.dtype(), Runtime, "[scatter_add] expected self and src to have the same dtype, got ",
               dtype_name(self.dtype()), " and ", dtype_name(src.dtype()));
   Tensor idx = checked_index("scatter_add", index);
@@ -193,6 +197,7 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
 
 Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
   check_same_device("index_select", t, index);
+  require_cpu("index_select", t);
   EMBER_CHECK(index.dim() <= 1, Index, "[index_select] index must be a 1-D tensor, got ", index.dim(), "-D");
   Tensor idx = checked_index("index_select", index);
   dim = wrap_dim(dim, std::max<int64_t>(t.dim(), 1));
@@ -217,6 +222,8 @@ Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
 
 Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
   check_same_device("index_add", self, src);
+  require_cpu("index_add", self);
+  require_cpu("index_add", index);
   EMBER_CHECK(self.dtype() == src.dtype(), Runtime, "[index_add] expected self and src to have the same dtype, got ",
               dtype_name(self.dtype()), " and ", dtype_name(src.dtype()));
   EMBER_CHECK(index.dim() <= 1, Index, "[index_add] index must be a 1-D tensor, got ", index.dim(), "-D");
@@ -243,6 +250,7 @@ Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Ten
 }
 
 Tensor nonzero(const Tensor& mask) {
+  require_cpu("nonzero", mask);
   EMBER_CHECK(mask.dtype() == DType::Bool, Runtime, "[nonzero] expected a bool tensor, got ", dtype_name(mask.dtype()));
   Tensor m = mask.is_contiguous() ? mask : contiguous_clone(mask);
   int nd = static_cast<int>(m.dim());

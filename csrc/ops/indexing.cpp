@@ -17,6 +17,7 @@
 #include "ops/inplace.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
+#include "ops/dispatch.h"
 
 namespace ember {
 
@@ -109,6 +110,7 @@ BasicResult apply_basic(const Tensor& self, const std::vector<TensorIndex>& item
 // The tensor items broadcast together, wrapped and range-checked: one contiguous int64 tensor per
 // adv dim, each of the broadcast shape.
 tensor_list broadcast_indices(const BasicResult& r, Shape& bshape) {
+  require_cpu("index", r.view);
   bshape = r.adv[0].sizes();
   for (size_t k = 1; k < r.adv.size(); ++k) {
     const Shape& s = r.adv[k].sizes();

@@ -11,6 +11,7 @@
 #include "ops/loop_builder.h"
 #include "ops/nn_ops.h"
 #include "ops/ops.h"
+#include "ops/dispatch.h"
 
 namespace ember {
 
@@ -47,6 +48,9 @@ void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A, int64_t
 
 // out (M, N) = [bias +] x2d (M, K) @ w^T, then the ReLU epilogue when `relu`.
 void run_linear(const Tensor& out, const Tensor& x, const Tensor& w, const Tensor& b, bool relu) {
+  require_cpu("linear", x);
+  require_cpu("linear", w);
+  if (b.defined()) require_cpu("linear", b);
   int64_t K = w.size(1), N = w.size(0), M = out.numel() / std::max<int64_t>(N, 1);
   // x: rows of K (a 2-D transposed view is read in place too); w: (N, K) read as op(B) = w^T.
   Tensor xc = x;

@@ -4,6 +4,7 @@
 #include "kernels/cpu/cross_entropy.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
+#include "ops/dispatch.h"
 
 namespace ember {
 
@@ -60,6 +61,8 @@ Tensor fused_grad(const CrossEntropyArgs& a, const Tensor& x, const Tensor& targ
 // logits (N, C), target (N,): the checked, fused core.
 Tensor cross_entropy_rows(const Tensor& logits, const Tensor& target, Reduction reduction, int64_t ignore_index,
                           double label_smoothing) {
+  require_cpu("cross_entropy", logits);
+  require_cpu("cross_entropy", target);
   int64_t n = logits.size(0), classes = logits.size(1);
   EMBER_CHECK(target.dim() == 1 && target.size(0) == n, Value, "[cross_entropy] Expected input batch_size (", n,
               ") to match target batch_size (", target.dim() == 1 ? target.size(0) : target.numel(),

@@ -5,6 +5,7 @@
 #include "kernels/cpu/pointwise_loss.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
+#include "ops/dispatch.h"
 
 namespace ember {
 
@@ -48,6 +49,9 @@ Tensor upstream(const Tensor& g, Reduction reduction, int64_t numel) {
 Tensor to_operand(const Tensor& grad, const Tensor& like) { return to_dtype(sum_to(grad, like.sizes()), like.dtype()); }
 
 Tensor pointwise(kernels::cpu::PointwiseLoss kind, const PointwiseOperands& p) {
+  const char* op = kind == kernels::cpu::PointwiseLoss::SquaredError ? "mse_loss" : "binary_cross_entropy_with_logits";
+  require_cpu(op, p.x);
+  require_cpu(op, p.t);
   Tensor per_element = empty(p.shape, p.dtype, p.x.device());
   kernels::cpu::pointwise_loss(kind, p.dtype, per_element.raw_data(), p.x.raw_data(), p.t.raw_data(),
                                per_element.numel());

@@ -5,6 +5,7 @@
 #include "kernels/cpu/gemm.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
+#include "ops/dispatch.h"
 
 namespace ember {
 
@@ -53,6 +54,8 @@ void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const int64_t* A, i
 
 // Runs C[batch] = A[batch] @ B[batch] over the broadcast batch dims of a (..., M, K) and b (..., K, N).
 void run_gemm(const Tensor& out, Tensor a, Tensor b) {
+  require_cpu("matmul", a);
+  require_cpu("matmul", b);
   int64_t M = a.size(-2), K = a.size(-1), N = b.size(-1);
   MatrixLayout la = matrix_layout(M, K, a.strides()[a.dim() - 2], a.strides()[a.dim() - 1]);
   if (!la.ok) {

@@ -48,6 +48,13 @@ Tensor to_dtype(const Tensor& t, DType dtype);      // differentiable cast (t it
 void copy_into(const Tensor& dst, const Tensor& src);  // raw data copy with broadcast + cast; no autograd
 Tensor& copy_(Tensor& self, const Tensor& src);     // in-place, differentiable
 
+// ---- between devices (transfer.cpp)
+// t itself when already on `device`; else a contiguous copy there (differentiable). A copy to the
+// host waits for the device (a counted sync); a copy to a device never waits (core/cuda_backend.h).
+Tensor to_device(const Tensor& t, Device device);
+Tensor pin_memory(const Tensor& t);  // a copy in page-locked host memory (t itself if already pinned)
+bool is_pinned(const Tensor& t);
+
 // ---- elementwise binary (binary.cpp)
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b);
 Tensor binary(BinaryOp op, const Tensor& a, Scalar b);

@@ -2,7 +2,8 @@
 // generator of Note [Counter-based generator].
 #include <mutex>
 
-#include "kernels/random_bits.h"
+#include "kernels/random_functors.h"
+#include "ops/dispatch.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
 
@@ -30,14 +31,16 @@ std::pair<uint64_t, uint64_t> reserve(uint64_t count) {
   return {g.seed, first};
 }
 
-// Writes f(seed, counter_of_element) into every element of t (any layout).
-template <typename T, typename F>
-void fill_random(const Tensor& t, uint64_t counters_per_element, F f) {
+// Writes spec(seed, counter_of_element) into every element of t (any layout, any device).
+void fill_random(const Tensor& t, const kernels::RandomSpec& spec) {
   Tensor dst = t.is_contiguous() ? t : empty(t.sizes(), t.dtype(), t.device());
-  auto [seed, first] = reserve(static_cast<uint64_t>(t.numel()) * counters_per_element);
-  T* p = dst.data<T>();
-  for (int64_t i = 0; i < t.numel(); ++i) p[i] = f(seed, first + counters_per_element * static_cast<uint64_t>(i));
+  auto [seed, first] = reserve(static_cast<uint64_t>(t.numel()) * spec.counters_per_element());
+  dispatch::random_fill(dst.device(), dst.dtype(), dst.raw_data(), dst.numel(), seed, first, spec);
   if (!dst.is_same(t)) copy_into(t, dst);
+}
+
+void check_floating(const char* op, DType dtype) {
+  EMBER_CHECK(is_floating(dtype), Type, "[", op, "] expected a floating dtype, got ", dtype_name(dtype));
 }
 
 }  // namespace
@@ -67,50 +70,38 @@ void set_rng_state(uint64_t seed, uint64_t offset) {
 }
 
 void uniform_(const Tensor& t, double low, double high) {
-  EMBER_DISPATCH_FLOATING(t.dtype(), "uniform_", [&] {
-    fill_random<scalar_t>(t, 1, [&](uint64_t s, uint64_t c) {
-      return static_cast<scalar_t>(low + (high - low) * kernels::uniform01<double>(s, c));
-    });
-  });
+  check_floating("uniform_", t.dtype());
+  fill_random(t, {kernels::RandomKind::Uniform, low, high});
   t->bump_version();
 }
 
 void normal_(const Tensor& t, double mean, double std) {
   EMBER_CHECK(std >= 0, Runtime, "[normal_] expects std >= 0.0, but found std ", std);
-  EMBER_DISPATCH_FLOATING(t.dtype(), "normal_", [&] {
-    fill_random<scalar_t>(t, 2, [&](uint64_t s, uint64_t c) {
-      return static_cast<scalar_t>(mean + std * kernels::standard_normal<double>(s, c));
-    });
-  });
+  check_floating("normal_", t.dtype());
+  fill_random(t, {kernels::RandomKind::Normal, mean, std});
   t->bump_version();
 }
 
 Tensor rand(const Shape& sizes, DType dtype, Device device) {
+  check_floating("rand", dtype);
   Tensor t = empty(sizes, dtype, device);
-  EMBER_DISPATCH_FLOATING(dtype, "rand", [&] {
-    fill_random<scalar_t>(t, 1, [](uint64_t s, uint64_t c) { return kernels::uniform01<scalar_t>(s, c); });
-  });
+  fill_random(t, {kernels::RandomKind::Rand});
   return t;
 }
 
 Tensor randn(const Shape& sizes, DType dtype, Device device) {
+  check_floating("randn", dtype);
   Tensor t = empty(sizes, dtype, device);
-  EMBER_DISPATCH_FLOATING(dtype, "randn", [&] {
-    fill_random<scalar_t>(t, 2, [](uint64_t s, uint64_t c) { return kernels::standard_normal<scalar_t>(s, c); });
-  });
+  fill_random(t, {kernels::RandomKind::Randn});
   return t;
 }
 
 Tensor randint(int64_t low, int64_t high, const Shape& sizes, DType dtype, Device device) {
   EMBER_CHECK(low < high, Runtime, "[randint] random_ expects 'from' to be less than 'to', but got from=", low,
               " >= to=", high);
+  EMBER_CHECK(dtype != DType::Bool, Type, "[randint] not supported for dtype ", dtype_name(dtype));
   Tensor t = empty(sizes, dtype, device);
-  uint64_t range = static_cast<uint64_t>(high - low);
-  EMBER_DISPATCH_NUMERIC(dtype, "randint", [&] {
-    fill_random<scalar_t>(t, 1, [&](uint64_t s, uint64_t c) {
-      return static_cast<scalar_t>(low + static_cast<int64_t>(kernels::random_bits(s, c) % range));
-    });
-  });
+  fill_random(t, {kernels::RandomKind::Randint, 0, 0, low, static_cast<uint64_t>(high - low)});
   return t;
 }
 
@@ -122,6 +113,7 @@ Tensor randperm(int64_t n, Device device) {
 
 Tensor randperm_from(int64_t n, uint64_t seed, uint64_t first, Device device) {
   EMBER_CHECK(n >= 0, Runtime, "[randperm] n must be non-negative, got ", n);
+  if (!device.is_cpu()) no_cuda_kernel("randperm", device);
   Tensor t = arange(0, static_cast<double>(n), 1, DType::Int64, device);
   int64_t* p = t.data<int64_t>();
   for (int64_t i = n - 1; i > 0; --i) {  // Fisher-Yates

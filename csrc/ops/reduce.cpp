@@ -3,6 +3,7 @@
 #include "autograd/grad_mode.h"
 #include "kernels/cpu/reduce.h"
 #include "ops/reduce_util.h"
+#include "ops/dispatch.h"
 
 namespace ember {
 
@@ -57,6 +58,7 @@ namespace {
 
 // The sum of `src` over the plan's dims, in src's dtype; no autograd.
 Tensor sum_kernel(const Tensor& src, const ReducePlan& plan) {
+  require_cpu("sum", src);
   Tensor out = empty(plan.out, src.dtype(), src.device());
   // Reducing the leading dims of a contiguous tensor (a bias gradient) needs no permuted copy.
   int64_t lead = 0;

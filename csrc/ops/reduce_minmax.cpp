@@ -2,6 +2,7 @@
 #include "autograd/function_node.h"
 #include "kernels/cpu/reduce.h"
 #include "ops/reduce_util.h"
+#include "ops/dispatch.h"
 
 namespace ember {
 
@@ -23,6 +24,7 @@ void check_nonempty(const char* op, const Tensor& t, const ReducePlan& plan, boo
 
 // Values (and, when `indices` is given, positions) of the max or min over the plan's dims.
 Tensor minmax_kernel(bool is_max, const Tensor& t, const ReducePlan& plan, Tensor* indices) {
+  require_cpu(is_max ? "max" : "min", t);
   Tensor out = empty(plan.out, t.dtype(), t.device());
   if (indices) *indices = empty(plan.out, DType::Int64, t.device());
   if (out.numel() == 0) return out;

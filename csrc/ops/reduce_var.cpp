@@ -5,6 +5,7 @@
 #include "autograd/grad_mode.h"
 #include "kernels/cpu/reduce.h"
 #include "ops/reduce_util.h"
+#include "ops/dispatch.h"
 
 namespace ember {
 
@@ -13,6 +14,7 @@ using autograd::BackwardArgs;
 namespace {
 
 Tensor var_forward(const char* op, const Tensor& t, const ReducePlan& plan, double correction) {
+  require_cpu(op, t);
   EMBER_CHECK(is_floating(t.dtype()), Runtime, "[", op, "] expected a floating point input, got ",
               dtype_name(t.dtype()));
   Tensor out = empty(plan.out, t.dtype(), t.device());

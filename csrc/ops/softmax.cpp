@@ -2,6 +2,7 @@
 #include "autograd/function_node.h"
 #include "kernels/cpu/softmax.h"
 #include "ops/ops.h"
+#include "ops/dispatch.h"
 
 namespace ember {
 
@@ -13,6 +14,7 @@ Tensor softmax_forward(const char* op, bool log, const Tensor& x, int64_t dim) {
   EMBER_CHECK(is_floating(x.dtype()), NotImplemented, "[", op, "] not implemented for ", dtype_name(x.dtype()),
               "; convert the input to a floating dtype first");
   int64_t d = wrap_dim(dim, x.dim());
+  require_cpu(log ? "log_softmax" : "softmax", x);
   // The input as a contiguous [outer, size(d), inner] block; the kernel walks the middle axis.
   int64_t outer = 1, len = 1, inner = 1;
   for (int64_t i = 0; i < x.dim(); ++i) {

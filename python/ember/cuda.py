@@ -1,12 +1,103 @@
-"""ember.cuda: what the CUDA backend reports. Until the backend is built (see the README's table),
-no CUDA device is available and asking for one raises a RuntimeError that says why."""
+"""ember.cuda: the CUDA backend as PyTorch's torch.cuda shows it.
+
+A build without CUDA, or a machine without a driver or a GPU, imports and runs on the CPU:
+is_available() is False, device_count() is 0, and asking for a cuda tensor raises a RuntimeError
+that says why (unavailable_reason()). Beyond torch.cuda's memory functions, ember counts the
+host-device syncs and the bytes moved each way (sync_count, bytes_to_device, bytes_to_host):
+the tests use them to show that a chain of device ops never waits for the device."""
 from . import _C
 
 
 def is_available():
     """True when ember was built with CUDA and a driver and a GPU are present."""
-    return bool(getattr(_C, "_cuda_is_available", lambda: False)())
+    return bool(_C._cuda_is_available())
 
 
 def device_count():
-    return int(getattr(_C, "_cuda_device_count", lambda: 0)())
+    return int(_C._cuda_device_count())
+
+
+def unavailable_reason():
+    """Why no CUDA device can be used ("" when one can)."""
+    return _C._cuda_unavailable_reason()
+
+
+def is_built():
+    """True when this build of ember has the CUDA backend compiled in."""
+    return bool(_C._build_info()["cuda"])
+
+
+def _index(device):
+    if device is None:
+        return current_device()
+    if isinstance(device, int):
+        return device
+    dev = device if isinstance(device, _C.device) else _C.device(str(device))
+    if dev.type != "cuda":
+        raise ValueError(f"Expected a cuda device, but got: {dev}")
+    return dev.index
+
+
+def set_device(device):
+    _C._cuda_set_device(_index(device))
+
+
+def current_device():
+    return int(_C._cuda_current_device())
+
+
+def synchronize(device=None):
+    """Waits for all work queued on the device (counted as a sync)."""
+    _C._cuda_synchronize(_index(device))
+
+
+def _stats(device):
+    if not is_available():
+        return {"allocated_bytes": 0, "peak_allocated_bytes": 0, "reserved_bytes": 0}
+    return _C._cuda_memory_stats(_index(device))
+
+
+def memory_allocated(device=None):
+    """Bytes of device memory held by live tensors."""
+    return _stats(device)["allocated_bytes"]
+
+
+def max_memory_allocated(device=None):
+    return _stats(device)["peak_allocated_bytes"]
+
+
+def memory_reserved(device=None):
+    """Bytes ember's memory pool holds from the driver (live tensors and cached blocks)."""
+    return _stats(device)["reserved_bytes"]
+
+
+def reset_peak_memory_stats(device=None):
+    if is_available():
+        _C._cuda_reset_peak_memory(_index(device))
+
+
+def empty_cache():
+    """Gives the pool's cached, unused blocks back to the driver."""
+    for i in range(device_count()):
+        _C._cuda_empty_cache(i)
+
+
+def transfer_stats():
+    """{'syncs', 'bytes_to_device', 'bytes_to_host'} since the last reset_transfer_stats()."""
+    return dict(_C._cuda_transfer_stats())
+
+
+def reset_transfer_stats():
+    _C._cuda_reset_transfer_stats()
+
+
+def sync_count():
+    return transfer_stats()["syncs"]
+
+
+def bytes_to_device():
+    return transfer_stats()["bytes_to_device"]
+
+
+def bytes_to_host():
+    return transfer_stats()["bytes_to_host"]

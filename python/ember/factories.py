@@ -55,7 +55,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
         t = data.detach().clone()
         if dtype is not None:
             t = t._to_dtype(dtype)
-        return _finish(t, requires_grad)
+        return _finish(t if device is None else t._to_device(_device(device)), requires_grad)
     if isinstance(data, np.ndarray):
         arr = data
         target = dtype if dtype is not None else _NUMPY_TO_EMBER.get(arr.dtype) or _dtype_of_data(arr)
@@ -69,15 +69,17 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
                             "(expected numbers, bools, or nested lists of them)")
         target = dtype if dtype is not None else _dtype_of_data(arr)
     arr = np.array(arr, dtype=_EMBER_TO_NUMPY[target], order="C", copy=True)
-    return _finish(_C.from_numpy(arr), requires_grad)
+    t = _C.from_numpy(arr)
+    return _finish(t if device is None else t._to_device(_device(device)), requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
     """Like tensor(), but shares memory with a NumPy array or Tensor where it can."""
     if isinstance(data, Tensor):
-        return data if dtype is None or data.dtype == dtype else data._to_dtype(dtype)
+        out = data if dtype is None or data.dtype == dtype else data._to_dtype(dtype)
+        return out if device is None else out._to_device(_device(device))
     if isinstance(data, np.ndarray) and (dtype is None or _EMBER_TO_NUMPY.get(dtype) == data.dtype) \
-            and data.dtype in _NUMPY_TO_EMBER:
+            and data.dtype in _NUMPY_TO_EMBER and (device is None or _device(device).type == "cpu"):
         return _C.from_numpy(data)
     return tensor(data, dtype=dtype, device=device)
 

@@ -53,7 +53,7 @@ def _element_formatter(arr, summarize):
 
 
 def _repr(self):
-    arr = self.detach().numpy()
+    arr = _host(self).numpy()
     suffix = []
     if self.dtype not in (_C.dtype.float32, _C.dtype.int64, _C.dtype.bool):
         suffix.append(f"dtype={self.dtype}")
@@ -70,15 +70,17 @@ def _repr(self):
         suffix.append(f"grad_fn=<{self.grad_fn.name()}>")
     elif self.requires_grad:
         suffix.append("requires_grad=True")
+    if self.device.type == "cuda":
+        suffix.insert(0, f"device='{self.device}'")
     return "tensor(" + ", ".join([body] + suffix) + ")"
 
 
 def _tolist(self):
-    return self.detach().numpy().tolist()
+    return _host(self).numpy().tolist()
 
 
 def _array(self, dtype=None, copy=None):
-    arr = self.detach().numpy()
+    arr = _host(self).numpy()
     return arr if dtype is None else arr.astype(dtype, copy=False)
 
 
@@ -112,7 +114,14 @@ def _retain_grad(self):
     self._retain_grad()
 
 
+def _device_of(device):
+    return device if isinstance(device, _C.device) else _C.device(str(device))
+
+
 def _to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
+    """Casts and/or moves. Host-to-device copies never wait for the device (from pinned memory,
+    pin_memory(), the DMA also runs while the host goes on); device-to-host copies wait, as the
+    host reads the result next. non_blocking is accepted for PyTorch's signature."""
     for a in args:
         if isinstance(a, _C.dtype):
             dtype = a
@@ -124,10 +133,7 @@ def _to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
             raise TypeError(f"to() received an invalid argument of type {type(a).__name__}")
     out = self
     if device is not None:
-        dev = device if isinstance(device, _C.device) else _C.device(str(device))
-        if dev != self.device:
-            raise RuntimeError(f"[to] device {dev} is not available in this build of ember "
-                               "(the CUDA backend is not built yet)")
+        out = out._to_device(_device_of(device))
     if dtype is not None:
         out = out._to_dtype(dtype)
     if copy and out is self:
@@ -136,7 +142,23 @@ def _to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
 
 
 def _cpu(self):
-    return self
+    return self._to_device(_C.device("cpu"))
+
+
+def _cuda(self, device=None, non_blocking=False):
+    if device is None:
+        dev = _C.device("cuda", _C._cuda_current_device()) if _C._cuda_is_available() else _C.device("cuda")
+    elif isinstance(device, int):
+        dev = _C.device("cuda", device)
+    else:
+        dev = _device_of(device)
+    return self._to_device(dev)
+
+
+def _host(self):
+    """This tensor's values on the host (a copy, and a sync, when it lives on a GPU)."""
+    t = self.detach()
+    return t if t.device.type == "cpu" else t._to_device(_C.device("cpu"))
 
 
 def _type_as(self, other):
@@ -158,5 +180,6 @@ Tensor.backward = _backward_method
 Tensor.retain_grad = _retain_grad
 Tensor.to = _to
 Tensor.cpu = _cpu
+Tensor.cuda = _cuda
 Tensor.type_as = _type_as
 Tensor.__module__ = "ember"

@@ -1,0 +1,74 @@
+// ember.cuda's native half, and the Tensor methods that move memory between devices.
+#include "bindings/bindings.h"
+#include "core/cuda_backend.h"
+#include "kernels/strided_index.h"
+#include "ops/loop_builder.h"
+#include "ops/ops.h"
+
+namespace ember::bindings {
+
+namespace {
+
+int device_index(std::optional<int> index) { return index ? *index : cuda::current_device(); }
+
+// Each element's offset in every operand, as the CUDA kernels compute it (kernels/strided_index.h):
+// lets the CPU tests check that arithmetic against NumPy.
+py::list loop_offsets(const Tensor& out, const tensor_list& inputs) {
+  EMBER_CHECK(!inputs.empty() && inputs.size() < kernels::kMaxOperands, Value, "[_loop_offsets] 1 to ",
+              kernels::kMaxOperands - 1, " inputs");
+  kernels::LoopShape s;
+  switch (inputs.size()) {
+    case 1: s = make_loop(out, {&inputs[0]}); break;
+    case 2: s = make_loop(out, {&inputs[0], &inputs[1]}); break;
+    default: s = make_loop(out, {&inputs[0], &inputs[1], &inputs[2]}); break;
+  }
+  py::list per_operand;
+  std::vector<std::vector<int64_t>> offs(s.noperands);
+  int64_t o[kernels::kMaxOperands];
+  for (int64_t i = 0, n = s.numel(); i < n; ++i) {
+    kernels::element_offsets(s, i, o);
+    for (int k = 0; k < s.noperands; ++k) offs[k].push_back(o[k]);
+  }
+  for (auto& v : offs) per_operand.append(py::cast(v));
+  return per_operand;
+}
+
+}  // namespace
+
+void init_cuda(py::module_& m, PyTensor& cls) {
+  m.def("_cuda_is_available", &cuda::is_available);
+  m.def("_cuda_device_count", &cuda::device_count);
+  m.def("_cuda_unavailable_reason", &cuda::unavailable_reason);
+  m.def("_cuda_set_device", &cuda::set_device);
+  m.def("_cuda_current_device", &cuda::current_device);
+  m.def("_cuda_synchronize", [](std::optional<int> i) {
+    py::gil_scoped_release no_gil;
+    cuda::synchronize(device_index(i));
+  }, py::arg("device") = py::none());
+  m.def("_cuda_memory_stats", [](int i) {
+    cuda::DeviceMemoryStats s = cuda::memory_stats(i);
+    py::dict d;
+    d["allocated_bytes"] = s.allocated;
+    d["peak_allocated_bytes"] = s.peak_allocated;
+    d["reserved_bytes"] = s.reserved;
+    return d;
+  });
+  m.def("_cuda_reset_peak_memory", &cuda::reset_peak_memory);
+  m.def("_cuda_empty_cache", &cuda::empty_cache);
+  m.def("_cuda_transfer_stats", []() {
+    cuda::TransferStats s = cuda::transfer_stats();
+    py::dict d;
+    d["syncs"] = s.syncs;
+    d["bytes_to_device"] = s.bytes_to_device;
+    d["bytes_to_host"] = s.bytes_to_host;
+    return d;
+  });
+  m.def("_cuda_reset_transfer_stats", &cuda::reset_transfer_stats);
+  m.def("_loop_offsets", &loop_offsets);
+
+  cls.def("_to_device", [](const Tensor& t, Device d) { return to_device(t, d); })
+      .def("pin_memory", [](const Tensor& t) { return pin_memory(t); })
+      .def("is_pinned", [](const Tensor& t) { return is_pinned(t); });
+}
+
+}  // namespace ember::bindings

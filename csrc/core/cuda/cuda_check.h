@@ -1,0 +1,38 @@
+// EMBER_CUDA_CHECK: every CUDA runtime call is checked, and a failure names the call, the error
+// and where it happened. Only translation units of the CUDA build include this (it needs CUDA's
+// headers); everything else goes through core/cuda_backend.h.
+#pragma once
+#include <cuda_runtime_api.h>
+
+#include "core/error.h"
+
+namespace ember::cuda {
+
+[[noreturn]] void fail_call(const char* call, cudaError_t err, const char* file, int line);
+
+// The stream every kernel and copy of the current device is queued on (one per device; created
+// on first use, never destroyed). Kernels launch on it; nothing uses the legacy default stream.
+cudaStream_t current_stream();
+cudaStream_t stream_of(int index);
+
+// Remembers the last kernel launched from this thread, so that an asynchronous error reported
+// at the next sync can name it (Note [Asynchronous CUDA errors]).
+void note_launch(const char* kernel_name);
+
+}  // namespace ember::cuda
+
+#define EMBER_CUDA_CHECK(call)                                                  \
+  do {                                                                          \
+    cudaError_t ember_cuda_err_ = (call);                                       \
+    if (ember_cuda_err_ != cudaSuccess)                                         \
+      ::ember::cuda::fail_call(#call, ember_cuda_err_, __FILE__, __LINE__);     \
+  } while (0)
+
+// After a <<<...>>> launch: a bad configuration is reported here, naming the kernel.
+#define EMBER_CUDA_CHECK_LAUNCH(kernel_name)                                    \
+  do {                                                                          \
+    ::ember::cuda::note_launch(kernel_name);                                    \
+    cudaError_t ember_cuda_err_ = cudaGetLastError();                           \
+    if (ember_cuda_err_ != cudaSuccess)                                         \
+      ::ember::cuda::fail_call(kernel_name, ember_cuda_err_, __FILE__, __LINE__); \
+  } while (0)

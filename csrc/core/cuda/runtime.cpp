@@ -1,0 +1,165 @@
+// The CUDA runtime as ember uses it: is there a device (and if not, why), one stream per device,
+// the current device, syncs and copies between host and device, and their counters.
+#include <array>
+#include <atomic>
+#include <mutex>
+
+#include "core/cuda/cuda_check.h"
+#include "core/cuda_backend.h"
+
+namespace ember::cuda {
+
+namespace {
+
+constexpr int kMaxDevices = 64;
+
+struct Availability {
+  int count = 0;
+  std::string reason;
+};
+
+// Asked once: cudaGetDeviceCount is where a missing driver or GPU shows itself.
+const Availability& availability() {
+  static const Availability a = [] {
+    Availability r;
+    int n = 0;
+    cudaError_t e = cudaGetDeviceCount(&n);
+    if (e != cudaSuccess) {
+      cudaGetLastError();  // clear it: a machine without a GPU is not an error state for ember
+      if (e == cudaErrorNoDevice) r.reason = "no CUDA GPU was found";
+      else if (e == cudaErrorInsufficientDriver)
+        r.reason = "no NVIDIA driver was found, or it is older than this build's CUDA runtime needs";
+      else r.reason = std::string("the CUDA runtime failed to start: ") + cudaGetErrorString(e);
+      return r;
+    }
+    r.count = n < kMaxDevices ? n : kMaxDevices;
+    if (r.count == 0) r.reason = "no CUDA GPU was found";
+    return r;
+  }();
+  return a;
+}
+
+// Streams are created on first use and live as long as the process (never destroyed: tensors
+// freed during interpreter shutdown still queue their frees on them).
+std::array<std::atomic<cudaStream_t>, kMaxDevices> streams{};
+std::mutex stream_mutex;
+
+thread_local int tl_device = -1;
+thread_local const char* tl_last_kernel = nullptr;
+
+std::atomic<int64_t> n_syncs{0}, n_to_device{0}, n_to_host{0};
+
+}  // namespace
+
+[[noreturn]] void fail_call(const char* call, cudaError_t err, const char* file, int line) {
+  cudaGetLastError();  // clear a non-sticky error so the next call does not report it again
+  std::string where = tl_last_kernel ? std::string(" (the last kernel launched was ") + tl_last_kernel + ")" : "";
+  fail(err == cudaErrorMemoryAllocation ? ErrorKind::Memory : ErrorKind::Runtime, "CUDA error: ",
+       cudaGetErrorString(err), " (", cudaGetErrorName(err), ") in ", call, " at ", file, ":", line, where);
+}
+
+void note_launch(const char* kernel_name) { tl_last_kernel = kernel_name; }
+
+bool is_available() { return availability().count > 0; }
+int device_count() { return availability().count; }
+std::string unavailable_reason() { return availability().reason; }
+
+void check_device(const char* op, Device device) {
+  const Availability& a = availability();
+  EMBER_CHECK(a.count > 0, Runtime, "[", op, "] cannot use ", device.str(), ": CUDA is not available: ", a.reason);
+  EMBER_CHECK(device.index >= 0 && device.index < a.count, Runtime, "[", op, "] CUDA device ", device.str(),
+              " is out of range: ", a.count, " device(s) available");
+}
+
+void set_device(int index) {
+  check_device("set_device", Device{DeviceType::CUDA, index});
+  EMBER_CUDA_CHECK(cudaSetDevice(index));
+  tl_device = index;
+}
+
+int current_device() {
+  check_device("current_device", Device{DeviceType::CUDA, 0});
+  if (tl_device < 0) EMBER_CUDA_CHECK(cudaGetDevice(&tl_device));
+  return tl_device;
+}
+
+void use_device(int index) {
+  if (index != tl_device) set_device(index);
+}
+
+cudaStream_t stream_of(int index) {
+  cudaStream_t s = streams[index].load(std::memory_order_acquire);
+  if (s) return s;
+  std::lock_guard<std::mutex> lock(stream_mutex);
+  s = streams[index].load(std::memory_order_relaxed);
+  if (!s) {
+    int prev = current_device();
+    EMBER_CUDA_CHECK(cudaSetDevice(index));
+    // Non-blocking: never implicitly ordered with the legacy default stream that other
+    // libraries may use, so ember's work is ordered only by this stream.
+    EMBER_CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+    EMBER_CUDA_CHECK(cudaSetDevice(prev));
+    streams[index].store(s, std::memory_order_release);
+  }
+  return s;
+}
+
+cudaStream_t current_stream() { return stream_of(current_device()); }
+
+// Note [Asynchronous CUDA errors]: a kernel that faults reports it at the next call that waits
+// for the device; the error then names the last kernel this thread launched.
+void synchronize(int index) {
+  check_device("synchronize", Device{DeviceType::CUDA, index});
+  n_syncs.fetch_add(1, std::memory_order_relaxed);
+  EMBER_CUDA_CHECK(cudaStreamSynchronize(stream_of(index)));
+}
+
+bool is_pinned(const void* host_ptr) {
+  if (!is_available() || host_ptr == nullptr) return false;
+  cudaPointerAttributes attr;
+  if (cudaPointerGetAttributes(&attr, host_ptr) != cudaSuccess) {
+    cudaGetLastError();
+    return false;
+  }
+  return attr.type == cudaMemoryTypeHost;
+}
+
+// Note [Host-to-device copies]: cudaMemcpyAsync from pageable memory returns once the bytes are
+// staged, so the caller may free or overwrite them at once; from pinned memory the DMA reads the
+// buffer later, and pinned blocks wait for the streams before they are freed (allocator.cpp).
+// Either way the host never waits here. A device-to-host copy must wait: the caller reads next.
+void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t nbytes) {
+  if (nbytes == 0) return;
+  if (dst_device.is_cuda() && src_device.is_cpu()) {
+    use_device(dst_device.index);
+    EMBER_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyHostToDevice, stream_of(dst_device.index)));
+    n_to_device.fetch_add(static_cast<int64_t>(nbytes), std::memory_order_relaxed);
+  } else if (dst_device.is_cpu() && src_device.is_cuda()) {
+    use_device(src_device.index);
+    cudaStream_t s = stream_of(src_device.index);
+    EMBER_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToHost, s));
+    n_syncs.fetch_add(1, std::memory_order_relaxed);
+    EMBER_CUDA_CHECK(cudaStreamSynchronize(s));
+    n_to_host.fetch_add(static_cast<int64_t>(nbytes), std::memory_order_relaxed);
+  } else if (dst_device == src_device) {
+    use_device(dst_device.index);
+    EMBER_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToDevice, stream_of(dst_device.index)));
+  } else {
+    // Between two GPUs: the source's queued writes must land first, then the copy is ordered
+    // on the destination's stream.
+    synchronize(src_device.index);
+    use_device(dst_device.index);
+    EMBER_CUDA_CHECK(cudaMemcpyPeerAsync(dst, dst_device.index, src, src_device.index, nbytes,
+                                         stream_of(dst_device.index)));
+  }
+}
+
+TransferStats transfer_stats() { return {n_syncs.load(), n_to_device.load(), n_to_host.load()}; }
+
+void reset_transfer_stats() {
+  n_syncs.store(0);
+  n_to_device.store(0);
+  n_to_host.store(0);
+}
+
+}  // namespace ember::cuda

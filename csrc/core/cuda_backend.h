@@ -1,0 +1,62 @@
+// What the rest of ember asks of the CUDA runtime: whether a device exists, device memory, copies
+// between host and device, and the counters ember.cuda reports. This header has no CUDA types,
+// so every translation unit can include it; a build without CUDA links cuda_unavailable.cpp,
+// whose answers say why there is no device (see Note [CUDA is optional] in CMakeLists.txt).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/device.h"
+
+namespace ember::cuda {
+
+// True when this build has CUDA and the machine has a driver and at least one GPU.
+bool is_available();
+int device_count();
+// Why no CUDA device can be used ("" when one can): built without CUDA, no driver, no GPU.
+std::string unavailable_reason();
+// RuntimeError naming `op` unless `device` is a CUDA device that exists.
+void check_device(const char* op, Device device);
+
+// The device kernels launch on from this thread. use_device is the cheap form ops call before a
+// launch (it calls cudaSetDevice only when the device changes).
+void set_device(int index);
+int current_device();
+void use_device(int index);
+// Waits for every kernel and copy queued on `index`'s stream (counted in transfer_stats().syncs).
+void synchronize(int index);
+
+// Device memory from the stream-ordered pool of `index` (Note [Device memory comes from a pool]).
+std::shared_ptr<void> allocate(size_t nbytes, int index);
+// Page-locked host memory, so host-to-device copies from it can be asynchronous (pin_memory()).
+std::shared_ptr<void> allocate_pinned(size_t nbytes);
+
+bool is_pinned(const void* host_ptr);
+
+// Copies nbytes between two devices (at least one of them cuda). Device-to-host copies wait for
+// the data (a sync). Host-to-device copies are queued on the device's stream and never wait; see
+// Note [Host-to-device copies] for why the host memory may be reused as soon as this returns.
+void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t nbytes);
+
+struct DeviceMemoryStats {
+  int64_t allocated;       // bytes of live tensors
+  int64_t peak_allocated;  // the most live at once since the last reset
+  int64_t reserved;        // bytes the pool holds from the driver (live + cached)
+};
+DeviceMemoryStats memory_stats(int index);
+void reset_peak_memory(int index);
+// Returns the pool's cached (unused) memory to the driver.
+void empty_cache(int index);
+
+// Counters for tests and the profiler: a sync is any wait of the host for the device.
+struct TransferStats {
+  int64_t syncs;
+  int64_t bytes_to_device;
+  int64_t bytes_to_host;
+};
+TransferStats transfer_stats();
+void reset_transfer_stats();
+
+}  // namespace ember::cuda

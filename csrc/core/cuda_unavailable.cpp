@@ -1,0 +1,34 @@
+// The CUDA interface of a build without CUDA: no device, and every request for one says why.
+// A build with CUDA compiles core/cuda/*.cpp instead (see CMakeLists.txt).
+#ifndef EMBER_WITH_CUDA
+#include "core/cuda_backend.h"
+
+namespace ember::cuda {
+
+namespace {
+[[noreturn]] void no_cuda(const char* op) {
+  fail(ErrorKind::Runtime, "[", op, "] cannot use cuda: CUDA is not available: this build of ember was compiled without CUDA "
+       "(reinstall with a CUDA compiler on PATH, or EMBER_CUDA=ON)");
+}
+}  // namespace
+
+bool is_available() { return false; }
+int device_count() { return 0; }
+std::string unavailable_reason() { return "this build of ember was compiled without CUDA"; }
+void check_device(const char* op, Device) { no_cuda(op); }
+void set_device(int) { no_cuda("set_device"); }
+int current_device() { no_cuda("current_device"); }
+void use_device(int) { no_cuda("cuda"); }
+void synchronize(int) { no_cuda("synchronize"); }
+std::shared_ptr<void> allocate(size_t, int) { no_cuda("allocate"); }
+std::shared_ptr<void> allocate_pinned(size_t) { no_cuda("pin_memory"); }
+bool is_pinned(const void*) { return false; }
+void copy_bytes(void*, Device, const void*, Device, size_t) { no_cuda("to"); }
+DeviceMemoryStats memory_stats(int) { return {0, 0, 0}; }
+void reset_peak_memory(int) {}
+void empty_cache(int) {}
+TransferStats transfer_stats() { return {0, 0, 0}; }
+void reset_transfer_stats() {}
+
+}  // namespace ember::cuda
+#endif

@@ -47,6 +47,7 @@ PYBIND11_MODULE(_C, m) {
   init_index(m, cls);
   init_nn_layers(m, cls);
   init_optim(m, cls);
+  init_cpu(m);
   m.def("_build_info", []() {
     py::dict info;
     info["compiler"] = EMBER_BUILD_COMPILER;

@@ -9,12 +9,13 @@
 // The micro-kernel and the block sizes come from gemm_avx512.cpp / gemm_avx2.cpp at run time
 // (Note [Runtime ISA dispatch]) or from the portable one below.
 //
-// Note [GEMM threading]: C is cut into one strip per thread, along N or along M (whichever makes
-// the threads re-pack less), and each thread runs the serial blocked algorithm on its strip with
-// its own packing buffers. So a wide-short product splits as well as a tall one, and the threads
-// never wait on each other: a first design shared the packed panels and needed two barriers per
-// block, which on these shared 2-core machines stalled for whole scheduler slices whenever the
-// other core was busy. Packing buffers are thread_local and only grow: no allocation per call.
+// Note [GEMM threading]: C is cut into strips (four per thread, taken dynamically from a task
+// pool, Note [Caller-completes tasks]), along N or along M (whichever makes the threads re-pack
+// less), and each thread runs the serial blocked algorithm on its strip with its own packing
+// buffers. So a wide-short product splits as well as a tall one, and the threads never wait on
+// each other: a first design shared the packed panels and needed two barriers per block, which
+// on these shared 2-core machines stalled for whole scheduler slices whenever the other core
+// was busy. Packing buffers are thread_local and only grow: no allocation per call.
 //
 // Note [Small GEMM]: below kSmallFlops multiply-adds (the MLP's 64 x 64 layers, 100 x 2 @ 2 x 16)
 // packing costs as much as the arithmetic, so full tiles read A and B in place through the
@@ -27,11 +28,10 @@
 #include "kernels/cpu/cpu_features.h"
 #include "kernels/cpu/gemm_kernel.h"
 
+#include "kernels/cpu/task_pool.h"
+
 #ifdef _OPENMP
 #include <omp.h>
-#define EMBER_OMP(directive) _Pragma(#directive)
-#else
-#define EMBER_OMP(directive)
 #endif
 
 namespace ember::kernels::cpu {
@@ -211,21 +211,18 @@ void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T
   const int64_t tiles = (extent + unit - 1) / unit;
   nthreads = static_cast<int>(std::min<int64_t>(nthreads, tiles));
   if (nthreads <= 1) return gemm_serial(k, A, B, M, N, K, alpha, beta, C, ldc);
-  EMBER_OMP(omp parallel num_threads(nthreads))
-  {
-#ifdef _OPENMP
-    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
-#else
-    const int64_t t = 0, nt = 1;
-#endif
-    const int64_t lo = std::min(extent, tiles * t / nt * unit), hi = std::min(extent, tiles * (t + 1) / nt * unit);
-    if (hi > lo) {
-      if (split_n)
-        gemm_serial(k, A, Mat<T>{&B.at(0, lo), B.rs, B.cs}, M, hi - lo, K, alpha, beta, C + lo, ldc);
-      else
-        gemm_serial(k, Mat<T>{&A.at(lo, 0), A.rs, A.cs}, B, hi - lo, N, K, alpha, beta, C + lo * ldc, ldc);
-    }
-  }
+  // Four strips per thread, handed out dynamically: when another process takes a core for a
+  // while (these machines are shared), the other thread picks up the strips that remain.
+  const int64_t nstrips = std::min<int64_t>(tiles, 4 * nthreads);
+  run_tasks(nstrips, nthreads, [&](int64_t s) {
+    const int64_t lo = std::min(extent, tiles * s / nstrips * unit);
+    const int64_t hi = std::min(extent, tiles * (s + 1) / nstrips * unit);
+    if (hi <= lo) return;
+    if (split_n)
+      gemm_serial(k, A, Mat<T>{&B.at(0, lo), B.rs, B.cs}, M, hi - lo, K, alpha, beta, C + lo, ldc);
+    else
+      gemm_serial(k, Mat<T>{&A.at(lo, 0), A.rs, A.cs}, B, hi - lo, N, K, alpha, beta, C + lo * ldc, ldc);
+  });
 }
 
 }  // namespace

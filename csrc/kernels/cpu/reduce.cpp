@@ -113,6 +113,8 @@ void sum_last_axis(DType dtype, void* out, const void* in, int64_t outer, int64_
 // Columns are summed over blocks of kRowBlock rows in the element type (a vectorised add of
 // whole rows), and each block's totals are added into double: see Note [Cascade sum].
 void sum_first_axis(DType dtype, void* out, const void* in, int64_t rows, int64_t cols) {
+  // One column (the sum of a whole contiguous tensor) is one contiguous row.
+  if (cols == 1) return sum_last_axis(dtype, out, in, 1, rows);
   constexpr int64_t kRowBlock = 64;
   EMBER_DISPATCH_NUMERIC(dtype, "sum", [&] {
     auto* o = static_cast<scalar_t*>(out);

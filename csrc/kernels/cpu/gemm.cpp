@@ -28,11 +28,7 @@
 #include "kernels/cpu/cpu_features.h"
 #include "kernels/cpu/gemm_kernel.h"
 
-#include "kernels/cpu/task_pool.h"
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "kernels/cpu/parallel.h"
 
 namespace ember::kernels::cpu {
 
@@ -200,10 +196,7 @@ void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T
   const Mat<T> B{Bp, trans_b ? 1 : ldb, trans_b ? ldb : 1};
   const int64_t flops = M * N * K;
   if (k.strided && flops <= kSmallFlops) return gemm_small(k, A, B, M, N, K, alpha, beta, C, ldc);
-  int nthreads = 1;
-#ifdef _OPENMP
-  if (flops >= kParallelFlops && !omp_in_parallel()) nthreads = omp_get_max_threads();
-#endif
+  int nthreads = flops >= kParallelFlops ? max_kernel_threads() : 1;
   // See Note [GEMM threading]: split C along N when that copies less (each thread then packs all
   // of A, M x K; splitting M makes each pack all of B, K x N), in whole register tiles.
   const bool split_n = M <= N;

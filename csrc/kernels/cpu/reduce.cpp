@@ -69,12 +69,6 @@ T int_row_sum(const T* x, int64_t n) {
   return s;
 }
 
-#ifdef _OPENMP
-int max_threads() { return omp_get_max_threads(); }
-#else
-int max_threads() { return 1; }
-#endif
-
 }  // namespace
 
 void sum_last_axis(DType dtype, void* out, const void* in, int64_t outer, int64_t inner) {
@@ -83,7 +77,7 @@ void sum_last_axis(DType dtype, void* out, const void* in, int64_t outer, int64_
     auto* x = static_cast<const scalar_t*>(in);
     if constexpr (std::is_floating_point_v<scalar_t>) {
       // Few long rows (sum of everything): split each row into chunks across the threads.
-      if (outer < max_threads() && inner >= 2 * kParallelGrain) {
+      if (outer < max_kernel_threads() && inner >= 2 * kParallelGrain) {
         int64_t nchunks = (inner + kChunk - 1) / kChunk;
         std::vector<double> part(static_cast<size_t>(nchunks));
         for (int64_t i = 0; i < outer; ++i) {

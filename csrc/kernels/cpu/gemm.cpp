@@ -9,10 +9,9 @@
 // The micro-kernel and the block sizes come from gemm_avx512.cpp / gemm_avx2.cpp at run time
 // (Note [Runtime ISA dispatch]) or from the portable one below.
 //
-// Note [GEMM threading]: C is cut into strips (four per thread, taken dynamically from a task
-// pool, Note [Caller-completes tasks]), along N or along M (whichever makes the threads re-pack
-// less), and each thread runs the serial blocked algorithm on its strip with its own packing
-// buffers. So a wide-short product splits as well as a tall one, and the threads never wait on
+// Note [GEMM threading]: C is cut into strips (one per thread, taken from a task pool, Note
+// [Caller-completes tasks]), along N or along M (whichever makes the threads re-pack less),
+// and each thread runs the serial blocked algorithm on its strip with its own packing buffers. So a wide-short product splits as well as a tall one, and the threads never wait on
 // each other: a first design shared the packed panels and needed two barriers per block, which
 // on these shared 2-core machines stalled for whole scheduler slices whenever the other core
 // was busy. Packing buffers are thread_local and only grow: no allocation per call.
@@ -155,23 +154,42 @@ void gemm_small(const GemmKernel<T>& k, const Mat<T>& A, const Mat<T>& B, int64_
 }
 
 // The blocked algorithm on one thread's part of C (see Note [Blocked GEMM]).
+// Packs B panels [q_lo, q_hi) of every KC slab, for all of N: slab pc starts at pc * npad
+// (npad = N rounded up to NR), panel q of a slab at q * NR * kc.
+template <typename T>
+void pack_b_all(const Mat<T>& B, int64_t K, int64_t N, int64_t KC, int NR, int64_t q_lo, int64_t q_hi, T* out) {
+  const int64_t npad = (N + NR - 1) / NR * NR;
+  for (int64_t pc = 0; pc < K; pc += KC) {
+    const int64_t kc = std::min(KC, K - pc);
+    for (int64_t q = q_lo; q < q_hi; ++q)
+      pack_b_panel(Mat<T>{&B.at(pc, q * NR), B.rs, B.cs}, kc, std::min<int64_t>(NR, N - q * NR), NR,
+                   out + pc * npad + q * NR * kc);
+  }
+}
+
+// `bpacked`, when given, is all of B packed by pack_b_all (shared by the threads).
 template <typename T>
 void gemm_serial(const GemmKernel<T>& k, const Mat<T>& A, const Mat<T>& B, int64_t M, int64_t N, int64_t K,
-                 T alpha, T beta, T* C, int64_t ldc) {
+                 T alpha, T beta, T* C, int64_t ldc, const T* bpacked = nullptr) {
   const int MR = k.mr, NR = k.nr;
   const int64_t KC = std::min(k.kc, K);
   const int64_t MC = std::min(k.mc, (M + MR - 1) / MR * MR);
-  const int64_t NC = std::min(k.nc, (N + NR - 1) / NR * NR);
+  const int64_t npad = (N + NR - 1) / NR * NR;
+  const int64_t NC = bpacked ? npad : std::min(k.nc, npad);
   thread_local std::vector<T> abuf, bbuf;
   T* apack = scratch(abuf, MC * KC);
-  T* bpack = scratch(bbuf, KC * NC);
+  T* bpack = bpacked ? nullptr : scratch(bbuf, KC * NC);
   for (int64_t jc = 0; jc < N; jc += NC) {
     const int64_t nc = std::min(NC, N - jc);
     for (int64_t pc = 0; pc < K; pc += KC) {
       const int64_t kc = std::min(KC, K - pc);
-      for (int64_t jr = 0; jr < nc; jr += NR)
-        pack_b_panel(Mat<T>{&B.at(pc, jc + jr), B.rs, B.cs}, kc, std::min<int64_t>(NR, nc - jr), NR,
-                     bpack + jr * kc);
+      if (bpacked) {
+        bpack = const_cast<T*>(bpacked) + pc * npad;
+      } else {
+        for (int64_t jr = 0; jr < nc; jr += NR)
+          pack_b_panel(Mat<T>{&B.at(pc, jc + jr), B.rs, B.cs}, kc, std::min<int64_t>(NR, nc - jr), NR,
+                       bpack + jr * kc);
+      }
       for (int64_t ic = 0; ic < M; ic += MC) {
         const int64_t mc = std::min(MC, M - ic);
         for (int64_t ir = 0; ir < mc; ir += MR)
@@ -197,24 +215,28 @@ void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T
   const int64_t flops = M * N * K;
   if (k.strided && flops <= kSmallFlops) return gemm_small(k, A, B, M, N, K, alpha, beta, C, ldc);
   int nthreads = flops >= kParallelFlops ? max_kernel_threads() : 1;
-  // See Note [GEMM threading]: split C along N when that copies less (each thread then packs all
-  // of A, M x K; splitting M makes each pack all of B, K x N), in whole register tiles.
-  const bool split_n = M <= N;
-  const int64_t unit = split_n ? k.nr : k.mr, extent = split_n ? N : M;
-  const int64_t tiles = (extent + unit - 1) / unit;
-  nthreads = static_cast<int>(std::min<int64_t>(nthreads, tiles));
+  // See Note [GEMM threading]. Split along M with B packed once and shared, unless M has too
+  // few register tiles to go round; then split along N, each strip packing all of (the small) A.
+  const int64_t mtiles = (M + k.mr - 1) / k.mr, ntiles = (N + k.nr - 1) / k.nr;
+  if (mtiles >= 2 * nthreads) {
+    const int64_t KC = std::min(k.kc, K), npad = ntiles * k.nr;
+    thread_local std::vector<T> shared_b;
+    T* bpacked = scratch(shared_b, K * npad);
+    run_tasks(nthreads, nthreads, [&](int64_t t) {
+      pack_b_all(B, K, N, KC, k.nr, ntiles * t / nthreads, ntiles * (t + 1) / nthreads, bpacked);
+    });
+    run_tasks(nthreads, nthreads, [&](int64_t t) {
+      const int64_t lo = std::min(M, mtiles * t / nthreads * k.mr), hi = std::min(M, mtiles * (t + 1) / nthreads * k.mr);
+      if (hi > lo)
+        gemm_serial(k, Mat<T>{&A.at(lo, 0), A.rs, A.cs}, B, hi - lo, N, K, alpha, beta, C + lo * ldc, ldc, bpacked);
+    });
+    return;
+  }
+  nthreads = static_cast<int>(std::min<int64_t>(nthreads, ntiles));
   if (nthreads <= 1) return gemm_serial(k, A, B, M, N, K, alpha, beta, C, ldc);
-  // Four strips per thread, handed out dynamically: when another process takes a core for a
-  // while (these machines are shared), the other thread picks up the strips that remain.
-  const int64_t nstrips = std::min<int64_t>(tiles, 4 * nthreads);
-  run_tasks(nstrips, nthreads, [&](int64_t s) {
-    const int64_t lo = std::min(extent, tiles * s / nstrips * unit);
-    const int64_t hi = std::min(extent, tiles * (s + 1) / nstrips * unit);
-    if (hi <= lo) return;
-    if (split_n)
-      gemm_serial(k, A, Mat<T>{&B.at(0, lo), B.rs, B.cs}, M, hi - lo, K, alpha, beta, C + lo, ldc);
-    else
-      gemm_serial(k, Mat<T>{&A.at(lo, 0), A.rs, A.cs}, B, hi - lo, N, K, alpha, beta, C + lo * ldc, ldc);
+  run_tasks(nthreads, nthreads, [&](int64_t t) {
+    const int64_t lo = std::min(N, ntiles * t / nthreads * k.nr), hi = std::min(N, ntiles * (t + 1) / nthreads * k.nr);
+    if (hi > lo) gemm_serial(k, A, Mat<T>{&B.at(0, lo), B.rs, B.cs}, M, hi - lo, K, alpha, beta, C + lo, ldc);
   });
 }
 

@@ -1,5 +1,7 @@
 #include "core/tensor.h"
 
+#include "core/cpu_block_cache.h"
+
 #include <cstdlib>
 #include <new>
 
@@ -46,10 +48,9 @@ std::shared_ptr<Storage> allocate_storage(size_t nbytes, Device device) {
   // Round up to the alignment so aligned_alloc's contract holds; never ask for 0 bytes.
   size_t rounded = (nbytes + 63) / 64 * 64;
   if (rounded == 0) rounded = 64;
-  void* p = std::aligned_alloc(64, rounded);
+  std::shared_ptr<void> p = cpu_alloc_cached(rounded);  // Note [CPU block cache]
   if (!p) fail(ErrorKind::Memory, "[allocate] CPU out of memory: tried to allocate ", nbytes, " bytes");
-  return std::make_shared<Storage>(std::shared_ptr<void>(p, [](void* q) { std::free(q); }), nbytes,
-                                   device);
+  return std::make_shared<Storage>(std::move(p), nbytes, device);
 }
 
 Tensor empty(const Shape& sizes, DType dtype, Device device) {

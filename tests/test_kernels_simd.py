@@ -152,3 +152,18 @@ def test_argmax_first_index_and_nan(isa):
     assert e.argmin(1).tolist() == t.argmin(1).tolist()
     assert_close(e.amax(1), t.amax(1))
     assert_close(e.amin(1), t.amin(1))
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_threaded_gemm_after_fork():
+    # A forked child (a DataLoader worker) has none of the parent's pool threads: its threaded
+    # GEMMs must still finish (Note [Caller-completes tasks]).
+    import os
+    a = ember.tensor(rng(6).standard_normal((300, 300)).astype(np.float32))
+    ref = (a @ a).numpy()
+    pid = os.fork()
+    if pid == 0:
+        ok = np.allclose((a @ a).numpy(), ref, rtol=1e-5, atol=1e-4)
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert status == 0

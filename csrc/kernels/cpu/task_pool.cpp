@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <pthread.h>
 #include <thread>
 #include <vector>
 
@@ -89,6 +90,26 @@ class Pool {
   std::vector<std::thread> workers_;
 };
 
+// Never destroyed: detached workers may still read it at exit. A forked child gets a fresh,
+// empty pool: the parent's workers do not exist there, and its mutex may have been copied
+// while a worker held it.
+std::atomic<Pool*> g_pool{nullptr};
+
+Pool* pool() {
+  static const bool registered = [] {
+    pthread_atfork(nullptr, nullptr, [] { g_pool.store(new Pool()); });
+    return true;
+  }();
+  (void)registered;
+  Pool* p = g_pool.load();
+  if (!p) {
+    Pool* fresh = new Pool();
+    if (g_pool.compare_exchange_strong(p, fresh)) return fresh;
+    delete fresh;
+  }
+  return p;
+}
+
 }  // namespace
 
 void run_tasks(int64_t n, int nthreads, const std::function<void(int64_t)>& task) {
@@ -96,8 +117,7 @@ void run_tasks(int64_t n, int nthreads, const std::function<void(int64_t)>& task
     for (int64_t i = 0; i < n; ++i) task(i);
     return;
   }
-  static Pool* pool = new Pool();  // never destroyed: detached workers may still read it at exit
-  pool->run(n, nthreads, task);
+  pool()->run(n, nthreads, task);
 }
 
 }  // namespace ember::kernels::cpu

@@ -54,5 +54,6 @@ void init_index(py::module_& m, PyTensor& cls);
 void init_nn_layers(py::module_& m, PyTensor& cls);
 void init_optim(py::module_& m, PyTensor& cls);
 void init_cuda(py::module_& m, PyTensor& cls);
+void init_cpu(py::module_& m);
 
 }  // namespace ember::bindings

@@ -50,6 +50,7 @@ PYBIND11_MODULE(_C, m) {
   init_optim(m, cls);
   init_cuda(m, cls);
   init_python_function(m);
+  init_cpu(m);
   m.def("_build_info", []() {
     py::dict info;
     info["compiler"] = EMBER_BUILD_COMPILER;

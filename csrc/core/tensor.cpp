@@ -1,6 +1,6 @@
 #include "core/tensor.h"
 
-#include <atomic>
+#include "core/cpu_block_cache.h"
 #include <cstdlib>
 #include <new>
 
@@ -43,37 +43,16 @@ void TensorImpl::set_requires_grad(bool r) {
   requires_grad_ = r;
 }
 
-namespace {
-// Relaxed atomics: two adds per allocation, no lock on the allocation path.
-std::atomic<int64_t> live_bytes{0};
-std::atomic<int64_t> peak_bytes{0};
-
-void track_allocation(int64_t bytes) {
-  int64_t now = live_bytes.fetch_add(bytes, std::memory_order_relaxed) + bytes;
-  int64_t peak = peak_bytes.load(std::memory_order_relaxed);
-  while (now > peak && !peak_bytes.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
-  }
-}
-}  // namespace
-
 std::shared_ptr<Storage> allocate_storage(size_t nbytes, Device device) {
   // Device memory comes from the CUDA pool (which also says why when there is no device).
   if (device.is_cuda()) return std::make_shared<Storage>(cuda::allocate(nbytes, device.index), nbytes, device);
   // Round up to the alignment so aligned_alloc's contract holds; never ask for 0 bytes.
   size_t rounded = (nbytes + 63) / 64 * 64;
   if (rounded == 0) rounded = 64;
-  void* p = std::aligned_alloc(64, rounded);
+  std::shared_ptr<void> p = cpu_alloc_cached(rounded);  // Note [CPU block cache]
   if (!p) fail(ErrorKind::Memory, "[allocate] CPU out of memory: tried to allocate ", nbytes, " bytes");
-  track_allocation(static_cast<int64_t>(rounded));
-  return std::make_shared<Storage>(std::shared_ptr<void>(p, [rounded](void* q) {
-                                     std::free(q);
-                                     live_bytes.fetch_sub(static_cast<int64_t>(rounded), std::memory_order_relaxed);
-                                   }),
-                                   nbytes, device);
+  return std::make_shared<Storage>(std::move(p), nbytes, device);
 }
-
-MemoryStats cpu_memory_stats() { return {live_bytes.load(), peak_bytes.load()}; }
-void reset_peak_cpu_memory() { peak_bytes.store(live_bytes.load()); }
 
 Tensor empty(const Shape& sizes, DType dtype, Device device) {
   check_sizes("empty", sizes);

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/simd_math.h"
 
 namespace ember::kernels::cpu {
 
@@ -16,6 +18,55 @@ int64_t find_bad_target(const int64_t* target, int64_t n, int64_t classes, int64
   return -1;
 }
 
+namespace {
+
+// Note [Fast cross-entropy rows]: float32 rows whose max is finite (all but rows holding inf or
+// NaN) take a vectorised path: max, then sum exp(x - m) with the polynomial exp (Note
+// [Polynomial exp]); the backward writes exp(x - lse) with the same kernel and fixes it up in
+// place. Other rows keep the general double-precision loops below, which define the edge cases.
+bool finite(double v) { return v > -std::numeric_limits<double>::infinity() && v < std::numeric_limits<double>::infinity(); }
+
+bool lse_row_f32(const float* row, int64_t classes, double* lse) {
+  float m = max_f32(row, classes);
+  if (!finite(m)) return false;
+  *lse = static_cast<double>(m) + std::log(exp_shifted_f32(nullptr, row, classes, m));
+  return true;
+}
+
+// The fast paths, float32 only (the double overloads decline).
+bool fast_forward_row(const double*, int64_t, int64_t, int64_t, double, double*, double*) { return false; }
+bool fast_forward_row(const float* row, int64_t classes, int64_t t, int64_t ignore_index, double label_smoothing,
+                      double* lse, float* loss) {
+  double l;
+  if (classes <= 0 || !lse_row_f32(row, classes, &l)) return false;
+  *lse = l;
+  if (t == ignore_index) {
+    *loss = 0.0f;
+    return true;
+  }
+  double nll = l - static_cast<double>(row[t]);
+  if (label_smoothing != 0) {
+    double sum_x = 0;
+    for (int64_t c = 0; c < classes; ++c) sum_x += static_cast<double>(row[c]);
+    nll = (1.0 - label_smoothing) * nll + label_smoothing * (l - sum_x / static_cast<double>(classes));
+  }
+  *loss = static_cast<float>(nll);
+  return true;
+}
+
+bool fast_backward_row(double*, const double*, int64_t, int64_t, double, double, double, double) { return false; }
+bool fast_backward_row(float* drow, const float* row, int64_t classes, int64_t t, double l, double k, double off,
+                       double label_smoothing) {
+  if (!finite(l)) return false;
+  exp_shifted_f32(drow, row, classes, static_cast<float>(l));
+  const float fk = static_cast<float>(k), foff = static_cast<float>(off);
+  for (int64_t c = 0; c < classes; ++c) drow[c] = (drow[c] - foff) * fk;
+  drow[t] -= static_cast<float>((1.0 - label_smoothing) * k);
+  return true;
+}
+
+}  // namespace
+
 void cross_entropy_forward(DType dtype, void* loss, double* lse, const void* logits, const int64_t* target,
                            int64_t n, int64_t classes, int64_t ignore_index, double label_smoothing) {
   EMBER_DISPATCH_FLOATING(dtype, "cross_entropy", [&] {
@@ -26,6 +77,7 @@ void cross_entropy_forward(DType dtype, void* loss, double* lse, const void* log
     parallel_for(n, grain, [&](int64_t lo, int64_t hi) {
       for (int64_t r = lo; r < hi; ++r) {
         const scalar_t* row = x + r * classes;
+        if (fast_forward_row(row, classes, target[r], ignore_index, label_smoothing, &lse[r], &out[r])) continue;
         // Note [Online logsumexp]: a running max m and a sum s of exp(x - m), rescaled whenever
         // m grows, give logsumexp in one read of the row. -inf entries add nothing (exp(-inf - m)
         // would be NaN while m is still -inf); a NaN makes s, and so the loss, NaN.
@@ -75,6 +127,7 @@ void cross_entropy_backward(DType dtype, void* dlogits, const void* logits, cons
         }
         double k = scale * static_cast<double>(g[r * grad_stride]);
         double l = lse[r];
+        if (fast_backward_row(drow, row, classes, t, l, k, off, label_smoothing)) continue;
         for (int64_t c = 0; c < classes; ++c) {
           double p = std::exp(static_cast<double>(row[c]) - l);
           double smoothed = c == t ? 1.0 - label_smoothing + off : off;  // the one-hot, smoothed

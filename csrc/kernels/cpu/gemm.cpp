@@ -1,15 +1,31 @@
 // Note [Blocked GEMM]
-// The classic Goto/BLIS structure, in plain C++ that GCC vectorises at -O3 for baseline x86-64:
-//   for each KC-deep slab of K:   pack B[pc:pc+KC, jc:jc+NC] into NR-wide column panels
-//     for each MC-tall block of M (in parallel):  pack A[ic:ic+MC, pc:pc+KC] into MR-tall row panels
-//       for each MR x NR tile:  micro-kernel accumulates a register tile over the KC slab
-// Packing makes the micro-kernel's reads unit-stride whatever the operands' layout (transposed
-// or not), and keeps the B slab in L2 and the A panel in L1. Edge tiles are packed with zeros,
-// so the micro-kernel has fixed trip counts; only the write-back clips to the real tile size.
+// The classic Goto/BLIS structure:
+//   for each NC-wide slab of N, each KC-deep slab of K:  pack B[pc:pc+KC, jc:jc+NC] into NR-wide panels
+//     for each MC-tall block of M:  pack A[ic:ic+MC, pc:pc+KC] into MR-tall panels
+//       for each NR panel (outer) x MR panel (inner):  micro-kernel on a register tile over KC
+// Packing makes the micro-kernel's reads unit-stride whatever the operands' layout (NN, NT, TN
+// all run at the same speed), keeps a B micro-panel in L1 and the A block in L2. Edge panels are
+// padded with zeros so the micro-kernel has fixed trip counts; only its write-back is clipped.
+// The micro-kernel and the block sizes come from gemm_avx512.cpp / gemm_avx2.cpp at run time
+// (Note [Runtime ISA dispatch]) or from the portable one below.
+//
+// Note [GEMM threading]: C is cut into strips (one per thread, taken from a task pool, Note
+// [Caller-completes tasks]), along N or along M (whichever makes the threads re-pack less),
+// and each thread runs the serial blocked algorithm on its strip with its own packing buffers. So a wide-short product splits as well as a tall one, and the threads never wait on
+// each other: a first design shared the packed panels and needed two barriers per block, which
+// on these shared 2-core machines stalled for whole scheduler slices whenever the other core
+// was busy. Packing buffers are thread_local and only grow: no allocation per call.
+//
+// Note [Small GEMM]: below kSmallFlops multiply-adds (the MLP's 64 x 64 layers, 100 x 2 @ 2 x 16)
+// packing costs as much as the arithmetic, so full tiles read A and B in place through the
+// strided micro-kernel and only ragged edge tiles are packed (into a few KB).
 #include "kernels/cpu/gemm.h"
 
 #include <algorithm>
 #include <vector>
+
+#include "kernels/cpu/cpu_features.h"
+#include "kernels/cpu/gemm_kernel.h"
 
 #include "kernels/cpu/parallel.h"
 
@@ -17,18 +33,11 @@ namespace ember::kernels::cpu {
 
 namespace {
 
-template <typename T> struct Tile;
-// MR x NR accumulators sized for baseline x86-64's 16 SSE registers: 4 x 8 floats and 4 x 4
-// doubles are 8 registers of accumulators, leaving room for the B row and the A broadcast. Larger
-// tiles (6 x 16) spill and measured 4-9x slower (1024^3 sgemm, one thread: 3.3 vs 29 GFLOP/s).
-template <> struct Tile<float> { static constexpr int MR = 4, NR = 8; };
-template <> struct Tile<double> { static constexpr int MR = 4, NR = 4; };
+using detail::GemmKernel;
 
-constexpr int64_t kMC = 128;   // rows of A per block (multiple of MR)
-constexpr int64_t kKC = 256;   // depth of one slab
-constexpr int64_t kNC = 2048;  // columns of B per slab (multiple of NR)
 // Below this many multiply-adds the threads' wake-up costs more than it saves.
-constexpr int64_t kParallelFlops = int64_t(1) << 18;
+constexpr int64_t kParallelFlops = int64_t(1) << 20;
+constexpr int64_t kSmallFlops = int64_t(1) << 18;
 
 // A strided matrix view: element (i, j) is at p[i*rs + j*cs].
 template <typename T>
@@ -38,64 +47,73 @@ struct Mat {
   const T& at(int64_t i, int64_t j) const { return p[i * rs + j * cs]; }
 };
 
-// Packs rows [0, mc) x depth [0, kc) of A into panels of MR rows: panel r holds, for each p,
-// MR consecutive values A(r*MR + i, p).
+// Packs `rows` (<= MR) rows x kc of A: for each p, MR consecutive values A(i, p), zero-padded.
 template <typename T>
-void pack_a(const Mat<T>& A, int64_t mc, int64_t kc, T* out) {
-  constexpr int MR = Tile<T>::MR;
-  for (int64_t r = 0; r < mc; r += MR) {
-    int64_t rows = std::min<int64_t>(MR, mc - r);
-    for (int64_t p = 0; p < kc; ++p) {
-      for (int64_t i = 0; i < rows; ++i) out[i] = A.at(r + i, p);
-      for (int64_t i = rows; i < MR; ++i) out[i] = T(0);
-      out += MR;
-    }
+void pack_a_panel(const Mat<T>& A, int64_t rows, int64_t kc, int MR, T* out) {
+  if (A.rs == 1 && rows == MR) {  // A transposed in memory: a column of the panel is contiguous
+    for (int64_t p = 0; p < kc; ++p, out += MR) std::copy_n(&A.at(0, p), MR, out);
+    return;
+  }
+  for (int64_t p = 0; p < kc; ++p, out += MR) {
+    for (int64_t i = 0; i < rows; ++i) out[i] = A.at(i, p);
+    for (int64_t i = rows; i < MR; ++i) out[i] = T(0);
   }
 }
 
-// Packs depth [0, kc) x columns [0, nc) of B into panels of NR columns.
+// Packs kc x `cols` (<= NR) columns of B: for each p, NR consecutive values B(p, j), zero-padded.
 template <typename T>
-void pack_b(const Mat<T>& B, int64_t kc, int64_t nc, T* out) {
-  constexpr int NR = Tile<T>::NR;
-  for (int64_t c = 0; c < nc; c += NR) {
-    int64_t cols = std::min<int64_t>(NR, nc - c);
-    for (int64_t p = 0; p < kc; ++p) {
-      const T* row = &B.at(p, c);
-      if (B.cs == 1) {
-        for (int64_t j = 0; j < cols; ++j) out[j] = row[j];
-      } else {
-        for (int64_t j = 0; j < cols; ++j) out[j] = row[j * B.cs];
-      }
-      for (int64_t j = cols; j < NR; ++j) out[j] = T(0);
-      out += NR;
-    }
+void pack_b_panel(const Mat<T>& B, int64_t kc, int64_t cols, int NR, T* out) {
+  if (B.cs == 1 && cols == NR) {
+    for (int64_t p = 0; p < kc; ++p, out += NR) std::copy_n(&B.at(p, 0), NR, out);
+    return;
+  }
+  for (int64_t p = 0; p < kc; ++p, out += NR) {
+    for (int64_t j = 0; j < cols; ++j) out[j] = B.at(p, j);
+    for (int64_t j = cols; j < NR; ++j) out[j] = T(0);
   }
 }
 
-// C[0:mr, 0:nr] (row stride ldc) = alpha * Ap * Bp + (first ? beta * C : C).
-template <typename T>
-void micro_kernel(int64_t kc, const T* __restrict__ Ap, const T* __restrict__ Bp, T* C, int64_t ldc,
-                  int64_t mr, int64_t nr, T alpha, T beta, bool first) {
-  constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
+// The portable micro-kernel (baseline x86-64 or any other CPU): 4 x 8 floats or 4 x 4 doubles
+// are 8 SSE registers of accumulators, which GCC keeps in registers at -O3; larger tiles spill.
+template <typename T, int MR, int NR>
+void portable_micro_kernel(int64_t kc, const T* __restrict__ a, int64_t, int64_t, const T* __restrict__ b, int64_t,
+                           T* c, int64_t ldc, int64_t mr, int64_t nr, T alpha, T beta, bool first) {
   T acc[MR][NR] = {};
-  for (int64_t p = 0; p < kc; ++p) {
-    const T* a = Ap + p * MR;
-    const T* b = Bp + p * NR;
-    for (int i = 0; i < MR; ++i) {
-      T ai = a[i];
-      for (int j = 0; j < NR; ++j) acc[i][j] += ai * b[j];
-    }
-  }
+  for (int64_t p = 0; p < kc; ++p, a += MR, b += NR)
+    for (int i = 0; i < MR; ++i)
+      for (int j = 0; j < NR; ++j) acc[i][j] += a[i] * b[j];
   for (int64_t i = 0; i < mr; ++i) {
-    T* c = C + i * ldc;
+    T* ci = c + i * ldc;
     if (!first) {
-      for (int64_t j = 0; j < nr; ++j) c[j] += alpha * acc[i][j];
+      for (int64_t j = 0; j < nr; ++j) ci[j] += alpha * acc[i][j];
     } else if (beta == T(0)) {
-      for (int64_t j = 0; j < nr; ++j) c[j] = alpha * acc[i][j];
+      for (int64_t j = 0; j < nr; ++j) ci[j] = alpha * acc[i][j];
     } else {
-      for (int64_t j = 0; j < nr; ++j) c[j] = alpha * acc[i][j] + beta * c[j];
+      for (int64_t j = 0; j < nr; ++j) ci[j] = alpha * acc[i][j] + beta * ci[j];
     }
   }
+}
+
+template <typename T> GemmKernel<T> select_kernel();
+template <> GemmKernel<float> select_kernel<float>() {
+#ifdef EMBER_X86_SIMD
+  if (cpu_isa() == CpuIsa::Avx512) return detail::sgemm_kernel_avx512();
+  if (cpu_isa() == CpuIsa::Avx2) return detail::sgemm_kernel_avx2();
+#endif
+  return {4, 8, 128, 256, 2048, &portable_micro_kernel<float, 4, 8>, nullptr};
+}
+template <> GemmKernel<double> select_kernel<double>() {
+#ifdef EMBER_X86_SIMD
+  if (cpu_isa() == CpuIsa::Avx512) return detail::dgemm_kernel_avx512();
+  if (cpu_isa() == CpuIsa::Avx2) return detail::dgemm_kernel_avx2();
+#endif
+  return {4, 4, 128, 256, 2048, &portable_micro_kernel<double, 4, 4>, nullptr};
+}
+
+template <typename T>
+T* scratch(std::vector<T>& buf, int64_t n) {
+  if (static_cast<int64_t>(buf.size()) < n) buf.resize(static_cast<size_t>(n));
+  return buf.data();
 }
 
 template <typename T>
@@ -104,46 +122,122 @@ void scale_c(int64_t M, int64_t N, T beta, T* C, int64_t ldc) {
     for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == T(0) ? T(0) : beta * C[i * ldc + j];
 }
 
+// See Note [Small GEMM]. One thread; K is not blocked.
+template <typename T>
+void gemm_small(const GemmKernel<T>& k, const Mat<T>& A, const Mat<T>& B, int64_t M, int64_t N, int64_t K,
+                T alpha, T beta, T* C, int64_t ldc) {
+  thread_local std::vector<T> abuf, bbuf;
+  T* apack = scratch(abuf, K * k.mr);
+  T* bpack = scratch(bbuf, K * k.nr);
+  for (int64_t jr = 0; jr < N; jr += k.nr) {
+    int64_t nr = std::min<int64_t>(k.nr, N - jr);
+    const T* b = &B.at(0, jr);
+    int64_t b_ps = B.rs;
+    if (B.cs != 1 || nr < k.nr) {
+      pack_b_panel(Mat<T>{b, B.rs, B.cs}, K, nr, k.nr, bpack);
+      b = bpack;
+      b_ps = k.nr;
+    }
+    for (int64_t ir = 0; ir < M; ir += k.mr) {
+      int64_t mr = std::min<int64_t>(k.mr, M - ir);
+      const T* a = &A.at(ir, 0);
+      int64_t a_is = A.rs, a_ps = A.cs;
+      if (mr < k.mr) {
+        pack_a_panel(Mat<T>{a, A.rs, A.cs}, mr, K, k.mr, apack);
+        a = apack;
+        a_is = 1;
+        a_ps = k.mr;
+      }
+      k.strided(K, a, a_is, a_ps, b, b_ps, C + ir * ldc + jr, ldc, mr, nr, alpha, beta, true);
+    }
+  }
+}
+
+// The blocked algorithm on one thread's part of C (see Note [Blocked GEMM]).
+// Packs B panels [q_lo, q_hi) of every KC slab, for all of N: slab pc starts at pc * npad
+// (npad = N rounded up to NR), panel q of a slab at q * NR * kc.
+template <typename T>
+void pack_b_all(const Mat<T>& B, int64_t K, int64_t N, int64_t KC, int NR, int64_t q_lo, int64_t q_hi, T* out) {
+  const int64_t npad = (N + NR - 1) / NR * NR;
+  for (int64_t pc = 0; pc < K; pc += KC) {
+    const int64_t kc = std::min(KC, K - pc);
+    for (int64_t q = q_lo; q < q_hi; ++q)
+      pack_b_panel(Mat<T>{&B.at(pc, q * NR), B.rs, B.cs}, kc, std::min<int64_t>(NR, N - q * NR), NR,
+                   out + pc * npad + q * NR * kc);
+  }
+}
+
+// `bpacked`, when given, is all of B packed by pack_b_all (shared by the threads).
+template <typename T>
+void gemm_serial(const GemmKernel<T>& k, const Mat<T>& A, const Mat<T>& B, int64_t M, int64_t N, int64_t K,
+                 T alpha, T beta, T* C, int64_t ldc, const T* bpacked = nullptr) {
+  const int MR = k.mr, NR = k.nr;
+  const int64_t KC = std::min(k.kc, K);
+  const int64_t MC = std::min(k.mc, (M + MR - 1) / MR * MR);
+  const int64_t npad = (N + NR - 1) / NR * NR;
+  const int64_t NC = bpacked ? npad : std::min(k.nc, npad);
+  thread_local std::vector<T> abuf, bbuf;
+  T* apack = scratch(abuf, MC * KC);
+  T* bpack = bpacked ? nullptr : scratch(bbuf, KC * NC);
+  for (int64_t jc = 0; jc < N; jc += NC) {
+    const int64_t nc = std::min(NC, N - jc);
+    for (int64_t pc = 0; pc < K; pc += KC) {
+      const int64_t kc = std::min(KC, K - pc);
+      if (bpacked) {
+        bpack = const_cast<T*>(bpacked) + pc * npad;
+      } else {
+        for (int64_t jr = 0; jr < nc; jr += NR)
+          pack_b_panel(Mat<T>{&B.at(pc, jc + jr), B.rs, B.cs}, kc, std::min<int64_t>(NR, nc - jr), NR,
+                       bpack + jr * kc);
+      }
+      for (int64_t ic = 0; ic < M; ic += MC) {
+        const int64_t mc = std::min(MC, M - ic);
+        for (int64_t ir = 0; ir < mc; ir += MR)
+          pack_a_panel(Mat<T>{&A.at(ic + ir, pc), A.rs, A.cs}, std::min<int64_t>(MR, mc - ir), kc, MR,
+                       apack + ir * kc);
+        for (int64_t jr = 0; jr < nc; jr += NR)
+          for (int64_t ir = 0; ir < mc; ir += MR)
+            k.packed(kc, apack + ir * kc, 1, MR, bpack + jr * kc, NR, C + (ic + ir) * ldc + jc + jr, ldc,
+                     std::min<int64_t>(MR, mc - ir), std::min<int64_t>(NR, nc - jr), alpha, beta, pc == 0);
+      }
+    }
+  }
+}
+
 template <typename T>
 void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* Ap, int64_t lda,
                   const T* Bp, int64_t ldb, T beta, T* C, int64_t ldc) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0 || alpha == T(0)) return scale_c(M, N, beta, C, ldc);
-  constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
-  Mat<T> A{Ap, trans_a ? 1 : lda, trans_a ? lda : 1};
-  Mat<T> B{Bp, trans_b ? 1 : ldb, trans_b ? ldb : 1};
-  const int64_t n_mblocks = (M + kMC - 1) / kMC;
-  const bool threaded = M * N * K >= kParallelFlops;
-  std::vector<T> bpack(static_cast<size_t>(kKC * std::min<int64_t>(kNC, (N + NR - 1) / NR * NR)));
-
-  for (int64_t jc = 0; jc < N; jc += kNC) {
-    int64_t nc = std::min(kNC, N - jc);
-    for (int64_t pc = 0; pc < K; pc += kKC) {
-      int64_t kc = std::min(kKC, K - pc);
-      bool first = pc == 0;
-      pack_b(Mat<T>{&B.at(pc, jc), B.rs, B.cs}, kc, nc, bpack.data());
-      auto run_blocks = [&](int64_t begin, int64_t end) {
-        std::vector<T> apack(static_cast<size_t>(kMC * kc));
-        for (int64_t blk = begin; blk < end; ++blk) {
-          int64_t ic = blk * kMC, mc = std::min(kMC, M - ic);
-          pack_a(Mat<T>{&A.at(ic, pc), A.rs, A.cs}, mc, kc, apack.data());
-          for (int64_t jr = 0; jr < nc; jr += NR) {
-            const T* bp = bpack.data() + (jr / NR) * NR * kc;
-            for (int64_t ir = 0; ir < mc; ir += MR) {
-              const T* ap = apack.data() + (ir / MR) * MR * kc;
-              micro_kernel<T>(kc, ap, bp, C + (ic + ir) * ldc + jc + jr, ldc, std::min<int64_t>(MR, mc - ir),
-                              std::min<int64_t>(NR, nc - jr), alpha, beta, first);
-            }
-          }
-        }
-      };
-      if (threaded) {
-        parallel_for(n_mblocks, 1, run_blocks);
-      } else {
-        run_blocks(0, n_mblocks);
-      }
-    }
+  const GemmKernel<T> k = select_kernel<T>();
+  const Mat<T> A{Ap, trans_a ? 1 : lda, trans_a ? lda : 1};
+  const Mat<T> B{Bp, trans_b ? 1 : ldb, trans_b ? ldb : 1};
+  const int64_t flops = M * N * K;
+  if (k.strided && flops <= kSmallFlops) return gemm_small(k, A, B, M, N, K, alpha, beta, C, ldc);
+  int nthreads = flops >= kParallelFlops ? max_kernel_threads() : 1;
+  // See Note [GEMM threading]. Split along M with B packed once and shared, unless M has too
+  // few register tiles to go round; then split along N, each strip packing all of (the small) A.
+  const int64_t mtiles = (M + k.mr - 1) / k.mr, ntiles = (N + k.nr - 1) / k.nr;
+  if (mtiles >= 2 * nthreads) {
+    const int64_t KC = std::min(k.kc, K), npad = ntiles * k.nr;
+    thread_local std::vector<T> shared_b;
+    T* bpacked = scratch(shared_b, K * npad);
+    run_tasks(nthreads, nthreads, [&](int64_t t) {
+      pack_b_all(B, K, N, KC, k.nr, ntiles * t / nthreads, ntiles * (t + 1) / nthreads, bpacked);
+    });
+    run_tasks(nthreads, nthreads, [&](int64_t t) {
+      const int64_t lo = std::min(M, mtiles * t / nthreads * k.mr), hi = std::min(M, mtiles * (t + 1) / nthreads * k.mr);
+      if (hi > lo)
+        gemm_serial(k, Mat<T>{&A.at(lo, 0), A.rs, A.cs}, B, hi - lo, N, K, alpha, beta, C + lo * ldc, ldc, bpacked);
+    });
+    return;
   }
+  nthreads = static_cast<int>(std::min<int64_t>(nthreads, ntiles));
+  if (nthreads <= 1) return gemm_serial(k, A, B, M, N, K, alpha, beta, C, ldc);
+  run_tasks(nthreads, nthreads, [&](int64_t t) {
+    const int64_t lo = std::min(N, ntiles * t / nthreads * k.nr), hi = std::min(N, ntiles * (t + 1) / nthreads * k.nr);
+    if (hi > lo) gemm_serial(k, A, Mat<T>{&B.at(0, lo), B.rs, B.cs}, M, hi - lo, K, alpha, beta, C + lo, ldc);
+  });
 }
 
 }  // namespace

@@ -1,7 +1,11 @@
-// A parallel-for over [0, n) in contiguous chunks, with OpenMP when the build has it and the
-// work is large enough to pay for waking threads (small tensors stay on one thread).
+// A parallel-for over [0, n) in contiguous chunks, on the task pool (Note [Caller-completes
+// tasks] in task_pool.cpp) when the work is large enough to pay for waking a thread (small
+// tensors stay on one thread). The thread count is OpenMP's (OMP_NUM_THREADS, or what
+// threadpoolctl / omp_set_num_threads set); builds without OpenMP run on one thread.
 #pragma once
 #include <cstdint>
+
+#include "kernels/cpu/task_pool.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -12,21 +16,26 @@ namespace ember::kernels::cpu {
 // Below this many elements of simple work, threading costs more than it saves.
 constexpr int64_t kParallelGrain = int64_t(1) << 18;
 
+inline int max_kernel_threads() {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
 template <typename F>
 inline void parallel_for(int64_t n, int64_t grain, F&& f) {
-#ifdef _OPENMP
-  if (n > grain && omp_get_max_threads() > 1) {
-    int64_t nchunks = (n + grain - 1) / grain;
-#pragma omp parallel for schedule(static)
-    for (int64_t c = 0; c < nchunks; ++c) {
-      int64_t begin = c * grain, end = begin + grain < n ? begin + grain : n;
-      f(begin, end);
-    }
+  int threads = n > grain ? max_kernel_threads() : 1;
+  if (threads <= 1) {
+    f(int64_t(0), n);
     return;
   }
-#endif
-  (void)grain;
-  f(int64_t(0), n);
+  int64_t nchunks = (n + grain - 1) / grain;
+  run_tasks(nchunks, threads, [&](int64_t c) {
+    int64_t begin = c * grain, end = begin + grain < n ? begin + grain : n;
+    f(begin, end);
+  });
 }
 
 }  // namespace ember::kernels::cpu

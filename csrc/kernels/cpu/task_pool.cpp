@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <pthread.h>
@@ -27,12 +28,21 @@ struct Job {
   const std::function<void(int64_t)>* task;
   int64_t n;
   std::atomic<int64_t> next{0}, done{0};
+  // The first exception a task threw (e.g. bad_alloc of a packing buffer). A worker must not let
+  // it escape (that would terminate the process); the caller rethrows it once all tasks are done.
+  std::mutex error_mu;
+  std::exception_ptr error;
 };
 
 // Takes indices until none are left.
 void work_on(Job& job) {
   for (int64_t i; (i = job.next.fetch_add(1, std::memory_order_relaxed)) < job.n;) {
-    (*job.task)(i);
+    try {
+      (*job.task)(i);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(job.error_mu);
+      if (!job.error) job.error = std::current_exception();
+    }
     job.done.fetch_add(1, std::memory_order_release);
   }
 }
@@ -52,8 +62,11 @@ class Pool {
     cv_.notify_all();
     work_on(*job);
     while (job->done.load(std::memory_order_acquire) < n) std::this_thread::yield();
-    std::lock_guard<std::mutex> lock(mu_);
-    if (job_ == job) job_.reset();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (job_ == job) job_.reset();
+    }
+    if (job->error) std::rethrow_exception(job->error);
   }
 
  private:

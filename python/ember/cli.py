@@ -94,6 +94,8 @@ def _info():
     print(f"CPU ISA: {_cpu_isa()}")
     print(f"CUDA backend built: {b['cuda']}; CUDA available: {ember.cuda.is_available()}; "
           f"devices: {ember.cuda.device_count()}")
+    if not ember.cuda.is_available():
+        print(f"  why not: {ember.cuda.unavailable_reason()}")
     return 0
 
 

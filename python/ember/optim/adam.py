@@ -1,6 +1,5 @@
 """Adam (Kingma & Ba), with L2 or decoupled weight decay, AMSGrad and maximize (torch.optim.Adam)."""
 from .. import _C
-from ..autograd.grad_mode import no_grad
 from ..factories import tensor, zeros_like
 from .optimizer import Optimizer
 
@@ -44,19 +43,11 @@ class Adam(Optimizer):
                 state["max_exp_avg_sq"] = zeros_like(p)
         return state
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure() if given."""
-        loss = self._run_closure(closure)
-        with no_grad():
-            for group in self.param_groups:
-                params, grads = self._params_with_grad(group)
-                if not params:
-                    continue
-                amsgrad = group["amsgrad"]
-                states = [self._init_state(p, amsgrad) for p in params]
-                beta1, beta2 = group["betas"]
-                _C._adam_step(params, grads, [s["exp_avg"] for s in states], [s["exp_avg_sq"] for s in states],
-                              [s.get("max_exp_avg_sq") for s in states], [s["step"] for s in states],
-                              group["lr"], beta1, beta2, group["eps"], group["weight_decay"], amsgrad,
-                              group["maximize"], group["decoupled_weight_decay"])
-        return loss
+    def _update_group(self, group, params, grads):
+        amsgrad = group["amsgrad"]
+        states = [self._init_state(p, amsgrad) for p in params]
+        beta1, beta2 = group["betas"]
+        _C._adam_step(params, grads, [s["exp_avg"] for s in states], [s["exp_avg_sq"] for s in states],
+                      [s.get("max_exp_avg_sq") for s in states], [s["step"] for s in states],
+                      group["lr"], beta1, beta2, group["eps"], group["weight_decay"], amsgrad,
+                      group["maximize"], group["decoupled_weight_decay"])

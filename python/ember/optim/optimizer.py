@@ -150,20 +150,22 @@ class Optimizer:
         self.param_groups = [dict(s, params=g["params"]) for g, s in zip(groups, saved_groups)]
 
     def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns closure() if given."""
+        loss = None
+        if closure is not None:
+            from ..autograd.grad_mode import enable_grad
+            with enable_grad():
+                loss = closure()
+        with no_grad():
+            for group in self.param_groups:
+                params = [p for p in group["params"] if p.grad is not None]  # others are skipped
+                if params:
+                    self._update_group(group, params, [p.grad for p in params])
+        return loss
+
+    def _update_group(self, group, params, grads):
+        """Updates `params` of one group in one native call (each optimizer says how)."""
         raise NotImplementedError
-
-    def _run_closure(self, closure):
-        if closure is None:
-            return None
-        from ..autograd.grad_mode import enable_grad
-        with enable_grad():
-            return closure()
-
-    @staticmethod
-    def _params_with_grad(group):
-        """The group's parameters that have a gradient, and their gradients (others are skipped)."""
-        params = [p for p in group["params"] if p.grad is not None]
-        return params, [p.grad for p in params]
 
 
 def _cast_state(param, name, value):

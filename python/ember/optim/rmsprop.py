@@ -1,6 +1,5 @@
 """RMSprop (Hinton), plain or centered, with momentum, weight decay and maximize (torch.optim.RMSprop)."""
 from .. import _C
-from ..autograd.grad_mode import no_grad
 from ..factories import tensor, zeros_like
 from .optimizer import Optimizer
 
@@ -40,17 +39,9 @@ class RMSprop(Optimizer):
                 state["grad_avg"] = zeros_like(p)
         return state
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure() if given."""
-        loss = self._run_closure(closure)
-        with no_grad():
-            for group in self.param_groups:
-                params, grads = self._params_with_grad(group)
-                if not params:
-                    continue
-                states = [self._init_state(p, group) for p in params]
-                _C._rmsprop_step(params, grads, [s["square_avg"] for s in states],
-                                 [s.get("grad_avg") for s in states], [s.get("momentum_buffer") for s in states],
-                                 [s["step"] for s in states], group["lr"], group["alpha"], group["eps"],
-                                 group["weight_decay"], group["momentum"], group["centered"], group["maximize"])
-        return loss
+    def _update_group(self, group, params, grads):
+        states = [self._init_state(p, group) for p in params]
+        _C._rmsprop_step(params, grads, [s["square_avg"] for s in states],
+                         [s.get("grad_avg") for s in states], [s.get("momentum_buffer") for s in states],
+                         [s["step"] for s in states], group["lr"], group["alpha"], group["eps"],
+                         group["weight_decay"], group["momentum"], group["centered"], group["maximize"])

@@ -1,6 +1,5 @@
 """SGD with momentum, dampening, Nesterov momentum, weight decay and maximize (torch.optim.SGD)."""
 from .. import _C
-from ..autograd.grad_mode import no_grad
 from .optimizer import Optimizer
 
 
@@ -25,21 +24,13 @@ class SGD(Optimizer):
             group.setdefault("nesterov", False)
             group.setdefault("maximize", False)
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure() if given."""
-        loss = self._run_closure(closure)
-        with no_grad():
-            for group in self.param_groups:
-                params, grads = self._params_with_grad(group)
-                if not params:
-                    continue
-                momentum = group["momentum"]
-                # A momentum buffer is created natively on a parameter's first step (it starts as
-                # that step's gradient), so the list holds None for parameters that have none yet.
-                bufs = [self.state[p].get("momentum_buffer") for p in params] if momentum != 0 else [None] * len(params)
-                bufs = _C._sgd_step(params, grads, bufs, group["lr"], momentum, group["dampening"],
-                                    group["nesterov"], group["weight_decay"], group["maximize"])
-                if momentum != 0:
-                    for p, buf in zip(params, bufs):
-                        self.state[p]["momentum_buffer"] = buf
-        return loss
+    def _update_group(self, group, params, grads):
+        momentum = group["momentum"]
+        # A momentum buffer is created natively on a parameter's first step (it starts as
+        # that step's gradient), so the list holds None for parameters that have none yet.
+        bufs = [self.state[p].get("momentum_buffer") for p in params] if momentum != 0 else [None] * len(params)
+        bufs = _C._sgd_step(params, grads, bufs, group["lr"], momentum, group["dampening"],
+                            group["nesterov"], group["weight_decay"], group["maximize"])
+        if momentum != 0:
+            for p, buf in zip(params, bufs):
+                self.state[p]["momentum_buffer"] = buf

@@ -37,12 +37,14 @@ uint64_t register_hook(const Tensor& t, GradHook fn) {
   return add_hook(t, std::move(fn), false);
 }
 
+void erase_hook(std::vector<GradHookEntry>& hooks, uint64_t id) {
+  hooks.erase(std::remove_if(hooks.begin(), hooks.end(), [id](const GradHookEntry& e) { return e.id == id; }),
+              hooks.end());
+}
+
 void remove_hook(const Tensor& t, uint64_t id) {
-  for (auto* hooks : {&t->leaf_hooks(), t->grad_fn() ? &t->grad_fn()->pre_hooks() : nullptr}) {
-    if (!hooks) continue;
-    hooks->erase(std::remove_if(hooks->begin(), hooks->end(), [id](const GradHookEntry& e) { return e.id == id; }),
-                 hooks->end());
-  }
+  erase_hook(t->leaf_hooks(), id);
+  if (t->grad_fn()) erase_hook(t->grad_fn()->pre_hooks(), id);
 }
 
 void retain_grad(const Tensor& t) {

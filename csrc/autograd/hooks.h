@@ -9,6 +9,7 @@ namespace ember::autograd {
 // A leaf's hooks are kept on the tensor; a non-leaf's on its grad_fn, for its output slot.
 uint64_t register_hook(const Tensor& t, GradHook fn);
 void remove_hook(const Tensor& t, uint64_t id);
+void erase_hook(std::vector<GradHookEntry>& hooks, uint64_t id);  // no-op when the id is not there
 void retain_grad(const Tensor& t);
 uint64_t register_post_accumulate_grad_hook(const Tensor& t, PostAccumulateHook fn);
 void remove_post_accumulate_grad_hook(const Tensor& t, uint64_t id);

@@ -75,11 +75,8 @@ struct HookHandle {
       if (post_accumulate) autograd::remove_post_accumulate_grad_hook(Tensor(t), id);
       else autograd::remove_hook(Tensor(t), id);
     }
-    if (auto n = node.lock()) {
-      auto& hooks = n->pre_hooks();
-      hooks.erase(std::remove_if(hooks.begin(), hooks.end(), [this](const GradHookEntry& e) { return e.id == id; }),
-                  hooks.end());
-    }
+    // The node may outlive the tensor (the graph holds it): take the hook off the node too.
+    if (auto n = node.lock()) autograd::erase_hook(n->pre_hooks(), id);
   }
 };
 

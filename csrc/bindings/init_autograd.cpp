@@ -1,8 +1,6 @@
 // Autograd from Python: requires_grad, .grad, grad_fn, backward(), autograd.grad, grad mode.
 #include "autograd/accumulate_grad.h"
 #include "autograd/engine.h"
-#include <algorithm>
-
 #include "autograd/grad_mode.h"
 #include "autograd/hooks.h"
 #include "autograd/node.h"

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "core/cuda/cuda_check.h"
+#include "core/cuda/kernel_error.h"
 #include "core/cuda_backend.h"
 
 namespace ember::cuda {
@@ -48,6 +49,17 @@ thread_local int tl_device = -1;
 thread_local const char* tl_last_kernel = nullptr;
 
 std::atomic<int64_t> n_syncs{0}, n_to_device{0}, n_to_host{0};
+
+// Host and device addresses of each device's kernel error report (Note [Errors found by kernels]).
+std::array<std::atomic<KernelErrorReport*>, kMaxDevices> reports_host{}, reports_device{};
+std::mutex report_mutex;
+
+// Waits for everything queued on `index`'s stream, then raises what a kernel reported meanwhile.
+void wait_for(int index, cudaStream_t s) {
+  n_syncs.fetch_add(1, std::memory_order_relaxed);
+  EMBER_CUDA_CHECK(cudaStreamSynchronize(s));
+  raise_kernel_error(index);
+}
 
 }  // namespace
 
@@ -110,8 +122,37 @@ cudaStream_t current_stream() { return stream_of(current_device()); }
 // for the device; the error then names the last kernel this thread launched.
 void synchronize(int index) {
   check_device("synchronize", Device{DeviceType::CUDA, index});
-  n_syncs.fetch_add(1, std::memory_order_relaxed);
-  EMBER_CUDA_CHECK(cudaStreamSynchronize(stream_of(index)));
+  wait_for(index, stream_of(index));
+}
+
+KernelErrorReport* kernel_error_report(int index) {
+  KernelErrorReport* d = reports_device[index].load(std::memory_order_acquire);
+  if (d) return d;
+  std::lock_guard<std::mutex> lock(report_mutex);
+  d = reports_device[index].load(std::memory_order_relaxed);
+  if (!d) {
+    // Once per device and process, never freed: mapped host memory the device writes over the bus.
+    void* h = nullptr;
+    EMBER_CUDA_CHECK(cudaHostAlloc(&h, sizeof(KernelErrorReport), cudaHostAllocMapped | cudaHostAllocPortable));
+    *static_cast<KernelErrorReport*>(h) = KernelErrorReport{};
+    void* dev = nullptr;
+    EMBER_CUDA_CHECK(cudaHostGetDevicePointer(&dev, h, 0));
+    reports_host[index].store(static_cast<KernelErrorReport*>(h), std::memory_order_relaxed);
+    d = static_cast<KernelErrorReport*>(dev);
+    reports_device[index].store(d, std::memory_order_release);
+  }
+  return d;
+}
+
+void raise_kernel_error(int index) {
+  KernelErrorReport* h = reports_host[index].load(std::memory_order_acquire);
+  if (h == nullptr) return;  // no kernel on this device has been given the report yet
+  volatile KernelErrorReport* r = h;
+  if (r->flagged == 0) return;
+  const KernelErrorReport e{r->flagged, 0, r->value, r->bound, r->op};
+  r->flagged = 0;  // the device is idle (we just waited), so no kernel races this reset
+  fail(ErrorKind::Index, "[", e.op ? e.op : "kernel", "] index ", e.value, " is out of bounds for size ", e.bound,
+       " (found on cuda:", index, " by a kernel queued before this sync; its output is incomplete)");
 }
 
 bool is_pinned(const void* host_ptr) {
@@ -138,8 +179,7 @@ void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device
     use_device(src_device.index);
     cudaStream_t s = stream_of(src_device.index);
     EMBER_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToHost, s));
-    n_syncs.fetch_add(1, std::memory_order_relaxed);
-    EMBER_CUDA_CHECK(cudaStreamSynchronize(s));
+    wait_for(src_device.index, s);
     n_to_host.fetch_add(static_cast<int64_t>(nbytes), std::memory_order_relaxed);
   } else if (dst_device == src_device) {
     use_device(dst_device.index);

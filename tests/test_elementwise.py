@@ -237,6 +237,56 @@ def test_clamp_gradcheck():
     assert ember.autograd.gradcheck(lambda x: ember.clamp(x, -0.4, 0.4), (x,))
 
 
+@pytest.mark.parametrize("lo,hi", [(1.5, None), (None, 2.5), (1, 2), (0, 2.0), (True, None)])
+def test_clamp_of_ints_promotes_like_torch(lo, hi):
+    a = [1, 2, 3, -4]
+    out, tout = ember.clamp(ember.tensor(a), lo, hi), torch.clamp(torch.tensor(a), lo, hi)
+    assert_close(out, tout)  # dtype included: a float bound gives float32
+
+
+def test_clip_is_clamp():
+    x = [-2.0, 0.1, 3.0]
+    assert_close(ember.clip(ember.tensor(x), -1, 1), torch.clip(torch.tensor(x), -1, 1))
+    assert_close(ember.tensor(x).clip_(max=0.0), torch.tensor(x).clip_(max=0.0))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_clamp_with_tensor_bounds_values_and_grads(dtype):
+    x = randn(3, 4, dtype=dtype, requires_grad=True, seed=21)
+    lo = (randn(4, dtype=dtype, seed=22) - 0.5).requires_grad_()
+    hi = (randn(3, 1, dtype=dtype, seed=23).abs() + 0.2).requires_grad_()
+    tx, tlo, thi = to_torch(x), to_torch(lo), to_torch(hi)
+    out, tout = x.clamp(lo, hi), tx.clamp(tlo, thi)
+    assert_close(out, tout)
+    out.backward(ember.ones(3, 4, dtype=dtype))
+    tout.backward(torch.ones(3, 4, dtype=TORCH[dtype]))
+    check_grads([x, lo, hi], [tx, tlo, thi], dtype)
+    if dtype == ember.float64:
+        assert ember.autograd.gradcheck(lambda x, lo: ember.clamp(x, min=lo),
+                                        (x.detach().requires_grad_(), lo.detach().requires_grad_()))
+
+
+def test_clamp_with_one_tensor_bound_and_in_place():
+    x = [1.0, 5.0, -3.0]
+    assert_close(ember.tensor(x).clamp(max=ember.tensor(2.0)), torch.tensor(x).clamp(max=torch.tensor(2.0)))
+    assert_close(ember.tensor(x).clamp_(min=ember.tensor([0.0, 6.0, 0.0])),
+                 torch.tensor(x).clamp_(min=torch.tensor([0.0, 6.0, 0.0])))
+    assert_close(ember.tensor([1, 2, 3]).clamp(min=ember.tensor(1.5)),
+                 torch.tensor([1, 2, 3]).clamp(min=torch.tensor(1.5)))
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: ember.tensor([1, 2]).clamp_(min=1.5), r"\[clamp_\] result type .*float32 can't be cast .*int64"),
+    (lambda: ember.tensor([1, 2]).clamp_(min=ember.tensor(0.5)), r"\[clamp_\] result type"),
+    (lambda: ember.tensor([True]).clamp(min=0), r"\[clamp\] not supported for bool"),
+])
+def test_clamp_errors(call, match):
+    with pytest.raises(RuntimeError, match=match):
+        call()
+    with pytest.raises(TypeError, match=r"\[clamp\] expected min and max"):
+        ember.tensor([1.0]).clamp(min=[0.0])
+
+
 # ---------------------------------------------------------------- unary
 
 UNARY = ["neg", "exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs", "sin", "cos"]

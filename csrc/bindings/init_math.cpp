@@ -47,6 +47,28 @@ py::handle scaled(py::handle other, py::object alpha, py::object& keep) {
   return keep;
 }
 
+// clamp's bounds are None, Python numbers, or tensors; one tensor bound makes both tensors.
+bool any_tensor(py::handle lo, py::handle hi) { return as_tensor(lo).has_value() || as_tensor(hi).has_value(); }
+
+Tensor tensor_bound(py::handle h) { return h.is_none() ? Tensor() : as_operand(h, "clamp"); }
+
+std::optional<Scalar> scalar_bound(py::handle h) {
+  if (h.is_none()) return std::nullopt;
+  if (auto s = as_scalar(h)) return s;
+  throw py::type_error("[clamp] expected min and max to be numbers, tensors or None, got " +
+                       std::string(py::str(py::type::of(h).attr("__name__"))));
+}
+
+Tensor clamp_any(const Tensor& t, py::handle lo, py::handle hi) {
+  if (any_tensor(lo, hi)) return clamp(t, tensor_bound(lo), tensor_bound(hi));
+  return clamp(t, scalar_bound(lo), scalar_bound(hi));
+}
+
+Tensor& clamp_any_(Tensor& t, py::handle lo, py::handle hi) {
+  if (any_tensor(lo, hi)) return clamp_(t, tensor_bound(lo), tensor_bound(hi));
+  return clamp_(t, scalar_bound(lo), scalar_bound(hi));
+}
+
 }  // namespace
 
 void init_math(py::module_& m, PyTensor& cls) {
@@ -90,12 +112,10 @@ void init_math(py::module_& m, PyTensor& cls) {
       .def("pow_", &inplace_op<BinaryOp::Pow>)
       .def("zero_", [](Tensor& s) -> Tensor& { return copy_(s, zeros({}, s.dtype(), s.device())); })
       .def("fill_", [](Tensor& s, py::handle v) -> Tensor& { return copy_(s, as_operand(v, "fill_")); })
-      .def("clamp", [](const Tensor& t, std::optional<double> lo, std::optional<double> hi) { return clamp(t, lo, hi); },
-           py::arg("min") = py::none(), py::arg("max") = py::none())
-      .def("clip", [](const Tensor& t, std::optional<double> lo, std::optional<double> hi) { return clamp(t, lo, hi); },
-           py::arg("min") = py::none(), py::arg("max") = py::none())
-      .def("clamp_", [](Tensor& t, std::optional<double> lo, std::optional<double> hi) -> Tensor& { return clamp_(t, lo, hi); },
-           py::arg("min") = py::none(), py::arg("max") = py::none());
+      .def("clamp", &clamp_any, py::arg("min") = py::none(), py::arg("max") = py::none())
+      .def("clip", &clamp_any, py::arg("min") = py::none(), py::arg("max") = py::none())
+      .def("clamp_", &clamp_any_, py::arg("min") = py::none(), py::arg("max") = py::none())
+      .def("clip_", &clamp_any_, py::arg("min") = py::none(), py::arg("max") = py::none());
 
   struct UnaryName { const char* name; UnaryOp op; };
   static const UnaryName unaries[] = {
@@ -119,8 +139,8 @@ void init_math(py::module_& m, PyTensor& cls) {
   m.def("where", [](const Tensor& c, py::handle a, py::handle b) {
     return where(c, as_operand(a, "where"), as_operand(b, "where"));
   });
-  m.def("clamp", [](const Tensor& t, std::optional<double> lo, std::optional<double> hi) { return clamp(t, lo, hi); },
-        py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none());
+  m.def("clamp", &clamp_any, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none());
+  m.def("clip", &clamp_any, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none());
 }
 
 }  // namespace ember::bindings

@@ -89,7 +89,11 @@ Tensor exp(const Tensor& x);
 Tensor log(const Tensor& x);
 Tensor relu(const Tensor& x);
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max);
+Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max);  // promotes like PyTorch
+Tensor clamp(const Tensor& x, const Tensor& min, const Tensor& max);  // tensor bounds (either may be undefined)
 Tensor& clamp_(Tensor& x, std::optional<double> min, std::optional<double> max);
+Tensor& clamp_(Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max);
+Tensor& clamp_(Tensor& x, const Tensor& min, const Tensor& max);
 inline Tensor operator-(const Tensor& a) { return neg(a); }
 
 // ---- views (view_ops.cpp): share storage, record a backward that maps the gradient back

@@ -127,6 +127,28 @@ Tensor clamp(const Tensor& x, std::optional<double> lo, std::optional<double> hi
   return y;
 }
 
+// Python numbers as bounds: a float bound on an integer tensor gives the default float dtype
+// (clamp(int64 [1, 2, 3], min=1.5) is float32 [1.5, 2, 3]), as PyTorch's type promotion says.
+Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
+  EMBER_CHECK(x.dtype() != DType::Bool, Runtime, "[clamp] not supported for bool tensors");
+  DType out = x.dtype();
+  if (lo) out = promote_with_scalar(out, lo->kind);
+  if (hi) out = promote_with_scalar(out, hi->kind);
+  auto value = [](std::optional<Scalar> s) { return s ? std::optional<double>(s->value) : std::nullopt; };
+  return clamp(to_dtype(x, out), value(lo), value(hi));
+}
+
+// Tensor bounds, broadcast against x. Written with where, so each bound gets the gradient exactly
+// where it is the output and x keeps it where lo <= x <= hi, as in PyTorch's ClampBackward.
+Tensor clamp(const Tensor& x, const Tensor& lo, const Tensor& hi) {
+  EMBER_CHECK(lo.defined() || hi.defined(), Runtime, "[clamp] at least one of 'min' or 'max' must not be None");
+  EMBER_CHECK(x.dtype() != DType::Bool, Runtime, "[clamp] not supported for bool tensors");
+  Tensor y = x;
+  if (lo.defined()) y = where(binary(BinaryOp::Lt, y, lo), lo, y);
+  if (hi.defined()) y = where(binary(BinaryOp::Gt, y, hi), hi, y);
+  return y;
+}
+
 Tensor& clamp_(Tensor& x, std::optional<double> lo, std::optional<double> hi) {
   check_inplace("clamp_", x, false);
   if (autograd::needs_grad(x)) {
@@ -137,6 +159,24 @@ Tensor& clamp_(Tensor& x, std::optional<double> lo, std::optional<double> hi) {
   dispatch::clamp(x.device(), x.dtype(), x.raw_data(), x.raw_data(), lo, hi, make_loop(x, {&x}));
   x->bump_version();
   return x;
+}
+
+// The in-place forms keep x's dtype, so a bound that would promote it is an error, as in PyTorch.
+Tensor& clamp_(Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
+  DType out = x.dtype();
+  if (lo) out = promote_with_scalar(out, lo->kind);
+  if (hi) out = promote_with_scalar(out, hi->kind);
+  EMBER_CHECK(out == x.dtype(), Runtime, "[clamp_] result type ", dtype_name(out),
+              " can't be cast to the desired output type ", dtype_name(x.dtype()));
+  auto value = [](std::optional<Scalar> s) { return s ? std::optional<double>(s->value) : std::nullopt; };
+  return clamp_(x, value(lo), value(hi));
+}
+
+Tensor& clamp_(Tensor& x, const Tensor& lo, const Tensor& hi) {
+  Tensor y = clamp(x, lo, hi);
+  EMBER_CHECK(y.dtype() == x.dtype(), Runtime, "[clamp_] result type ", dtype_name(y.dtype()),
+              " can't be cast to the desired output type ", dtype_name(x.dtype()));
+  return copy_(x, y);
 }
 
 }  // namespace ember

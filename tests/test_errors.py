@@ -51,6 +51,12 @@ CASES = [
     # dtypes
     ("LIB.tensor([True]) - LIB.tensor([False])", RuntimeError, "Subtraction, the `-` operator, with two bool"),
     ("-LIB.tensor([True, False])", RuntimeError, "Negation, the `-` operator, on a bool tensor"),
+    ("LIB.tensor([1, 2]) - True", RuntimeError, "Subtraction, the `-` operator, with a bool tensor"),
+    ("True - LIB.tensor([1.0])", RuntimeError, "Subtraction, the `-` operator, with a bool tensor"),
+    ("LIB.tensor([1.5]) - LIB.tensor([True])", RuntimeError, "Subtraction, the `-` operator, with a bool tensor"),
+    ("LIB.tensor([1, 2]).sub_(True)", RuntimeError, "Subtraction, the `-` operator, with a bool tensor"),
+    ("LIB.tensor([True]).abs()", NotImplementedError, "abs.*not implemented for 'Bool'"),
+    ("LIB.tensor([1, 2]).clamp_(min=0.5)", RuntimeError, "can't be cast to the desired output type"),
     ("LIB.tensor([True]).relu()", RuntimeError, "Boolean inputs not supported for relu"),
     ("LIB.tensor([True]) ** LIB.tensor([True])", NotImplementedError, "not implemented for bool"),
     ("LIB.where(LIB.ones(2), LIB.ones(2), LIB.ones(2))", RuntimeError, "condition to be a bool"),

@@ -31,12 +31,18 @@ DType result_type(const Tensor& a, const Tensor& b) {
                                                            : dimmed.dtype();
 }
 
+// A Python bool takes part in the op as a bool, even though it is stored in the promoted dtype.
+DType scalar_dtype(Scalar s) { return s.kind == ScalarKind::Bool ? DType::Bool : DType::Int64; }
+
 // The dtype the kernel computes in, with the op's own rules on top of promotion.
-DType compute_dtype(BinaryOp op, DType common) {
+DType compute_dtype(BinaryOp op, DType a, DType b, DType common) {
   if (op == BinaryOp::Div && !is_floating(common)) return DType::Float32;  // true division
   EMBER_CHECK(!(op == BinaryOp::Sub && common == DType::Bool), Runtime,
               "[sub] Subtraction, the `-` operator, with two bool tensors is not supported. "
               "Use the `^` or `logical_xor()` operator instead.");
+  EMBER_CHECK(!(op == BinaryOp::Sub && (a == DType::Bool || b == DType::Bool)), Runtime,
+              "[sub] Subtraction, the `-` operator, with a bool tensor is not supported. "
+              "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
   EMBER_CHECK(!(op == BinaryOp::Pow && common == DType::Bool), NotImplemented, "[pow] not implemented for bool tensors");
   return common;
 }
@@ -108,7 +114,7 @@ Tensor binary_impl(BinaryOp op, const Tensor& a, const Tensor& b, DType common) 
   const char* name = binary_name(op);
   check_same_device(name, a, b);
   Shape out_shape = a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(name, a.sizes(), b.sizes());
-  DType compute = compute_dtype(op, common);
+  DType compute = compute_dtype(op, a.dtype(), b.dtype(), common);
   Tensor out = empty(out_shape, is_comparison(op) ? DType::Bool : compute, a.device());
   Tensor ac = cast_for_kernel(a, compute), bc = cast_for_kernel(b, compute);
   dispatch::binary(out.device(), op, compute, out.raw_data(), ac.raw_data(), bc.raw_data(), make_loop(out, {&ac, &bc}));
@@ -123,6 +129,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) { return binary_imp
 // A Python number on either side: it becomes a 0-dim tensor of the promoted dtype.
 Tensor binary(BinaryOp op, const Tensor& a, Scalar b) {
   DType dt = promote_with_scalar(a.dtype(), b.kind);
+  compute_dtype(op, a.dtype(), scalar_dtype(b), dt);
   EMBER_CHECK(!(op == BinaryOp::Pow && dt == DType::Int64 && b.value < 0), Runtime,
               "[pow] Integers to negative integer powers are not allowed.");
   return binary_impl(op, a, scalar_tensor(b, dt, a.device()), dt);
@@ -130,6 +137,7 @@ Tensor binary(BinaryOp op, const Tensor& a, Scalar b) {
 
 Tensor binary(BinaryOp op, Scalar a, const Tensor& b) {
   DType dt = promote_with_scalar(b.dtype(), a.kind);
+  compute_dtype(op, scalar_dtype(a), b.dtype(), dt);
   return binary_impl(op, scalar_tensor(a, dt, b.device()), b, dt);
 }
 
@@ -142,7 +150,7 @@ Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other) {
   const char* name = binary_name(op);
   check_same_device(name, self, other);
   check_inplace(name, self, other.requires_grad());
-  DType compute = compute_dtype(op, result_type(self, other));
+  DType compute = compute_dtype(op, self.dtype(), other.dtype(), result_type(self, other));
   DType result = is_comparison(op) ? DType::Bool : compute;
   EMBER_CHECK(category(result) <= category(self.dtype()), Runtime, "[", name, "_] result type ",
               dtype_name(result), " can't be cast to the desired output type ", dtype_name(self.dtype()));
@@ -165,6 +173,7 @@ Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other) {
 }
 
 Tensor& binary_(BinaryOp op, Tensor& self, Scalar other) {
+  compute_dtype(op, self.dtype(), scalar_dtype(other), promote_with_scalar(self.dtype(), other.kind));
   return binary_(op, self, scalar_tensor(other, promote_with_scalar(self.dtype(), other.kind), self.device()));
 }
 

@@ -72,13 +72,19 @@ void record_backward(UnaryOp op, const Tensor& y, const Tensor& x) {
   }
 }
 
+// The unary ops PyTorch refuses for bool tensors, with its exception types and messages.
+void check_bool_input(UnaryOp op, DType dtype) {
+  if (dtype != DType::Bool) return;
+  EMBER_CHECK(op != UnaryOp::Neg, Runtime, "[neg] Negation, the `-` operator, on a bool tensor is not supported. "
+              "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+  EMBER_CHECK(op != UnaryOp::Relu, Runtime, "[relu] Boolean inputs not supported for relu");
+  EMBER_CHECK(op != UnaryOp::Abs, NotImplemented, "[abs] not implemented for 'Bool'");
+}
+
 }  // namespace
 
 Tensor unary(UnaryOp op, const Tensor& x) {
-  EMBER_CHECK(!(op == UnaryOp::Neg && x.dtype() == DType::Bool), Runtime, "[neg] Negation, the `-` operator, on a "
-              "bool tensor is not supported. If you are trying to invert a mask, use the `~` or "
-              "`logical_not()` operator instead.");
-  EMBER_CHECK(!(op == UnaryOp::Relu && x.dtype() == DType::Bool), Runtime, "[relu] Boolean inputs not supported for relu");
+  check_bool_input(op, x.dtype());
   DType dt = promotes_to_float(op) && !is_floating(x.dtype()) ? DType::Float32 : x.dtype();
   Tensor xc = cast_for_kernel(x, dt);
   Tensor y = empty(x.sizes(), dt, x.device());
@@ -89,6 +95,7 @@ Tensor unary(UnaryOp op, const Tensor& x) {
 
 Tensor& unary_(UnaryOp op, Tensor& x) {
   const char* name = unary_name(op);
+  check_bool_input(op, x.dtype());
   check_inplace(name, x, false);
   if (autograd::needs_grad(x)) {
     commit_inplace(name, x, unary(op, original_self(x)));

@@ -123,3 +123,42 @@ def test_view_of_a_leaf_still_refused():
     x = ember.ones(2, 2, requires_grad=True)
     with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad is being used in an in-place"):
         x[0].mul_(2)
+
+
+# Note [Stale views]: a view made before its base got new history sees that history when used.
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_view_taken_before_a_write_through_another_view(dtype):
+    def fn(lib, w):
+        x = lib.zeros(3, dtype=w.dtype)
+        v1, v2 = x[0:2], x[1:3]            # v1 is made while x has no history at all
+        v2.mul_(0).add_(w * 3)              # v1[1] is now 3 * w[0]
+        assert v1.requires_grad and v1.grad_fn is not None
+        return (v1 * lib.tensor([1.0, 10.0], dtype=w.dtype)).sum()
+    check(fn, dtype, (2,))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_view_of_a_non_leaf_sees_a_later_write_through_another_view(dtype):
+    def fn(lib, a):
+        b = a * 1
+        u1, u2 = b[0:2], b[1:3]
+        u2.mul_(5)
+        return (u1 * lib.tensor([1.0, 10.0], dtype=a.dtype)).sum()
+    check(fn, dtype, (3,))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_view_sees_an_in_place_op_on_its_base(dtype):
+    def fn(lib, a):
+        b = a * 2
+        col = b[:, 1]
+        b.exp_()                            # col now holds exp(2a)
+        return (col * col).sum()
+    check(fn, dtype, (3, 4))
+
+
+def test_detached_view_stays_out_of_the_graph():
+    x = ember.zeros(3)
+    d = x[0:2].detach()
+    x[1:3].copy_(ember.ones(2, requires_grad=True) * 2)
+    assert not d.requires_grad and d.grad_fn is None

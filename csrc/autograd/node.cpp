@@ -44,10 +44,8 @@ Node::~Node() {
 }
 
 Edge gradient_edge(const Tensor& t) {
-  if (t->grad_fn()) {
-    if (t->view_base().defined()) refresh_view_history(t);  // Note [In-place ops on views (CopySlices)]
-    return Edge{t->grad_fn(), t->output_nr()};
-  }
+  if (t->view_base().defined()) refresh_view_history(t);  // Note [Stale views]
+  if (t->grad_fn()) return Edge{t->grad_fn(), t->output_nr()};
   if (!t->requires_grad()) return Edge{};
   std::shared_ptr<Node> acc = t->grad_accumulator().lock();
   if (!acc) {

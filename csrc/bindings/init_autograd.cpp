@@ -5,6 +5,7 @@
 #include "autograd/hooks.h"
 #include "autograd/node.h"
 #include "bindings/bindings.h"
+#include "ops/inplace.h"
 #include "ops/ops.h"
 
 namespace ember::bindings {
@@ -112,8 +113,8 @@ void init_autograd(py::module_& m, PyTensor& cls) {
         if (!t->is_leaf() && !t->retains_grad() && !t->grad().defined()) warn_non_leaf_grad();
         return t->grad();
       }, &set_grad)
-      .def_property_readonly("grad_fn", [](const Tensor& t) { return t->grad_fn(); })
-      .def_property_readonly("is_leaf", [](const Tensor& t) { return t->is_leaf(); })
+      .def_property_readonly("grad_fn", [](const Tensor& t) { return current_grad_fn(t); })
+      .def_property_readonly("is_leaf", [](const Tensor& t) { return current_grad_fn(t) == nullptr; })
       .def_property_readonly("retains_grad", [](const Tensor& t) { return t->retains_grad(); })
       .def_property_readonly("data", [](const Tensor& t) { return detach(t); })
       .def("detach", [](const Tensor& t) { return detach(t); })

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "autograd/node.h"
 #include "core/cuda_backend.h"
 
 namespace ember {
@@ -32,6 +33,16 @@ TensorImpl::TensorImpl(std::shared_ptr<Storage> storage, int64_t offset, Shape s
       dtype_(dtype),
       contiguous_(compute_contiguous(sizes_, strides_)),
       version_(version ? std::move(version) : std::make_shared<VersionCounter>()) {}
+
+uint64_t TensorImpl::current_base_history() const {
+  constexpr uint64_t kNoHistory = ~uint64_t(0);
+  const auto& fn = view_base_.defined() ? view_base_->grad_fn() : nullptr;
+  return fn ? fn->sequence_nr() : kNoHistory;
+}
+
+// A view without history of its own requires grad once its base has gained history it has not
+// seen (Note [Stale views]).
+bool TensorImpl::stale_view_requires_grad() const { return history_is_stale() && view_base_->requires_grad(); }
 
 void TensorImpl::set_requires_grad(bool r) {
   EMBER_CHECK(!r || is_floating(dtype_), Runtime,
@@ -67,14 +78,14 @@ Tensor empty(const Shape& sizes, DType dtype, Device device) {
 Tensor make_view(const Tensor& src, Shape sizes, Shape strides, int64_t offset) {
   auto impl = std::make_shared<TensorImpl>(src->storage(), offset, std::move(sizes), std::move(strides),
                                            src.dtype(), src->version_counter());
-  impl->set_view_base(src->view_base().defined() ? src->view_base() : src);
+  impl->set_view_base(src->view_base().defined() ? src->view_base() : src, true);
   return Tensor(std::move(impl));
 }
 
 Tensor detach(const Tensor& t) {
   auto impl = std::make_shared<TensorImpl>(t->storage(), t->offset(), t.sizes(), t.strides(), t.dtype(),
                                            t->version_counter());
-  impl->set_view_base(t->view_base());
+  impl->set_view_base(t->view_base(), false);
   return Tensor(std::move(impl));
 }
 

@@ -91,10 +91,21 @@ class TensorImpl {
   const std::shared_ptr<VersionCounter>& version_counter() const { return version_; }
   // The tensor whose memory this one views (none for a tensor that owns its layout).
   const Tensor& view_base() const { return view_base_; }
-  void set_view_base(Tensor base) { view_base_ = std::move(base); }
+  // A differentiable view (made by a view op; detach() makes a view that is not) takes part in its
+  // base's history: see Note [Stale views] (ops/inplace.cpp).
+  void set_view_base(Tensor base, bool differentiable) {
+    view_base_ = std::move(base);
+    differentiable_view_ = differentiable;
+    base_history_ = current_base_history();
+  }
+  bool is_differentiable_view() const { return differentiable_view_; }
+  // The base's history this view's history was built against, and whether the base has had
+  // other history since (an in-place op on the base or through another view).
+  void mark_history_fresh() { base_history_ = current_base_history(); }
+  bool history_is_stale() const { return differentiable_view_ && base_history_ != current_base_history(); }
 
   // -- autograd (see autograd/engine.h for how these are used)
-  bool requires_grad() const { return requires_grad_ || grad_fn_ != nullptr; }
+  bool requires_grad() const { return requires_grad_ || grad_fn_ != nullptr || (differentiable_view_ && stale_view_requires_grad()); }
   bool is_leaf() const { return grad_fn_ == nullptr; }
   void set_requires_grad(bool r);  // checks the dtype and leaf-ness
   const std::shared_ptr<autograd::Node>& grad_fn() const { return grad_fn_; }
@@ -120,6 +131,10 @@ class TensorImpl {
   bool contiguous_;
   std::shared_ptr<VersionCounter> version_;
   Tensor view_base_;
+  bool differentiable_view_ = false;
+  uint64_t base_history_ = 0;  // sequence number of the base's grad_fn then (kNoHistory: none)
+  uint64_t current_base_history() const;
+  bool stale_view_requires_grad() const;
 
   bool requires_grad_ = false;
   bool retains_grad_ = false;

@@ -34,6 +34,7 @@ void record_view_of_base(const Tensor& view) {
     copy_into(geo.region_of(g), c.grad());
     return {g};
   });
+  view->mark_history_fresh();
 }
 
 // Note [In-place ops on views (CopySlices)]
@@ -42,8 +43,7 @@ void record_view_of_base(const Tensor& view) {
 // result (whose own node leads to v's old history and to the other operand). Its backward splits
 // grad_b: outside the region it flows to b's old history unchanged; inside it flows into the
 // result's node (the in-place op's backward). v itself becomes a view of the new b (an
-// AsStridedBackward0 node). Other views of b made before the write have stale history; they are
-// given the same kind of node when next used in the graph (refresh_view_history).
+// AsStridedBackward0 node). Other views of b made before the write are stale (Note [Stale views]).
 void rebase_view(Tensor& self, const Tensor& result) {
   Tensor base = self->view_base();
   ViewGeometry geo{base.sizes(), self.sizes(), self.strides(), self->offset() - base->offset()};
@@ -61,16 +61,33 @@ void rebase_view(Tensor& self, const Tensor& result) {
 
 }  // namespace
 
+// Note [Stale views]
+// A view's history says "this region of the base, as the base was when the view was made". When
+// the base later gets new history (an in-place op on the base itself, or CopySlices after a write
+// through another view), the view's values have changed with it, so its old history is wrong:
+//     x = zeros(3); v1 = x[0:2]; x[1:3].copy_(w)   # v1[1] now depends on w
+// Before such a view is used in a graph (or asked for its grad_fn), its history is rebuilt as a
+// view of the base's current history, as PyTorch does. A view remembers which history of the
+// base it was built against by that node's sequence number (TensorImpl::history_is_stale).
 void refresh_view_history(const Tensor& view) {
-  const auto& base_fn = view->view_base()->grad_fn();
-  // Stale: the base was rebased by a write through another view after this view got its history.
-  if (!base_fn || base_fn->sequence_nr() < view->grad_fn()->sequence_nr() || base_fn->name() != "CopySlices") return;
+  if (!view->history_is_stale()) return;
+  const Tensor& base = view->view_base();
+  if (!base.requires_grad() || !base.is_contiguous()) {  // nothing to differentiate through, or a
+    view->mark_history_fresh();                          // layout AsStridedBackward0 cannot cut
+    return;
+  }
   autograd::AutoGradMode grad_on(true);
   record_view_of_base(view);
 }
 
+std::shared_ptr<autograd::Node> current_grad_fn(const Tensor& t) {
+  if (t->view_base().defined()) refresh_view_history(t);
+  return t->grad_fn();
+}
+
 void check_inplace(const char* op, const Tensor& self, bool other_requires_grad) {
   if (!autograd::GradMode::is_enabled()) return;
+  if (self->view_base().defined()) refresh_view_history(self);
   EMBER_CHECK(!(self->is_leaf() && self->requires_grad()), Runtime, "[", op,
               "] a leaf Variable that requires grad is being used in an in-place operation.");
   const Tensor& base = self->view_base();

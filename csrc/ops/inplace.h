@@ -24,10 +24,11 @@ void check_inplace(const char* op, const Tensor& self, bool other_requires_grad)
 // A copy of self's current value with self's autograd history (see Note [Original self]).
 Tensor original_self(const Tensor& self);
 
-// A view with history whose base was since rebased by a write through another view gets the
-// history "region of the current base" (called by autograd::gradient_edge; see Note [In-place
-// ops on views (CopySlices)]).
+// A view whose base has had new history since the view's own was built gets the history "region
+// of the current base" (called by autograd::gradient_edge and check_inplace; Note [Stale views]).
 void refresh_view_history(const Tensor& view);
+// t's grad_fn after refresh_view_history: what Python's .grad_fn and .is_leaf report.
+std::shared_ptr<autograd::Node> current_grad_fn(const Tensor& t);
 
 // Copies `result` (the out-of-place value, carrying the new history) into self and rebases.
 void commit_inplace(const char* op, Tensor& self, const Tensor& result);

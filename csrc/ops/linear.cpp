@@ -6,12 +6,10 @@
 // formulas are ember ops (matmul, sum, where), so double backward works:
 //   g' = g * [y > 0] (linear_relu only);  dx = g' W;  dW = g'^T x;  db = sum over rows of g'.
 #include "autograd/function_node.h"
-#include "kernels/cpu/gemm.h"
-#include "kernels/cpu/linear_epilogue.h"
 #include "ops/loop_builder.h"
 #include "ops/nn_ops.h"
 #include "ops/ops.h"
-#include "ops/dispatch.h"
+#include "ops/dispatch_gemm.h"
 
 namespace ember {
 
@@ -39,18 +37,8 @@ void check_linear(const char* op, const Tensor& x, const Tensor& w, const Tensor
   }
 }
 
-template <typename T>
-void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* B, int64_t ldb,
-          T beta, T* C) {
-  if constexpr (std::is_same_v<T, float>) kernels::cpu::sgemm(ta, tb, M, N, K, 1.f, A, lda, B, ldb, beta, C, N);
-  else kernels::cpu::dgemm(ta, tb, M, N, K, 1.0, A, lda, B, ldb, beta, C, N);
-}
-
 // out (M, N) = [bias +] x2d (M, K) @ w^T, then the ReLU epilogue when `relu`.
 void run_linear(const Tensor& out, const Tensor& x, const Tensor& w, const Tensor& b, bool relu) {
-  require_cpu("linear", x);
-  require_cpu("linear", w);
-  if (b.defined()) require_cpu("linear", b);
   int64_t K = w.size(1), N = w.size(0), M = out.numel() / std::max<int64_t>(N, 1);
   // x: rows of K (a 2-D transposed view is read in place too); w: (N, K) read as op(B) = w^T.
   Tensor xc = x;
@@ -77,13 +65,8 @@ void run_linear(const Tensor& out, const Tensor& x, const Tensor& w, const Tenso
   if (N == 1 && tb) ldb = K;  // a single row: any leading dimension reads the same elements
   if (M == 1 && ta) lda = std::max<int64_t>(lda, 1);
   Tensor bc = b.defined() ? contiguous(b) : Tensor();
-  bool prefill = bc.defined() && !relu;
-  if (prefill) kernels::cpu::fill_rows(out.dtype(), out.raw_data(), bc.raw_data(), M, N);
-  EMBER_DISPATCH_FLOATING(out.dtype(), "linear", [&] {
-    gemm<scalar_t>(ta, tb, M, N, K, xc.data<scalar_t>(), lda, wc.data<scalar_t>(), ldb,
-                   prefill ? scalar_t(1) : scalar_t(0), out.data<scalar_t>());
-  });
-  if (relu) kernels::cpu::bias_relu(out.dtype(), out.raw_data(), bc.defined() ? bc.raw_data() : nullptr, M, N);
+  dispatch::linear_gemm(out.device(), out.dtype(), ta, tb, M, N, K, xc.raw_data(), lda, wc.raw_data(), ldb,
+                        bc.defined() ? bc.raw_data() : nullptr, relu, out.raw_data());
 }
 
 Tensor linear_impl(const char* op, const char* node, const Tensor& x, const Tensor& w, const Tensor& b, bool relu) {

@@ -2,10 +2,9 @@
 // least 2-D, batch dims broadcast); the 1-D cases add and then drop a unit dim with view ops,
 // whose own backward maps the gradient back, as PyTorch's matmul does.
 #include "autograd/function_node.h"
-#include "kernels/cpu/gemm.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
-#include "ops/dispatch.h"
+#include "ops/dispatch_gemm.h"
 
 namespace ember {
 
@@ -38,24 +37,36 @@ void check_operands(const char* op, const Tensor& a, const Tensor& b) {
        " cannot be multiplied");
 }
 
-// C = op(A) op(B) for each dtype's kernel.
-void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
-          int64_t ldb, float* C, int64_t ldc) {
-  kernels::cpu::sgemm(ta, tb, M, N, K, 1.f, A, lda, B, ldb, 0.f, C, ldc);
-}
-void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double* A, int64_t lda, const double* B,
-          int64_t ldb, double* C, int64_t ldc) {
-  kernels::cpu::dgemm(ta, tb, M, N, K, 1.0, A, lda, B, ldb, 0.0, C, ldc);
-}
-void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const int64_t* A, int64_t lda, const int64_t* B,
-          int64_t ldb, int64_t* C, int64_t ldc) {
-  kernels::cpu::igemm(ta, tb, M, N, K, A, lda, B, ldb, C, ldc);
+// The batch dims of the output with each operand's strides along them (0 where it broadcasts),
+// size-1 dims dropped and adjacent dims merged where both operands allow: one GemmBatch for the
+// kernel (Note [Batched GEMM offsets]), which C, dense, follows with stride M * N.
+kernels::GemmBatch gemm_batch(const Shape& batch, const Shape& sa, const Shape& sb, int64_t matrix_numel) {
+  kernels::GemmBatch g;
+  g.stride_c = matrix_numel;
+  for (size_t d = 0; d < batch.size(); ++d) {
+    if (batch[d] == 1) continue;
+    if (g.ndim > 0) {
+      const int last = g.ndim - 1;
+      if (g.stride_a[last] == sa[d] * batch[d] && g.stride_b[last] == sb[d] * batch[d]) {
+        g.sizes[last] *= batch[d];
+        g.stride_a[last] = sa[d];
+        g.stride_b[last] = sb[d];
+        continue;
+      }
+    }
+    EMBER_CHECK(g.ndim < kernels::kMaxLoopDims, NotImplemented, "[matmul] more than ", kernels::kMaxLoopDims,
+                " batch dimensions that cannot be merged");
+    g.sizes[g.ndim] = batch[d];
+    g.stride_a[g.ndim] = sa[d];
+    g.stride_b[g.ndim] = sb[d];
+    ++g.ndim;
+  }
+  return g;
 }
 
-// Runs C[batch] = A[batch] @ B[batch] over the broadcast batch dims of a (..., M, K) and b (..., K, N).
+// C[batch] = A[batch] @ B[batch] over the broadcast batch dims of a (..., M, K) and b (..., K, N),
+// one dispatch for the whole batch: the CPU loops over it, the CUDA kernel walks it on grid z.
 void run_gemm(const Tensor& out, Tensor a, Tensor b) {
-  require_cpu("matmul", a);
-  require_cpu("matmul", b);
   int64_t M = a.size(-2), K = a.size(-1), N = b.size(-1);
   MatrixLayout la = matrix_layout(M, K, a.strides()[a.dim() - 2], a.strides()[a.dim() - 1]);
   if (!la.ok) {
@@ -72,24 +83,8 @@ void run_gemm(const Tensor& out, Tensor a, Tensor b) {
   batch_a.insert(batch_a.end(), {M, K});
   batch_b.insert(batch_b.end(), {K, N});
   Shape sa = broadcast_strides(a, batch_a), sb = broadcast_strides(b, batch_b);
-  int64_t nbatch = shape_numel(batch), nb = static_cast<int64_t>(batch.size());
-  Shape counter(batch.size(), 0);
-  int64_t off_a = 0, off_b = 0;
-  for (int64_t i = 0; i < nbatch; ++i) {
-    int64_t off_c = i * M * N;
-    EMBER_DISPATCH_NUMERIC(out.dtype(), "matmul", [&] {
-      gemm(la.trans, lb.trans, M, N, K, a.data<scalar_t>() + off_a, la.ld, b.data<scalar_t>() + off_b, lb.ld,
-           out.data<scalar_t>() + off_c, N);
-    });
-    for (int64_t d = nb - 1; d >= 0; --d) {  // odometer over the batch dims
-      off_a += sa[d];
-      off_b += sb[d];
-      if (++counter[d] < batch[d]) break;
-      off_a -= sa[d] * batch[d];
-      off_b -= sb[d] * batch[d];
-      counter[d] = 0;
-    }
-  }
+  dispatch::gemm_batched(out.device(), out.dtype(), la.trans, lb.trans, M, N, K, a.raw_data(), la.ld, b.raw_data(),
+                         lb.ld, out.raw_data(), N, gemm_batch(batch, sa, sb, M * N));
 }
 
 // a: (..., M, K), b: (..., K, N), both at least 2-D; batch dims broadcast.

@@ -28,6 +28,7 @@
 #include "kernels/cpu/gemm_kernel.h"
 
 #include "kernels/cpu/parallel.h"
+#include "kernels/gemm_indexing.h"
 
 namespace ember::kernels::cpu {
 
@@ -254,14 +255,13 @@ void dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double a
 
 void igemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const int64_t* A, int64_t lda,
            const int64_t* B, int64_t ldb, int64_t* C, int64_t ldc) {
-  Mat<int64_t> a{A, trans_a ? 1 : lda, trans_a ? lda : 1};
-  Mat<int64_t> b{B, trans_b ? 1 : ldb, trans_b ? ldb : 1};
+  // Element addressing shared with the CUDA twin (kernels/gemm_indexing.h).
   for (int64_t i = 0; i < M; ++i) {
     int64_t* c = C + i * ldc;
     for (int64_t j = 0; j < N; ++j) c[j] = 0;
     for (int64_t p = 0; p < K; ++p) {
-      int64_t aip = a.at(i, p);
-      for (int64_t j = 0; j < N; ++j) c[j] += aip * b.at(p, j);
+      int64_t aip = A[gemm_a_offset(trans_a, lda, i, p)];
+      for (int64_t j = 0; j < N; ++j) c[j] += aip * B[gemm_b_offset(trans_b, ldb, p, j)];
     }
   }
 }

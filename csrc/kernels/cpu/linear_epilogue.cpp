@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kernels/cpu/parallel.h"
+#include "kernels/gemm_indexing.h"
 
 namespace ember::kernels::cpu {
 
@@ -28,10 +29,11 @@ void bias_relu(DType dtype, void* C, const void* bias, int64_t M, int64_t N) {
     parallel_for(M, row_grain(N), [&](int64_t r0, int64_t r1) {
       for (int64_t i = r0; i < r1; ++i) {
         scalar_t* row = c + i * N;
+        // The CUDA GEMM applies the same epilogue in its write-back (kernels/gemm_indexing.h).
         if (b) {
-          for (int64_t j = 0; j < N; ++j) { scalar_t v = row[j] + b[j]; row[j] = v > scalar_t(0) ? v : scalar_t(0); }
+          for (int64_t j = 0; j < N; ++j) row[j] = gemm_epilogue(row[j], b, j, true);
         } else {
-          for (int64_t j = 0; j < N; ++j) row[j] = row[j] > scalar_t(0) ? row[j] : scalar_t(0);
+          for (int64_t j = 0; j < N; ++j) row[j] = gemm_epilogue(row[j], static_cast<const scalar_t*>(nullptr), j, true);
         }
       }
     });

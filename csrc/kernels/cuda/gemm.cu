@@ -1,0 +1,359 @@
+// CUDA twins of the CPU GEMMs (kernels/cuda/gemm.h). Two kernels:
+//
+// Note [CUDA SGEMM]
+// Float32 runs a register-blocked shared-memory kernel: a block of 256 threads computes a
+// 128 x 128 tile of C, 8 x 8 outputs per thread, stepping through K 8 at a time (kSgemmTile).
+// Per step every thread loads 4 elements of A and 4 of B (one float4 each when the operand's
+// layout allows, Note [GEMM tile loads]) and stores them k-major into shared memory, so the inner
+// loop reads each thread's 8 values of A and 8 of B as four float4s and does 64 FMAs: 2 shared
+// loads per 16 FMAs keeps the FMA pipes, not shared memory, the bottleneck. Shared memory is
+// double-buffered with the next step's global loads held in registers while the current step
+// computes: one __syncthreads per step, global latency hidden behind 512 FMAs per thread.
+// A thread's 8 x 8 outputs are two 4-row by two 4-column groups 64 apart, so the 16 threads of a
+// half-warp read 16 consecutive float4s of B (no bank conflicts) and the same float4 of A
+// (a broadcast). Rows of the shared tiles are padded by 4 floats so the transposing stores of a
+// K-contiguous operand do not collide on one bank. The transpose flags are template parameters
+// (4 instantiations): the loads' direction is fixed at compile time, nothing is copied.
+// Edges: a load outside M, N or K reads 0 (so ragged tiles accumulate exact zeros) and the
+// write-back is clipped; any M, N, K works, with float4 paths only where fully in bounds and aligned.
+//
+// Float64 and Int64 share a simpler generic kernel: 64 x 64 tiles, K 16 at a time, 4 x 4 outputs
+// per thread, one scalar load per slot, single-buffered (kGenericGemmTile).
+//
+// Both apply Linear's epilogue (bias per column, ReLU) in the write-back, so a Linear forward is
+// one launch, and both walk a batch of matrices along grid z (Note [Batched GEMM offsets]).
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <type_traits>
+
+#include "core/cuda/cuda_check.h"
+#include "kernels/cuda/gemm.h"
+#include "kernels/gemm_indexing.h"
+
+namespace ember::kernels::cuda {
+
+namespace {
+
+constexpr int64_t kMaxGridX = 2147483647;
+constexpr int64_t kMaxGridZ = 65535;
+
+template <typename T>
+struct GemmArgs {
+  int64_t M, N, K;
+  const T* A;
+  int64_t lda;
+  const T* B;
+  int64_t ldb;
+  T* C;
+  int64_t ldc;
+  T alpha, beta;
+  const T* bias;  // null: no bias
+  bool relu;
+  GemmBatch batch;
+};
+
+// alpha * acc + beta * C (C not read when beta == 0), then the Linear epilogue.
+// `bias` points at the bias of the column `col` is counted from.
+template <typename T>
+__device__ __forceinline__ T output_value(const GemmArgs<T>& g, T acc, const T* c, const T* bias, int64_t col) {
+  T v = g.alpha * acc;
+  if (g.beta != T(0)) v += g.beta * *c;
+  return gemm_epilogue(v, bias, col, g.relu);
+}
+
+// ------------------------------------------------------------------ float32: the tuned kernel
+
+constexpr int BM = kSgemmTile.rows, BN = kSgemmTile.cols, BK = kSgemmTile.depth, kSgemmThreads = kSgemmTile.threads;
+constexpr int kPad = 4;  // keeps rows 16-byte aligned and spreads the transposing stores over banks
+static_assert(kSgemmTile.vec == 4 && kSgemmThreads == 256 && BM == 128 && BN == 128,
+              "the compute loop below assumes 16 x 16 threads of 8 x 8 outputs and float4 slots");
+
+// One thread's load slot of one operand: 4 elements, consecutive in memory, at its tile
+// coordinate (Note [GEMM tile loads]). Kept small (a pointer and an int) so the 64 accumulators
+// and the prefetch registers fit in 128 registers without spilling.
+struct Slot {
+  const float* p;  // the first element, in the current K step
+  int valid;       // how many of the 4 lie inside M (or N): all or none when they run along K
+};
+
+// `kleft` = K minus the K index of the slot's first element (may be <= 0: nothing left).
+template <bool KC>
+__device__ __forceinline__ void load_slot(float (&r)[4], const Slot& s, int64_t kleft, bool vec) {
+  const bool full = KC ? (s.valid > 0 && kleft >= 4) : (s.valid == 4 && kleft > 0);
+  if (vec && full) {
+    const float4 v = *reinterpret_cast<const float4*>(s.p);
+    r[0] = v.x, r[1] = v.y, r[2] = v.z, r[3] = v.w;
+    return;
+  }
+#pragma unroll
+  for (int e = 0; e < 4; ++e) {
+    const bool in = KC ? (s.valid > 0 && e < kleft) : (e < s.valid && kleft > 0);
+    r[e] = in ? s.p[e] : 0.f;
+  }
+}
+
+// How many of a slot's 4 elements starting at index `first` of a dim of `size` are inside it.
+template <bool KC>
+__device__ __forceinline__ int slot_valid(int64_t first, int64_t size) {
+  if (KC) return first < size ? 4 : 0;
+  const int64_t left = size - first;
+  return left <= 0 ? 0 : (left >= 4 ? 4 : static_cast<int>(left));
+}
+
+// Stores a slot k-major, tile[k][mn], at its tile coordinate c: along K the four go to four
+// rows; along M/N, one float4.
+template <bool KC>
+__device__ __forceinline__ void store_slot(float (*tile)[BM + kPad], const float (&r)[4], TileCoord c) {
+  if (KC) {
+#pragma unroll
+    for (int e = 0; e < 4; ++e) tile[c.k + e][c.mn] = r[e];
+  } else {
+    *reinterpret_cast<float4*>(&tile[c.k][c.mn]) = make_float4(r[0], r[1], r[2], r[3]);
+  }
+}
+
+template <bool TA, bool TB>
+__global__ void __launch_bounds__(256, 2)
+    sgemm_kernel(const GemmArgs<float> g, const bool vec_a, const bool vec_b, const bool vec_c) {
+  __shared__ __align__(16) float As[2][BK][BM + kPad];
+  __shared__ __align__(16) float Bs[2][BK][BN + kPad];
+  constexpr bool a_kc = gemm_a_k_contiguous(TA), b_kc = gemm_b_k_contiguous(TB);
+  const int tid = threadIdx.x, tx = tid % 16, ty = tid / 16;
+  const TileCoord sa = gemm_tile_slot(a_kc, tid, BM, BK, 4), sb = gemm_tile_slot(b_kc, tid, BN, BK, 4);
+  const int64_t mtiles = (g.M + BM - 1) / BM, ntiles = (g.N + BN - 1) / BN;
+  const int64_t a_step = a_kc ? BK : BK * g.lda, b_step = b_kc ? BK : BK * g.ldb;  // per K step
+  const int64_t count = g.batch.count();
+  for (int64_t z = blockIdx.z; z < count; z += gridDim.z) {
+    for (int64_t id = blockIdx.x; id < mtiles * ntiles; id += gridDim.x) {
+      const TileIndex t = gemm_block_tile(id, mtiles, ntiles, kGemmGroupM);
+      int64_t off_a, off_b;
+      gemm_batch_offsets(g.batch, z, off_a, off_b);
+      const int64_t row0 = t.m * BM, col0 = t.n * BN;
+      Slot a{g.A + off_a + gemm_a_offset(TA, g.lda, row0 + sa.mn, sa.k), slot_valid<a_kc>(row0 + sa.mn, g.M)};
+      Slot b{g.B + off_b + gemm_b_offset(TB, g.ldb, sb.k, col0 + sb.mn), slot_valid<b_kc>(col0 + sb.mn, g.N)};
+      // What the write-back needs, kept in few registers through the K loop: this thread's first
+      // output, and how many of its rows / columns (from the first) lie inside C.
+      const int64_t out_row = row0 + ty * 4, out_col = col0 + tx * 4;
+      float* const c0 = g.C + z * g.batch.stride_c + out_row * g.ldc + out_col;
+      const int rows_in = static_cast<int>(g.M - out_row < 128 ? g.M - out_row : 128);
+      const int cols_in = static_cast<int>(g.N - out_col < 128 ? g.N - out_col : 128);
+
+      float acc[8][8];
+#pragma unroll
+      for (int i = 0; i < 8; ++i)
+#pragma unroll
+        for (int j = 0; j < 8; ++j) acc[i][j] = 0.f;
+      float ra[4], rb[4];
+      if (g.K > 0) {
+        load_slot<a_kc>(ra, a, g.K - sa.k, vec_a);
+        load_slot<b_kc>(rb, b, g.K - sb.k, vec_b);
+        store_slot<a_kc>(As[0], ra, sa);
+        store_slot<b_kc>(Bs[0], rb, sb);
+        __syncthreads();
+      }
+      int cur = 0;
+      for (int64_t k0 = 0; k0 < g.K; k0 += BK, cur ^= 1) {
+        const bool more = k0 + BK < g.K;
+        if (more) {  // the next step's global loads fly while this step computes
+          a.p += a_step;
+          b.p += b_step;
+          load_slot<a_kc>(ra, a, g.K - (k0 + BK + sa.k), vec_a);
+          load_slot<b_kc>(rb, b, g.K - (k0 + BK + sb.k), vec_b);
+        }
+#pragma unroll
+        for (int k = 0; k < BK; ++k) {
+          float fa[8], fb[8];
+          const float4 a0 = *reinterpret_cast<const float4*>(&As[cur][k][ty * 4]);
+          const float4 a1 = *reinterpret_cast<const float4*>(&As[cur][k][64 + ty * 4]);
+          const float4 b0 = *reinterpret_cast<const float4*>(&Bs[cur][k][tx * 4]);
+          const float4 b1 = *reinterpret_cast<const float4*>(&Bs[cur][k][64 + tx * 4]);
+          fa[0] = a0.x, fa[1] = a0.y, fa[2] = a0.z, fa[3] = a0.w, fa[4] = a1.x, fa[5] = a1.y, fa[6] = a1.z, fa[7] = a1.w;
+          fb[0] = b0.x, fb[1] = b0.y, fb[2] = b0.z, fb[3] = b0.w, fb[4] = b1.x, fb[5] = b1.y, fb[6] = b1.z, fb[7] = b1.w;
+#pragma unroll
+          for (int i = 0; i < 8; ++i)
+#pragma unroll
+            for (int j = 0; j < 8; ++j) acc[i][j] = fmaf(fa[i], fb[j], acc[i][j]);
+        }
+        if (more) {  // the other buffer was last read before the previous step's barrier
+          store_slot<a_kc>(As[cur ^ 1], ra, sa);
+          store_slot<b_kc>(Bs[cur ^ 1], rb, sb);
+        }
+        __syncthreads();
+      }
+
+      // Write-back: rows ty*4 + {0..3} and 64 + ty*4 + {0..3}; columns likewise with tx.
+      const float* const bias = g.bias ? g.bias + out_col : nullptr;
+#pragma unroll
+      for (int i = 0; i < 8; ++i) {
+        const int r = i < 4 ? i : 64 + (i - 4);  // row offset from out_row
+        if (r >= rows_in) continue;
+        float* crow = c0 + r * g.ldc;
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const int c = h * 64;  // column offset from out_col
+          if (vec_c && c + 3 < cols_in) {
+            float4 old = make_float4(0.f, 0.f, 0.f, 0.f);
+            if (g.beta != 0.f) old = *reinterpret_cast<const float4*>(crow + c);
+            float4 v;
+            v.x = output_value(g, acc[i][h * 4 + 0], &old.x, bias, c + 0);
+            v.y = output_value(g, acc[i][h * 4 + 1], &old.y, bias, c + 1);
+            v.z = output_value(g, acc[i][h * 4 + 2], &old.z, bias, c + 2);
+            v.w = output_value(g, acc[i][h * 4 + 3], &old.w, bias, c + 3);
+            *reinterpret_cast<float4*>(crow + c) = v;
+          } else {
+#pragma unroll
+            for (int e = 0; e < 4; ++e)
+              if (c + e < cols_in) crow[c + e] = output_value(g, acc[i][h * 4 + e], crow + c + e, bias, c + e);
+          }
+        }
+      }
+    }
+  }
+}
+
+// ------------------------------------------------------------------ float64 / int64: generic
+
+constexpr int GM = kGenericGemmTile.rows, GN = kGenericGemmTile.cols, GK = kGenericGemmTile.depth;
+constexpr int kGenericThreads = kGenericGemmTile.threads;
+constexpr int kGenericSlots = GM * GK / kGenericThreads;  // loads per thread and operand per step
+static_assert(GM == 64 && GN == 64 && kGenericThreads == 256 && kGenericGemmTile.vec == 1,
+              "the generic kernel assumes 16 x 16 threads of 4 x 4 outputs and scalar slots");
+
+template <typename T>
+__global__ void __launch_bounds__(256) gemm_generic_kernel(const GemmArgs<T> g, const bool ta, const bool tb) {
+  __shared__ T As[GK][GM + 1];
+  __shared__ T Bs[GK][GN + 1];
+  const int tid = threadIdx.x, tx = tid % 16, ty = tid / 16;
+  const bool a_kc = gemm_a_k_contiguous(ta), b_kc = gemm_b_k_contiguous(tb);
+  const int64_t M = g.M, N = g.N, K = g.K;
+  const int64_t mtiles = (M + GM - 1) / GM, ntiles = (N + GN - 1) / GN;
+  const int64_t count = g.batch.count();
+  for (int64_t z = blockIdx.z; z < count; z += gridDim.z) {
+    int64_t off_a, off_b;
+    gemm_batch_offsets(g.batch, z, off_a, off_b);
+    const T* A = g.A + off_a;
+    const T* B = g.B + off_b;
+    T* C = g.C + z * g.batch.stride_c;
+    for (int64_t id = blockIdx.x; id < mtiles * ntiles; id += gridDim.x) {
+      const TileIndex t = gemm_block_tile(id, mtiles, ntiles, kGemmGroupM);
+      const int64_t row0 = t.m * GM, col0 = t.n * GN;
+      T acc[4][4] = {};
+      for (int64_t k0 = 0; k0 < K; k0 += GK) {
+#pragma unroll
+        for (int q = 0; q < kGenericSlots; ++q) {
+          const int slot = tid + q * kGenericThreads;
+          const TileCoord ca = gemm_tile_slot(a_kc, slot, GM, GK, 1);
+          const int64_t i = row0 + ca.mn, pa = k0 + ca.k;
+          As[ca.k][ca.mn] = i < M && pa < K ? A[gemm_a_offset(ta, g.lda, i, pa)] : T(0);
+          const TileCoord cb = gemm_tile_slot(b_kc, slot, GN, GK, 1);
+          const int64_t j = col0 + cb.mn, pb = k0 + cb.k;
+          Bs[cb.k][cb.mn] = j < N && pb < K ? B[gemm_b_offset(tb, g.ldb, pb, j)] : T(0);
+        }
+        __syncthreads();
+#pragma unroll
+        for (int k = 0; k < GK; ++k) {
+          T fa[4], fb[4];
+#pragma unroll
+          for (int r = 0; r < 4; ++r) fa[r] = As[k][ty + 16 * r], fb[r] = Bs[k][tx + 16 * r];
+#pragma unroll
+          for (int r = 0; r < 4; ++r)
+#pragma unroll
+            for (int c = 0; c < 4; ++c) acc[r][c] += fa[r] * fb[c];
+        }
+        __syncthreads();
+      }
+#pragma unroll
+      for (int r = 0; r < 4; ++r) {
+        const int64_t row = row0 + ty + 16 * r;
+        if (row >= M) continue;
+#pragma unroll
+        for (int c = 0; c < 4; ++c) {
+          const int64_t col = col0 + tx + 16 * c;
+          if (col < N) C[row * g.ldc + col] = output_value(g, acc[r][c], C + row * g.ldc + col, g.bias, col);
+        }
+      }
+    }
+  }
+}
+
+// ------------------------------------------------------------------ launch
+
+bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
+
+// float4 access to an operand: its rows (and every matrix of the batch) start 16-byte aligned.
+bool can_vectorize(const float* p, int64_t ld, const int64_t* batch_strides, int ndim) {
+  if (!aligned16(p) || ld % 4 != 0) return false;
+  for (int d = 0; d < ndim; ++d)
+    if (batch_strides[d] % 4 != 0) return false;
+  return true;
+}
+
+dim3 grid_for(int64_t tiles, int64_t count) {
+  return dim3(static_cast<unsigned>(std::min(tiles, kMaxGridX)), 1, static_cast<unsigned>(std::min(count, kMaxGridZ)));
+}
+
+template <typename T>
+void run(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* B,
+         int64_t ldb, T beta, T* C, int64_t ldc, const GemmBatch& batch, const T* bias, bool relu) {
+  const int64_t count = batch.count();
+  if (M <= 0 || N <= 0 || count <= 0) return;
+  // alpha == 0 reads neither A nor B (BLAS): a K of 0 leaves only beta * C and the epilogue.
+  GemmArgs<T> g{M, N, alpha == T(0) ? 0 : K, A, lda, B, ldb, C, ldc, alpha, beta, bias, relu, batch};
+  cudaStream_t stream = ember::cuda::current_stream();
+  if constexpr (std::is_same_v<T, float>) {
+    const int64_t tiles = ((M + BM - 1) / BM) * ((N + BN - 1) / BN);
+    const dim3 grid = grid_for(tiles, count);
+    const bool va = can_vectorize(A, lda, batch.stride_a, batch.ndim);
+    const bool vb = can_vectorize(B, ldb, batch.stride_b, batch.ndim);
+    const bool vc = aligned16(C) && ldc % 4 == 0 && batch.stride_c % 4 == 0;
+    if (!ta && !tb) sgemm_kernel<false, false><<<grid, kSgemmThreads, 0, stream>>>(g, va, vb, vc);
+    else if (!ta && tb) sgemm_kernel<false, true><<<grid, kSgemmThreads, 0, stream>>>(g, va, vb, vc);
+    else if (ta && !tb) sgemm_kernel<true, false><<<grid, kSgemmThreads, 0, stream>>>(g, va, vb, vc);
+    else sgemm_kernel<true, true><<<grid, kSgemmThreads, 0, stream>>>(g, va, vb, vc);
+    EMBER_CUDA_CHECK_LAUNCH("sgemm");
+  } else {
+    const int64_t tiles = ((M + GM - 1) / GM) * ((N + GN - 1) / GN);
+    gemm_generic_kernel<T><<<grid_for(tiles, count), kGenericThreads, 0, stream>>>(g, ta, tb);
+    const char* name = std::is_same_v<T, double> ? "dgemm" : "igemm";
+    EMBER_CUDA_CHECK_LAUNCH(name);
+  }
+}
+
+}  // namespace
+
+void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+           const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  run<float>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, GemmBatch{}, nullptr, false);
+}
+
+void dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double* A,
+           int64_t lda, const double* B, int64_t ldb, double beta, double* C, int64_t ldc) {
+  run<double>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, GemmBatch{}, nullptr, false);
+}
+
+void igemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const int64_t* A, int64_t lda,
+           const int64_t* B, int64_t ldb, int64_t* C, int64_t ldc) {
+  run<int64_t>(trans_a, trans_b, M, N, K, 1, A, lda, B, ldb, 0, C, ldc, GemmBatch{}, nullptr, false);
+}
+
+void gemm_batched(DType dtype, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const void* A,
+                  int64_t lda, const void* B, int64_t ldb, void* C, int64_t ldc, const GemmBatch& batch) {
+  EMBER_DISPATCH_NUMERIC(dtype, "matmul", [&] {
+    run<scalar_t>(trans_a, trans_b, M, N, K, scalar_t(1), static_cast<const scalar_t*>(A), lda,
+                  static_cast<const scalar_t*>(B), ldb, scalar_t(0), static_cast<scalar_t*>(C), ldc, batch, nullptr,
+                  false);
+  });
+}
+
+void linear_gemm(DType dtype, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const void* A,
+                 int64_t lda, const void* B, int64_t ldb, const void* bias, bool relu, void* C) {
+  EMBER_DISPATCH_FLOATING(dtype, "linear", [&] {
+    run<scalar_t>(trans_a, trans_b, M, N, K, scalar_t(1), static_cast<const scalar_t*>(A), lda,
+                  static_cast<const scalar_t*>(B), ldb, scalar_t(0), static_cast<scalar_t*>(C), N, GemmBatch{},
+                  static_cast<const scalar_t*>(bias), relu);
+  });
+}
+
+}  // namespace ember::kernels::cuda

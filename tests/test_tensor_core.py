@@ -416,3 +416,23 @@ def test_to_cpu_type_as():
     assert x.type_as(ember.ones(1, dtype=ember.int64)).dtype == ember.int64
     y = x.to(copy=True)
     assert y is not x and y.data_ptr() != x.data_ptr() and y.tolist() == x.tolist()
+
+
+def test_deepcopy_of_a_leaf_copies_values_requires_grad_and_grad():
+    import copy
+    x = ember.tensor([1.0, 2.0], requires_grad=True)
+    x.grad = ember.tensor([3.0, 4.0])
+    tx = torch.tensor([1.0, 2.0], requires_grad=True)
+    tx.grad = torch.tensor([3.0, 4.0])
+    y, ty = copy.deepcopy(x), copy.deepcopy(tx)
+    assert y.requires_grad == ty.requires_grad and y.is_leaf
+    assert y.tolist() == ty.tolist() and y.grad.tolist() == ty.grad.tolist()
+    x.detach().mul_(0)                      # new memory: the copy keeps its values
+    assert y.tolist() == [1.0, 2.0]
+    model = ember.nn.Linear(2, 2)
+    best = copy.deepcopy(model.state_dict())
+    with ember.no_grad():
+        model.weight.add_(1.0)
+    assert not (best["weight"] == model.weight).any().item()
+    with pytest.raises(RuntimeError, match=r"\[deepcopy\] only tensors created explicitly by the user"):
+        copy.deepcopy(x * 2)

@@ -165,6 +165,22 @@ def _type_as(self, other):
     return self._to_dtype(other.dtype)
 
 
+def _deepcopy(self, memo):
+    """copy.deepcopy of a leaf: new memory with the same values, requires_grad and .grad (as in
+    PyTorch, e.g. `best = copy.deepcopy(model.state_dict())`); a non-leaf has history that cannot
+    be copied, and PyTorch refuses it the same way."""
+    if id(self) in memo:
+        return memo[id(self)]
+    if not self.is_leaf:
+        raise RuntimeError("[deepcopy] only tensors created explicitly by the user (graph leaves) support "
+                           "the deepcopy protocol; call .detach() first")
+    result = self.detach().clone().requires_grad_(self.requires_grad)
+    if self.grad is not None:
+        result.grad = _deepcopy(self.grad, memo)
+    memo[id(self)] = result
+    return result
+
+
 Tensor.__repr__ = _repr
 Tensor.__str__ = _repr
 Tensor.tolist = _tolist
@@ -182,4 +198,5 @@ Tensor.to = _to
 Tensor.cpu = _cpu
 Tensor.cuda = _cuda
 Tensor.type_as = _type_as
+Tensor.__deepcopy__ = _deepcopy
 Tensor.__module__ = "ember"

@@ -278,3 +278,28 @@ def test_dropout_drops_the_same_elements_as_the_cpu(dtype, p):
     yc.backward(g)
     same(xg.grad, xc.grad)
     assert F.dropout(xg, p, training=False) is xg
+
+
+@pytest.mark.parametrize("make", [
+    lambda device: ember.arange(2, 11, 3, device=device),
+    lambda device: ember.arange(5.0, dtype=ember.float64, device=device),
+    lambda device: ember.linspace(-1, 1, 7, device=device),
+    lambda device: ember.eye(3, 4, device=device),
+    lambda device: (ember.manual_seed(3), ember.randperm(9, device=ember.device(device)))[1],
+])
+def test_host_built_factories_on_cuda_do_not_sync(make):
+    ember.cuda.synchronize()
+    ember.cuda.reset_transfer_stats()
+    got = make("cuda")
+    assert ember.cuda.sync_count() == 0
+    same(got, make("cpu"))
+
+
+def test_dataloader_over_a_cuda_dataset():
+    x, y = data(ember.float32, 10, 3).cuda(), index(4, 10).cuda()
+    loader = ember.data.DataLoader(ember.data.TensorDataset(x, y), batch_size=4, shuffle=True)
+    seen = []
+    for xb, yb in loader:
+        assert xb.device.type == "cuda" and yb.device.type == "cuda"
+        seen.append(host(xb))
+    assert sorted(map(tuple, np.concatenate(seen).tolist())) == sorted(map(tuple, host(x).tolist()))

@@ -9,15 +9,21 @@ namespace ember::kernels::cpu {
 
 namespace {
 
-// Calls row(k0, base, len, step) for each row of the block's last dim: elements k0 .. k0+len-1,
-// at offsets base, base + step, ... The row's start comes from the offset arithmetic the CUDA
-// twins use per element (block_offset); along the row the offset only steps.
-template <typename Row>
-void for_each_row(const StridedBlock& b, Row&& row) {
+// Calls f(k, offset) for each element k of the block, in order. The offset of the first element
+// of each plane of the last two dims comes from the arithmetic the CUDA twins use per element
+// (block_offset); within the plane it only steps, so short rows cost no divisions.
+template <typename F>
+void for_each_offset(const StridedBlock& b, F&& f) {
   if (b.numel == 0) return;
-  if (b.ndim == 0) return row(int64_t(0), int64_t(0), int64_t(1), int64_t(0));
-  const int64_t len = b.sizes[b.ndim - 1], step = b.strides[b.ndim - 1];
-  for (int64_t k0 = 0; k0 < b.numel; k0 += len) row(k0, block_offset(b, k0), len, step);
+  if (b.ndim == 0) return f(int64_t(0), int64_t(0));
+  const int last = b.ndim - 1;
+  const int64_t len = b.sizes[last], step = b.strides[last];
+  const int64_t rows = last > 0 ? b.sizes[last - 1] : 1, row_step = last > 0 ? b.strides[last - 1] : 0;
+  for (int64_t plane = 0; plane < b.numel; plane += rows * len) {
+    int64_t row_start = block_offset(b, plane), k = plane;
+    for (int64_t r = 0; r < rows; ++r, row_start += row_step)
+      for (int64_t i = 0, off = row_start; i < len; ++i, ++k, off += step) f(k, off);
+  }
 }
 
 template <typename F>
@@ -38,9 +44,7 @@ void gather(DType dtype, void* out, const void* src, const int64_t* index, const
     using T = decltype(zero);
     T* o = static_cast<T*>(out);
     const T* from = static_cast<const T*>(src);
-    for_each_row(s.loop, [&](int64_t k0, int64_t base, int64_t len, int64_t step) {
-      for (int64_t k = k0; k < k0 + len; ++k, base += step) o[k] = from[base + index[k] * s.dim_stride];
-    });
+    for_each_offset(s.loop, [&](int64_t k, int64_t base) { o[k] = from[base + index[k] * s.dim_stride]; });
   });
 }
 
@@ -50,9 +54,7 @@ void scatter_add(DType dtype, void* self, const void* src, const int64_t* index,
     using T = decltype(zero);
     T* o = static_cast<T*>(self);
     const T* from = static_cast<const T*>(src);
-    for_each_row(s.loop, [&](int64_t k0, int64_t base, int64_t len, int64_t step) {
-      for (int64_t k = k0; k < k0 + len; ++k, base += step) o[base + index[k] * s.dim_stride] += from[k];
-    });
+    for_each_offset(s.loop, [&](int64_t k, int64_t base) { o[base + index[k] * s.dim_stride] += from[k]; });
   });
 }
 
@@ -91,9 +93,7 @@ void put_rows(DType dtype, void* dst, const void* src, const int64_t* offsets, i
     for (int64_t r = 0; r < n; ++r) {
       T* row_dst = d + offsets[r];
       const T* row_src = s + r * rest.numel;
-      for_each_row(rest, [&](int64_t k0, int64_t base, int64_t len, int64_t step) {
-        for (int64_t k = k0; k < k0 + len; ++k, base += step) row_dst[base] = row_src[k];
-      });
+      for_each_offset(rest, [&](int64_t k, int64_t off) { row_dst[off] = row_src[k]; });
     }
   });
 }

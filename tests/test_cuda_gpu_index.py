@@ -94,6 +94,9 @@ def test_bool_gather_and_scatter():
     same(ember.gather(x.cuda(), 1, i.cuda()), ember.gather(x, 1, i))
     rows = ember.tensor([3, 0, 3])
     same(ember.index_select(x.cuda(), 0, rows.cuda()), ember.index_select(x, 0, rows))
+    values = ember.tensor(np.random.default_rng(1).random((4, 3)) > 0.5)  # bool + bool is "or"
+    same(ember.scatter_add(x.cuda(), 1, i.cuda(), values.cuda()), ember.scatter_add(x, 1, i, values))
+    same(x.cuda().index_add(0, rows.cuda(), x[:3].cuda()), x.index_add(0, rows, x[:3]))
 
 
 def test_many_duplicates_accumulate_exactly_in_int64():

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "kernels/functors.h"
+#include "kernels/random_bits.h"
 
 namespace ember::kernels {
 
@@ -49,5 +50,12 @@ struct LeakyReluF {
   T slope;
   EMBER_HD T operator()(T x) const { return x > T(0) ? x : x * slope; }
 };
+
+// Whether dropout keeps element i: its draw is uniform01(seed, i) (Note [Counter-based
+// generator]), integer arithmetic only, so the CPU kernel and its CUDA twin drop the same
+// elements for the same seed. The mask value is then 1/(1-p) where kept, else 0.
+EMBER_HD inline bool dropout_keeps(uint64_t seed, int64_t i, double p) {
+  return uniform01<double>(seed, static_cast<uint64_t>(i)) >= p;
+}
 
 }  // namespace ember::kernels

@@ -5,10 +5,10 @@
 #include "autograd/function_node.h"
 #include "autograd/grad_mode.h"
 #include "kernels/activation_functors.h"
-#include "kernels/cpu/activation.h"
 #include "ops/nn_ops.h"
 #include "ops/ops.h"
-#include "ops/dispatch.h"
+#include "ops/dispatch_activation.h"
+#include "ops/loop_builder.h"
 
 namespace ember {
 
@@ -35,11 +35,10 @@ Tensor gelu_tanh_grad(const Tensor& g, const Tensor& x) {
 }  // namespace
 
 Tensor gelu(const Tensor& x, bool tanh_form) {
-  require_cpu("gelu", x);
   check_floating("gelu", x);
   Tensor xc = contiguous(x);
   Tensor y = empty(x.sizes(), x.dtype(), x.device());
-  kernels::cpu::gelu(x.dtype(), y.raw_data(), xc.raw_data(), x.numel(), tanh_form);
+  dispatch::gelu(y.device(), x.dtype(), y.raw_data(), xc.raw_data(), x.numel(), tanh_form);
   if (autograd::needs_grad(x)) {
     autograd::record("GeluBackward0", {y}, {x}, {x}, [tanh_form](const BackwardArgs& c) -> tensor_list {
       return {gelu_backward(c.grad(), c.saved[0], tanh_form)};
@@ -49,14 +48,13 @@ Tensor gelu(const Tensor& x, bool tanh_form) {
 }
 
 Tensor gelu_backward(const Tensor& g, const Tensor& x, bool tanh_form) {
-  require_cpu("gelu_backward", x);
-  require_cpu("gelu_backward", g);
+  check_same_device("gelu_backward", g, x);
   // The tanh form differentiates through its ember-op formula; the exact form has its own node.
   if (tanh_form && autograd::needs_grad(g, x)) return gelu_tanh_grad(g, x);
   Tensor gc = contiguous(g.sizes() == x.sizes() ? g : expand(g, x.sizes()));
   Tensor xc = contiguous(x);
   Tensor out = empty(x.sizes(), x.dtype(), x.device());
-  kernels::cpu::gelu_backward(x.dtype(), out.raw_data(), gc.raw_data(), xc.raw_data(), x.numel(), tanh_form);
+  dispatch::gelu_backward(out.device(), x.dtype(), out.raw_data(), gc.raw_data(), xc.raw_data(), x.numel(), tanh_form);
   if (autograd::needs_grad(g, x)) {
     // out = g * f'(x) with f'(x) = Phi(x) + x phi(x), so d out/dg = f'(x) and
     // d out/dx = g * f''(x) = g * phi(x) * (2 - x^2).
@@ -75,11 +73,10 @@ Tensor gelu_backward(const Tensor& g, const Tensor& x, bool tanh_form) {
 }
 
 Tensor leaky_relu(const Tensor& x, double negative_slope) {
-  require_cpu("leaky_relu", x);
   check_floating("leaky_relu", x);
   Tensor xc = contiguous(x);
   Tensor y = empty(x.sizes(), x.dtype(), x.device());
-  kernels::cpu::leaky_relu(x.dtype(), y.raw_data(), xc.raw_data(), x.numel(), negative_slope);
+  dispatch::leaky_relu(y.device(), x.dtype(), y.raw_data(), xc.raw_data(), x.numel(), negative_slope);
   if (autograd::needs_grad(x)) {
     // d/dx = 1 where x > 0, else negative_slope (PyTorch's choice at 0 too).
     autograd::record("LeakyReluBackward0", {y}, {x}, {x}, [negative_slope](const BackwardArgs& c) -> tensor_list {
@@ -95,16 +92,15 @@ Tensor leaky_relu(const Tensor& x, double negative_slope) {
 // independent of threading, and each call advances the generator, without random.cpp having to
 // expose its offset bookkeeping.
 Tensor dropout(const Tensor& x, double p, bool train) {
-  require_cpu("dropout", x);
   EMBER_CHECK(p >= 0.0 && p <= 1.0, Value, "[dropout] dropout probability has to be between 0 and 1, but got ", p);
   if (!train || p == 0.0) return x;
   check_floating("dropout", x);
-  Tensor key = randint(0, std::numeric_limits<int64_t>::max(), {1});
+  Tensor key = randint(0, std::numeric_limits<int64_t>::max(), {1});  // on the CPU: no sync for CUDA inputs
   uint64_t seed = static_cast<uint64_t>(*key.data<int64_t>());
   Tensor xc = contiguous(x);
   Tensor y = empty(x.sizes(), x.dtype(), x.device());
   Tensor mask = empty(x.sizes(), x.dtype(), x.device());
-  kernels::cpu::dropout(x.dtype(), y.raw_data(), mask.raw_data(), xc.raw_data(), x.numel(), p, seed);
+  dispatch::dropout(y.device(), x.dtype(), y.raw_data(), mask.raw_data(), xc.raw_data(), x.numel(), p, seed);
   if (autograd::needs_grad(x)) {
     autograd::record("NativeDropoutBackward0", {y}, {x}, {mask}, [](const BackwardArgs& c) -> tensor_list {
       return {c.grad() * c.saved[0]};  // the mask already holds the 1/(1-p) scale

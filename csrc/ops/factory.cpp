@@ -6,6 +6,18 @@
 
 namespace ember {
 
+// Note [Host-built factories on CUDA]: arange, linspace, eye (and randperm, ops/random.cpp) have
+// no CUDA kernel: a CUDA tensor of theirs is built on the host, by the same loop as the CPU one,
+// and copied over. The copy is queued and never waits for the device (Note [Host-to-device
+// copies], core/cuda/runtime.cpp), so there is no sync, and both devices hold the same values.
+namespace {
+template <typename Build>
+Tensor cuda_from_host(const char* op, Device device, Build build) {
+  cuda::check_device(op, device);  // on a machine without a GPU, say so before building anything
+  return to_device(build(), device);
+}
+}  // namespace
+
 Tensor full(const Shape& sizes, Scalar value, DType dtype, Device device) {
   Tensor t = empty(sizes, dtype, device);
   dispatch::fill(t.device(), dtype, t.raw_data(), t.numel(), value.value);
@@ -27,7 +39,8 @@ Tensor arange(double start, double end, double step, DType dtype, Device device)
   double count = std::ceil((end - start) / step);
   EMBER_CHECK(count < 9.0e15, Memory, "[arange] too many elements: ", count);
   int64_t n = static_cast<int64_t>(count);
-  if (!device.is_cpu()) no_cuda_kernel("arange", device);
+  if (!device.is_cpu())
+    return cuda_from_host("arange", device, [&] { return arange(start, end, step, dtype, cpu_device()); });
   Tensor t = empty({n}, dtype, device);
   EMBER_DISPATCH_NUMERIC(dtype, "arange", [&] {
     auto* p = t.data<scalar_t>();
@@ -38,7 +51,8 @@ Tensor arange(double start, double end, double step, DType dtype, Device device)
 
 Tensor linspace(double start, double end, int64_t steps, DType dtype, Device device) {
   EMBER_CHECK(steps >= 0, Runtime, "[linspace] number of steps must be non-negative, got ", steps);
-  if (!device.is_cpu()) no_cuda_kernel("linspace", device);
+  if (!device.is_cpu())
+    return cuda_from_host("linspace", device, [&] { return linspace(start, end, steps, dtype, cpu_device()); });
   Tensor t = empty({steps}, dtype, device);
   double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
   EMBER_DISPATCH_NUMERIC(dtype, "linspace", [&] {
@@ -54,7 +68,7 @@ Tensor linspace(double start, double end, int64_t steps, DType dtype, Device dev
 
 Tensor eye(int64_t n, int64_t m, DType dtype, Device device) {
   EMBER_CHECK(n >= 0 && m >= 0, Runtime, "[eye] n and m must be non-negative, got ", n, " and ", m);
-  if (!device.is_cpu()) no_cuda_kernel("eye", device);
+  if (!device.is_cpu()) return cuda_from_host("eye", device, [&] { return eye(n, m, dtype, cpu_device()); });
   Tensor t = zeros({n, m}, dtype, device);
   EMBER_DISPATCH_ALL(dtype, "eye", [&] {
     auto* p = t.data<scalar_t>();

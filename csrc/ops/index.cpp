@@ -5,14 +5,14 @@
 
 #include "autograd/function_node.h"
 #include "autograd/grad_mode.h"
-#include "kernels/cpu/index.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
-#include "ops/dispatch.h"
+#include "ops/dispatch_index.h"
 
 namespace ember {
 
 using autograd::BackwardArgs;
+using dispatch::typed_ptr;
 
 namespace {
 
@@ -41,8 +41,10 @@ Tensor select_view(const Tensor& t, int64_t dim, int64_t index) {
 }
 
 // Checks every value of an int64 index lies in [0, size) (no wrapping, as PyTorch's gather).
+// On the CPU only: a CUDA kernel checks its indices itself (Note [Errors found by kernels]), so
+// the host never waits for the device to read them.
 void check_index_range(const char* op, const Tensor& index, int64_t dim, int64_t size) {
-  require_cpu(op, index);
+  if (!index.device().is_cpu()) return;
   const int64_t* p = index.data<int64_t>();
   for (int64_t k = 0, n = index.numel(); k < n; ++k)
     EMBER_CHECK(p[k] >= 0 && p[k] < size, Index, "[", op, "] index ", p[k], " is out of bounds for dimension ",
@@ -139,15 +141,16 @@ Tensor select_backward(const Tensor& g, const Shape& sizes, int64_t dim, int64_t
 
 Tensor gather(const Tensor& t, int64_t dim, const Tensor& index) {
   check_same_device("gather", t, index);
-  require_cpu("gather", t);
   Tensor idx = checked_index("gather", index);
   dim = wrap_dim(dim, std::max<int64_t>(t.dim(), 1));
   check_dim_index("gather", t, dim, idx, Tensor());
-  check_index_range("gather", idx, dim, t.dim() == 0 ? 1 : t.sizes()[dim]);
+  const int64_t dim_size = t.dim() == 0 ? 1 : t.sizes()[dim];
+  check_index_range("gather", idx, dim, dim_size);
   Tensor out = empty(idx.sizes(), t.dtype(), t.device());
   Shape sizes = idx.dim() ? idx.sizes() : Shape{1}, strides = t.dim() ? t.strides() : Shape{1};
-  kernels::cpu::DimIndexLoop loop{static_cast<int>(sizes.size()), static_cast<int>(dim), sizes.data(), strides.data()};
-  kernels::cpu::gather(t.dtype(), out.raw_data(), t.raw_data(), idx.data<int64_t>(), loop);
+  dispatch::DimIndexLoop loop{static_cast<int>(sizes.size()), static_cast<int>(dim), sizes.data(), strides.data(),
+                              dim_size};
+  dispatch::gather(out.device(), t.dtype(), out.raw_data(), t.raw_data(), typed_ptr<int64_t>(idx), loop);
   if (autograd::needs_grad(t)) {
     Shape s = t.sizes();
     autograd::record("GatherBackward0", {out}, {t}, {idx}, [s, dim](const BackwardArgs& c) -> tensor_list {
@@ -160,21 +163,22 @@ Tensor gather(const Tensor& t, int64_t dim, const Tensor& index) {
 Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
   check_same_device("scatter_add", self, index);
   check_same_device("scatter_add", self, src);
-  require_cpu("scatter_add", self);
   EMBER_CHECK(self.dtype() == src.dtype(), Runtime, "[scatter_add] expected self and src to have the same dtype, got ",
               dtype_name(self.dtype()), " and ", dtype_name(src.dtype()));
   Tensor idx = checked_index("scatter_add", index);
   dim = wrap_dim(dim, std::max<int64_t>(self.dim(), 1));
   check_dim_index("scatter_add", self, dim, idx, src);
-  check_index_range("scatter_add", idx, dim, self.dim() == 0 ? 1 : self.sizes()[dim]);
+  const int64_t dim_size = self.dim() == 0 ? 1 : self.sizes()[dim];
+  check_index_range("scatter_add", idx, dim, dim_size);
   Tensor out = contiguous_clone(self);
   // The kernel reads src over the index's shape, so give it exactly that block, contiguous.
   Tensor block = src;
   for (int64_t d = 0; d < idx.dim(); ++d) block = slice_view(block, d, 0, idx.sizes()[d], 1);
   block = contiguous_clone(block);
   Shape sizes = idx.dim() ? idx.sizes() : Shape{1}, strides = out.dim() ? out.strides() : Shape{1};
-  kernels::cpu::DimIndexLoop loop{static_cast<int>(sizes.size()), static_cast<int>(dim), sizes.data(), strides.data()};
-  kernels::cpu::scatter_add(out.dtype(), out.raw_data(), block.raw_data(), idx.data<int64_t>(), loop);
+  dispatch::DimIndexLoop loop{static_cast<int>(sizes.size()), static_cast<int>(dim), sizes.data(), strides.data(),
+                              dim_size};
+  dispatch::scatter_add(out.device(), out.dtype(), out.raw_data(), block.raw_data(), typed_ptr<int64_t>(idx), loop);
   if (autograd::needs_grad(self, src)) {
     Shape src_shape = src.sizes();
     autograd::record("ScatterAddBackward0", {out}, {self, src}, {idx}, [dim, src_shape](const BackwardArgs& c) -> tensor_list {
@@ -197,7 +201,6 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
 
 Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
   check_same_device("index_select", t, index);
-  require_cpu("index_select", t);
   EMBER_CHECK(index.dim() <= 1, Index, "[index_select] index must be a 1-D tensor, got ", index.dim(), "-D");
   Tensor idx = checked_index("index_select", index);
   dim = wrap_dim(dim, std::max<int64_t>(t.dim(), 1));
@@ -209,8 +212,8 @@ Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < t.dim(); ++d) (d < dim ? outer : inner) *= d == dim ? 1 : t.sizes()[d];
   Tensor out = empty(out_shape, t.dtype(), t.device());
-  kernels::cpu::index_select(t.dtype(), out.raw_data(), src.raw_data(), idx.data<int64_t>(), idx.numel(), outer, size,
-                             inner);
+  dispatch::index_select(out.device(), t.dtype(), out.raw_data(), src.raw_data(), typed_ptr<int64_t>(idx), idx.numel(),
+                         outer, size, inner);
   if (autograd::needs_grad(t)) {
     Shape s = t.sizes();
     autograd::record("IndexSelectBackward0", {out}, {t}, {idx}, [s, dim](const BackwardArgs& c) -> tensor_list {
@@ -221,9 +224,8 @@ Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
 }
 
 Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+  check_same_device("index_add", self, index);
   check_same_device("index_add", self, src);
-  require_cpu("index_add", self);
-  require_cpu("index_add", index);
   EMBER_CHECK(self.dtype() == src.dtype(), Runtime, "[index_add] expected self and src to have the same dtype, got ",
               dtype_name(self.dtype()), " and ", dtype_name(src.dtype()));
   EMBER_CHECK(index.dim() <= 1, Index, "[index_add] index must be a 1-D tensor, got ", index.dim(), "-D");
@@ -239,8 +241,8 @@ Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Ten
   Tensor s = src.is_contiguous() ? src : contiguous_clone(src);
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < self.dim(); ++d) (d < dim ? outer : inner) *= d == dim ? 1 : self.sizes()[d];
-  kernels::cpu::index_add(out.dtype(), out.raw_data(), s.raw_data(), idx.data<int64_t>(), idx.numel(), outer, size,
-                          inner);
+  dispatch::index_add(out.device(), out.dtype(), out.raw_data(), s.raw_data(), typed_ptr<int64_t>(idx), idx.numel(),
+                      outer, size, inner);
   if (autograd::needs_grad(self, src)) {
     autograd::record("IndexAddBackward0", {out}, {self, src}, {idx}, [dim](const BackwardArgs& c) -> tensor_list {
       return {c.needs[0] ? c.grad() : Tensor(), c.needs[1] ? index_select(c.grad(), dim, c.saved[0]) : Tensor()};
@@ -249,14 +251,18 @@ Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Ten
   return out;
 }
 
+// On CUDA the count is read back before the output can be allocated: a sync, as in PyTorch.
 Tensor nonzero(const Tensor& mask) {
-  require_cpu("nonzero", mask);
   EMBER_CHECK(mask.dtype() == DType::Bool, Runtime, "[nonzero] expected a bool tensor, got ", dtype_name(mask.dtype()));
   Tensor m = mask.is_contiguous() ? mask : contiguous_clone(mask);
-  int nd = static_cast<int>(m.dim());
-  int64_t count = kernels::cpu::nonzero(m.data<bool>(), nd, m.sizes().data(), nullptr);
-  Tensor out = empty({count, static_cast<int64_t>(nd)}, DType::Int64, mask.device());
-  kernels::cpu::nonzero(m.data<bool>(), nd, m.sizes().data(), out.data<int64_t>());
+  const Device device = mask.device();
+  const int nd = static_cast<int>(m.dim());
+  const bool* bits = static_cast<const bool*>(m.raw_data());
+  Tensor offsets = empty({kernels::nonzero_blocks(m.numel()) + 1}, DType::Int64, device);
+  int64_t count = dispatch::nonzero_count(device, bits, m.numel(), typed_ptr<int64_t>(offsets));
+  Tensor out = empty({count, static_cast<int64_t>(nd)}, DType::Int64, device);
+  if (count > 0)
+    dispatch::nonzero_fill(device, bits, nd, m.sizes().data(), typed_ptr<int64_t>(offsets), typed_ptr<int64_t>(out));
   return out;
 }
 

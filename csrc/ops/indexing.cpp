@@ -13,15 +13,15 @@
 
 #include "autograd/function_node.h"
 #include "autograd/grad_mode.h"
-#include "kernels/cpu/index.h"
 #include "ops/inplace.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
-#include "ops/dispatch.h"
+#include "ops/dispatch_index.h"
 
 namespace ember {
 
 using autograd::BackwardArgs;
+using dispatch::typed_ptr;
 
 namespace {
 
@@ -79,7 +79,10 @@ BasicResult apply_basic(const Tensor& self, const std::vector<TensorIndex>& item
       }
       case TensorIndex::Kind::Tensor: {
         const Tensor& t = it.tensor;
-        check_same_device("index", self, t);
+        // As PyTorch: an index may be on the CPU whatever the device of the tensor it indexes.
+        EMBER_CHECK(t.device().is_cpu() || t.device() == self.device(), Runtime,
+                    "[index] indices should be either on cpu or on the same device as the indexed tensor (",
+                    self.device().str(), "), got an index on ", t.device().str());
         if (t.dtype() == DType::Bool) {
           EMBER_CHECK(t.dim() > 0, NotImplemented, "[index] indexing with a 0-d bool tensor is not supported");
           for (int64_t j = 0; j < t.dim(); ++j)
@@ -107,11 +110,9 @@ BasicResult apply_basic(const Tensor& self, const std::vector<TensorIndex>& item
   return r;
 }
 
-// The tensor items broadcast together, wrapped and range-checked: one contiguous int64 tensor per
-// adv dim, each of the broadcast shape.
-tensor_list broadcast_indices(const BasicResult& r, Shape& bshape) {
-  require_cpu("index", r.view);
-  bshape = r.adv[0].sizes();
+// The shape the tensor items broadcast to.
+Shape broadcast_index_shape(const BasicResult& r) {
+  Shape bshape = r.adv[0].sizes();
   for (size_t k = 1; k < r.adv.size(); ++k) {
     const Shape& s = r.adv[k].sizes();
     int64_t n = std::max(bshape.size(), s.size());
@@ -125,18 +126,32 @@ tensor_list broadcast_indices(const BasicResult& r, Shape& bshape) {
     }
     bshape = out;
   }
-  tensor_list out;
+  return bshape;
+}
+
+// The tensor items broadcast together and combined into one int64 per element of the broadcast
+// shape: the sum over items of index * mults[k], negative indices counting from the end of their
+// dim. One kernel on the view's device (a CPU index of a CUDA tensor is moved there first); a bad
+// index raises IndexError, on CUDA at the next sync (Note [Errors found by kernels]).
+Tensor combined_index(const BasicResult& r, const std::vector<int64_t>& mults, Shape& bshape) {
+  bshape = broadcast_index_shape(r);
+  EMBER_CHECK(r.adv.size() <= static_cast<size_t>(kMaxDims), Index, "[index] too many tensor indices: ", r.adv.size());
+  const Device device = r.view.device();
+  tensor_list expanded;  // alive until the kernel is queued (device memory is freed in stream order)
+  kernels::IndexTerms terms;
+  terms.count = static_cast<int>(r.adv.size());
   for (size_t k = 0; k < r.adv.size(); ++k) {
-    Tensor e = contiguous_clone(expand(detach(r.adv[k]), bshape));
-    int64_t dim = r.adv_dims[k], size = r.view.sizes()[dim];
-    int64_t* p = e.data<int64_t>();
-    for (int64_t i = 0, n = e.numel(); i < n; ++i) {
-      EMBER_CHECK(p[i] >= -size && p[i] < size, Index, "index ", p[i], " is out of bounds for dimension ", dim,
-                  " with size ", size);
-      if (p[i] < 0) p[i] += size;
-    }
-    out.push_back(e);
+    Tensor e = detach(r.adv[k]);
+    if (e.device() != device) e = to_device(e, device);
+    expanded.push_back(contiguous_clone(expand(e, bshape)));
+    const int64_t dim = r.adv_dims[k];
+    terms.index[k] = typed_ptr<const int64_t>(expanded.back());
+    terms.size[k] = r.view.sizes()[dim];
+    terms.mult[k] = mults[k];
+    terms.dim[k] = dim;
   }
+  Tensor out = empty(bshape, DType::Int64, device);
+  dispatch::combine_indices(device, typed_ptr<int64_t>(out), terms, out.numel());
   return out;
 }
 
@@ -168,19 +183,17 @@ DimList move_front_dims(int64_t ndim, int64_t nb, int64_t first, bool inverse) {
 }
 
 Tensor apply_advanced(const BasicResult& r) {
+  // The indexed dims flatten to one, row-major: a later dim's index steps by 1.
+  std::vector<int64_t> mults(r.adv.size());
+  Shape flat{1};
+  for (size_t k = r.adv.size(); k-- > 0;) {
+    mults[k] = flat[0];
+    flat[0] *= r.view.sizes()[r.adv_dims[k]];
+  }
   Shape bshape;
-  tensor_list idx = broadcast_indices(r, bshape);
+  Tensor linear = combined_index(r, mults, bshape);
   DimList rest;
   DimList order = adv_first_order(r, rest);
-  Shape flat{1};
-  Tensor linear = zeros(bshape, DType::Int64, r.view.device());
-  int64_t* lin = linear.data<int64_t>();
-  for (size_t k = 0; k < idx.size(); ++k) {
-    int64_t size = r.view.sizes()[r.adv_dims[k]];
-    const int64_t* p = idx[k].data<int64_t>();
-    for (int64_t i = 0, n = linear.numel(); i < n; ++i) lin[i] = lin[i] * size + p[i];
-    flat[0] *= size;
-  }
   Shape out_shape = bshape;
   for (int64_t d : rest) {
     flat.push_back(r.view.sizes()[d]);
@@ -217,18 +230,14 @@ void write_region(const Tensor& dst, const std::vector<TensorIndex>& items, cons
     copy_into(r.view, value_for_region(src, r.view.sizes()));
     return;
   }
+  // Each element of the broadcast index is a row of the region, at this offset from the view's start.
+  std::vector<int64_t> mults;
+  for (int64_t d : r.adv_dims) mults.push_back(r.view.strides()[d]);
   Shape bshape;
-  tensor_list idx = broadcast_indices(r, bshape);
+  Tensor offsets = combined_index(r, mults, bshape);
+  const int64_t n = offsets.numel();
   DimList rest;
   adv_first_order(r, rest);
-  int64_t n = shape_numel(bshape);
-  Tensor offsets = zeros({n}, DType::Int64, dst.device());
-  int64_t* off = offsets.data<int64_t>();
-  for (size_t k = 0; k < idx.size(); ++k) {
-    int64_t stride = r.view.strides()[r.adv_dims[k]];
-    const int64_t* p = idx[k].data<int64_t>();
-    for (int64_t i = 0; i < n; ++i) off[i] += p[i] * stride;
-  }
   // The value is given in the shape x[items] would have; bring it to (B..., rest...) order.
   Shape rest_sizes, rest_strides, ordered = bshape;
   for (int64_t d : rest) {
@@ -247,8 +256,8 @@ void write_region(const Tensor& dst, const std::vector<TensorIndex>& items, cons
   if (moved) value = permute(value, move_front_dims(value.dim(), nb, first, true));
   Tensor rows = empty(ordered, dst.dtype(), dst.device());
   copy_into(rows, value);
-  kernels::cpu::put_rows(dst.dtype(), r.view.raw_data(), rows.raw_data(), offsets.data<int64_t>(), n,
-                         static_cast<int>(rest.size()), rest_sizes.data(), rest_strides.data());
+  dispatch::put_rows(dst.device(), dst.dtype(), r.view.raw_data(), rows.raw_data(), typed_ptr<const int64_t>(offsets),
+                     n, static_cast<int>(rest.size()), rest_sizes.data(), rest_strides.data());
 }
 
 // Sums a gradient of the indexed region back to the value's shape (which may have extra leading 1s).

@@ -113,7 +113,10 @@ Tensor randperm(int64_t n, Device device) {
 
 Tensor randperm_from(int64_t n, uint64_t seed, uint64_t first, Device device) {
   EMBER_CHECK(n >= 0, Runtime, "[randperm] n must be non-negative, got ", n);
-  if (!device.is_cpu()) no_cuda_kernel("randperm", device);
+  if (!device.is_cpu()) {  // built on the host and copied: Note [Host-built factories on CUDA] (ops/factory.cpp)
+    cuda::check_device("randperm", device);
+    return to_device(randperm_from(n, seed, first, cpu_device()), device);
+  }
   Tensor t = arange(0, static_cast<double>(n), 1, DType::Int64, device);
   int64_t* p = t.data<int64_t>();
   for (int64_t i = n - 1; i > 0; --i) {  // Fisher-Yates

@@ -2,7 +2,6 @@
 
 #include "kernels/activation_functors.h"
 #include "kernels/cpu/parallel.h"
-#include "kernels/random_bits.h"
 
 namespace ember::kernels::cpu {
 
@@ -53,8 +52,7 @@ void dropout(DType dtype, void* out, void* mask, const void* x, int64_t n, doubl
     scalar_t scale = p < 1.0 ? static_cast<scalar_t>(1.0 / (1.0 - p)) : scalar_t(0);
     parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) {
-        bool keep = uniform01<double>(seed, static_cast<uint64_t>(i)) >= p;
-        m[i] = keep ? scale : scalar_t(0);
+        m[i] = dropout_keeps(seed, i, p) ? scale : scalar_t(0);
         o[i] = a[i] * m[i];
       }
     });

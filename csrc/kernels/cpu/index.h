@@ -1,9 +1,12 @@
 // CPU kernels for gathering and scattering along one dim: raw pointers, sizes and strides in
-// element units; index buffers are contiguous int64 already checked to be in range.
+// element units; index buffers are contiguous int64 already checked to be in range (the CUDA
+// twins, kernels/cuda/index.h, check them on the device instead: Note [Errors found by kernels]).
+// Their offset arithmetic is shared with the twins (kernels/index_offsets.h).
 #pragma once
 #include <cstdint>
 
 #include "core/dtype.h"
+#include "kernels/index_offsets.h"
 
 namespace ember::kernels::cpu {
 
@@ -14,7 +17,12 @@ struct DimIndexLoop {
   int ndim, dim;
   const int64_t* sizes;
   const int64_t* other_strides;
+  int64_t dim_size;  // the other tensor's size along dim: indices lie in [0, dim_size)
 };
+// The same loop as plain numbers (kernels/index_offsets.h), as the kernels and twins walk it.
+inline DimIndexShape dim_index_shape(const DimIndexLoop& l) {
+  return {make_block(l.ndim, l.sizes, l.other_strides, l.dim), l.dim_size, l.other_strides[l.dim]};
+}
 // out[k] = src[.. index[k] along dim ..]
 void gather(DType dtype, void* out, const void* src, const int64_t* index, const DimIndexLoop& loop);
 // self[.. index[k] along dim ..] += src[k]
@@ -32,8 +40,15 @@ void index_add(DType dtype, void* self, const void* src, const int64_t* index, i
 void put_rows(DType dtype, void* dst, const void* src, const int64_t* offsets, int64_t n, int rest_ndim,
               const int64_t* rest_sizes, const int64_t* rest_strides);
 
-// Writes the coordinates of the true elements of a contiguous bool mask of shape `sizes`
-// into out ([count, ndim], row-major); returns count. Call with out == nullptr to count only.
-int64_t nonzero(const bool* mask, int ndim, const int64_t* sizes, int64_t* out);
+// out[e] = the combined offset of element e of the broadcast index tensors (IndexTerms), for
+// e < n; an index out of [-size, size) raises IndexError naming its dim (Python indexing).
+void combine_indices(int64_t* out, const IndexTerms& terms, int64_t n);
+
+// nonzero in two steps (Note [nonzero in chunks]): count the true elements of a contiguous mask
+// of n elements, writing each chunk's first output row to offsets (nonzero_blocks(n) + 1
+// entries, the last one the total), and return the total; then write the coordinates of the
+// true elements of the mask, of shape `sizes`, into out ([total, ndim], row-major).
+int64_t nonzero_count(const bool* mask, int64_t n, int64_t* offsets);
+void nonzero_fill(const bool* mask, int ndim, const int64_t* sizes, const int64_t* offsets, int64_t* out);
 
 }  // namespace ember::kernels::cpu

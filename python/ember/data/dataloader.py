@@ -112,7 +112,8 @@ class DataLoader:
         stop = n - n % self.batch_size if self.drop_last else n
         for start in range(0, stop, self.batch_size):
             idx = order[start:min(start + self.batch_size, n)]
-            if self._fast:
-                yield [t.index_select(0, idx) for t in self.dataset.tensors]
+            if self._fast:  # the order lives on the cpu; a dataset may live on a cuda device
+                yield [t.index_select(0, idx if t.device == idx.device else idx.to(t.device))
+                       for t in self.dataset.tensors]
             else:
                 yield self.collate_fn([self.dataset[i] for i in idx.tolist()])

@@ -227,8 +227,7 @@ def test_cross_device_ops_raise():
 
 
 @pytest.mark.parametrize("run", [
-    ("sum", lambda x: x.sum()), ("matmul", lambda x: x @ x), ("softmax", lambda x: ember.softmax(x, 0)),
-    ("max", lambda x: x.max(dim=0)), ("arange", lambda x: ember.arange(3, device="cuda")),
+    ("matmul", lambda x: x @ x), ("arange", lambda x: ember.arange(3, device="cuda")),
     ("index_select", lambda x: ember.index_select(x, 0, ember.tensor([0]).cuda())),
 ])
 def test_ops_without_a_cuda_kernel_say_so(run):

@@ -52,6 +52,9 @@ struct ForwardArgs {
   int64_t n, classes, ignore_index;
   double label_smoothing;
   ember::cuda::KernelErrorReport* report;
+  // The op's name for the report: a host string literal passed in as an argument, because the
+  // host reads the name back, and a literal written in device code has a device address.
+  const char* op;
 };
 
 // Written by the one thread that holds the row's state.
@@ -63,7 +66,7 @@ __device__ __forceinline__ void finish_row(const ForwardArgs& a, int64_t r, cons
   const int64_t t = target[r];
   if (t == a.ignore_index) {
     loss[r] = T(0);
-  } else if (check_index(a.report, "cross_entropy", t, a.classes)) {
+  } else if (check_index(a.report, a.op, t, a.classes)) {
     loss[r] = static_cast<T>(
         cross_entropy_row_loss(l, static_cast<double>(row[t]), st.sum_x, a.classes, a.label_smoothing));
   }
@@ -110,7 +113,7 @@ __global__ void cross_entropy_backward_kernel(const ForwardArgs a, T* d, const T
     // The forward has reported a bad target already unless its report was raised since; the
     // row's first element reports it again, and the row is not written.
     if (t < 0 || t >= a.classes) {
-      if (c == 0) report_bad_index(a.report, "cross_entropy", t, a.classes);
+      if (c == 0) report_bad_index(a.report, a.op, t, a.classes);
       continue;
     }
     const double k = scale * static_cast<double>(g[r * grad_stride]);
@@ -126,7 +129,7 @@ void cross_entropy_forward(DType dtype, void* loss, double* lse, const void* log
                            int64_t n, int64_t classes, int64_t ignore_index, double label_smoothing) {
   if (n == 0) return;
   ForwardArgs a{n, classes, ignore_index, label_smoothing,
-                ember::cuda::kernel_error_report(ember::cuda::current_device())};
+                ember::cuda::kernel_error_report(ember::cuda::current_device()), "cross_entropy"};
   EMBER_DISPATCH_FLOATING(dtype, "cross_entropy", [&] {
     auto* out = static_cast<scalar_t*>(loss);
     auto* x = static_cast<const scalar_t*>(logits);
@@ -144,7 +147,7 @@ void cross_entropy_backward(DType dtype, void* dlogits, const void* logits, cons
                             int64_t classes, int64_t ignore_index, double label_smoothing) {
   if (n == 0 || classes == 0) return;
   ForwardArgs a{n, classes, ignore_index, label_smoothing,
-                ember::cuda::kernel_error_report(ember::cuda::current_device())};
+                ember::cuda::kernel_error_report(ember::cuda::current_device()), "cross_entropy"};
   EMBER_DISPATCH_FLOATING(dtype, "cross_entropy_backward", [&] {
     cross_entropy_backward_kernel<<<grid_for(n * classes, kThreads), kThreads, 0, ember::cuda::current_stream()>>>(
         a, static_cast<scalar_t*>(dlogits), static_cast<const scalar_t*>(logits), lse, target,

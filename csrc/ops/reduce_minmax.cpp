@@ -27,8 +27,9 @@ Tensor minmax_kernel(bool is_max, const Tensor& t, const ReducePlan& plan, Tenso
   if (indices) *indices = empty(plan.out, DType::Int64, t.device());
   if (out.numel() == 0) return out;
   Tensor block = kept_then_reduced(t, plan);
-  dispatch::minmax_last_axis(out.device(), t.dtype(), is_max, out.raw_data(),
-                             indices ? static_cast<int64_t*>(indices->raw_data()) : nullptr, block.raw_data(), plan.outer, plan.inner);
+  auto* positions = indices ? static_cast<int64_t*>(indices->raw_data()) : nullptr;  // device memory on a GPU
+  dispatch::minmax_last_axis(out.device(), t.dtype(), is_max, out.raw_data(), positions, block.raw_data(),
+                             plan.outer, plan.inner);
   return out;
 }
 

@@ -163,7 +163,8 @@ void var_last_axis(DType dtype, void* out, const void* in, int64_t outer, int64_
                                                       ember::cuda::current_device());
     auto* mean = static_cast<double*>(buf.get());
     reduce_rows("var_mean", MeanReducer<scalar_t>{x, mean, inner}, outer, inner);
-    SquaredDeviationReducer<scalar_t> r{x, mean, static_cast<scalar_t*>(out), inner, variance_divisor(inner, correction)};
+    const double divisor = variance_divisor(inner, correction);
+    SquaredDeviationReducer<scalar_t> r{x, mean, static_cast<scalar_t*>(out), inner, divisor};
     reduce_rows("var", r, outer, inner);
   });
 }

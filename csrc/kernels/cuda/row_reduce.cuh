@@ -127,7 +127,8 @@ __global__ void reduce_rows_partials(const R r, const typename R::acc_t* partial
 }
 
 inline unsigned grid_for(int64_t units, int64_t per_block) {
-  return static_cast<unsigned>(std::max<int64_t>(1, std::min<int64_t>((units + per_block - 1) / per_block, kMaxBlocks)));
+  const int64_t blocks = (units + per_block - 1) / per_block;
+  return static_cast<unsigned>(std::max<int64_t>(1, std::min<int64_t>(blocks, kMaxBlocks)));
 }
 
 // Reduces every row of an [outer, inner] block with `r` on the current stream. `name` is what a

@@ -5,8 +5,9 @@
 // the group merges them by shuffles, and a second read of the row writes the result.
 // inner > 1: a thread per (outer, inner) column walks the dim with stride inner; neighbouring
 // threads read neighbouring columns, so the reads are coalesced.
-// The sum accumulates in the element type (float for float32, as PyTorch's CUDA softmax does;
-// each thread adds at most dim / 32 terms before the tree merge).
+// A row's sum accumulates in the element type (float for float32, as PyTorch's CUDA softmax does;
+// each thread adds at most dim / 32 terms before the tree merge); a column's, added by one
+// thread from end to end, in double.
 #include "kernels/cuda/reduce.h"
 #include "kernels/cuda/row_reduce.cuh"
 
@@ -41,23 +42,26 @@ __device__ __forceinline__ A normaliser(const LseState<A>& st) {
   return st.m == infinity_of<A>() ? A(NAN) : st.s;
 }
 
-template <typename T>
+// The state may be wider than the elements (A = double for float32 columns); m is one of the
+// elements, so it converts back exactly.
+template <typename T, typename A>
 __device__ __forceinline__ void write_row(bool log, T* o, const T* x, int64_t lo, int64_t n, int64_t step,
-                                          LseState<T> st) {
-  const T s = normaliser(st);
+                                          LseState<A> st) {
+  const A s = normaliser(st);
+  const T m = static_cast<T>(st.m);
   if (log) {
-    const T log_s = std::log(s);
-    for (int64_t k = lo; k < n; k += step) o[k] = (x[k] - st.m) - log_s;
+    const T log_s = static_cast<T>(std::log(s));
+    for (int64_t k = lo; k < n; k += step) o[k] = (x[k] - m) - log_s;
   } else {
-    const T inv = T(1) / s;
-    for (int64_t k = lo; k < n; k += step) o[k] = std::exp(x[k] - st.m) * inv;
+    const T inv = static_cast<T>(A(1) / s);
+    for (int64_t k = lo; k < n; k += step) o[k] = std::exp(x[k] - m) * inv;
   }
 }
 
-template <typename T>
-__device__ __forceinline__ LseState<T> fold(const T* x, int64_t lo, int64_t n, int64_t step) {
-  LseState<T> st{-infinity_of<T>(), T(0)};
-  for (int64_t k = lo; k < n; k += step) online_lse_add(st.m, st.s, x[k]);
+template <typename A, typename T>
+__device__ __forceinline__ LseState<A> fold(const T* x, int64_t lo, int64_t n, int64_t step) {
+  LseState<A> st{-infinity_of<A>(), A(0)};
+  for (int64_t k = lo; k < n; k += step) online_lse_add(st.m, st.s, static_cast<A>(x[k]));
   return st;
 }
 
@@ -68,7 +72,7 @@ __global__ void softmax_rows_warp(bool log, T* out, const T* in, int64_t outer, 
   const int64_t step = warps_per_block * gridDim.x;
   for (int64_t row = blockIdx.x * warps_per_block + threadIdx.x / kWarp; row < outer; row += step) {
     const T* x = in + row * dim;
-    LseState<T> st = warp_allreduce(fold(x, lane, dim, kWarp), LseMerge<T>{});
+    LseState<T> st = warp_allreduce(fold<T>(x, lane, dim, kWarp), LseMerge<T>{});
     write_row(log, out + row * dim, x, lane, dim, kWarp, st);
   }
 }
@@ -77,7 +81,7 @@ template <typename T>
 __global__ void softmax_rows_block(bool log, T* out, const T* in, int64_t outer, int64_t dim) {
   for (int64_t row = blockIdx.x; row < outer; row += gridDim.x) {
     const T* x = in + row * dim;
-    LseState<T> st = block_allreduce(fold(x, threadIdx.x, dim, blockDim.x), LseMerge<T>{});
+    LseState<T> st = block_allreduce(fold<T>(x, threadIdx.x, dim, blockDim.x), LseMerge<T>{});
     write_row(log, out + row * dim, x, threadIdx.x, dim, blockDim.x, st);
   }
 }
@@ -90,7 +94,8 @@ __global__ void softmax_columns(bool log, T* out, const T* in, int64_t outer, in
     const int64_t base = (c / inner) * dim * inner + c % inner;
     const T* x = in + base;
     const int64_t end = dim * inner;
-    write_row(log, out + base, x, 0, end, inner, fold(x, 0, end, inner));
+    // One thread adds the whole column in sequence, so its sum is kept in double.
+    write_row(log, out + base, x, 0, end, inner, fold<double>(x, 0, end, inner));
   }
 }
 

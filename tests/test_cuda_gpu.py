@@ -224,13 +224,3 @@ def test_cross_device_ops_raise():
         a + b
     with pytest.raises(RuntimeError, match=r"\[where\] expected all tensors on the same device"):
         ember.where(b > 0, a, a)
-
-
-@pytest.mark.parametrize("run", [
-    ("sum", lambda x: x.sum()), ("softmax", lambda x: ember.softmax(x, 0)),
-    ("max", lambda x: x.max(dim=0)),
-])
-def test_ops_without_a_cuda_kernel_say_so(run):
-    name, fn = run
-    with pytest.raises(NotImplementedError, match=rf"\[{name}\] is not implemented for cuda tensors yet"):
-        fn(ember.ones(2, 2).cuda())

@@ -1,10 +1,10 @@
 // cross_entropy over class-index targets: one fused native op forward and backward.
 #include "autograd/function_node.h"
 #include "autograd/grad_mode.h"
-#include "kernels/cpu/cross_entropy.h"
+#include "ops/dispatch_reduce.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
-#include "ops/dispatch.h"
+#include "ops/reduce_util.h"
 
 namespace ember {
 
@@ -24,77 +24,92 @@ namespace {
 // lse = logsumexp of the row and eps = label_smoothing; rows whose target is ignore_index count
 // for nothing, and the mean divides by the rows that are not ignored (NaN when none is).
 // Forward: one kernel reads each row once (Note [Online logsumexp]) and keeps the per-row lse.
-// Backward: dlogits = (softmax(x) - smoothed one-hot) * scale * upstream, 0 on ignored rows.
-// Without create_graph this is one kernel that recomputes softmax from x and the saved lse; with
-// create_graph it is written in ember ops so that it can itself be differentiated.
+// Backward: dlogits = (softmax(x) - smoothed one-hot) * upstream, 0 on ignored rows, where a
+// mean's upstream is g / (rows not ignored). Without create_graph this is one kernel that
+// recomputes softmax from x and the saved lse; with create_graph it is written in ember ops so
+// that it can itself be differentiated.
+// Note [Cross entropy stays on the device]: the count of rows not ignored is a 0-d tensor on the
+// logits' device, never read by the host (a CUDA tensor would need a sync); the mean divides by
+// it as a tensor, and the backward divides g by max(count, 1) (every row is then ignored when the
+// count is 0, and gets 0 rather than 0 * inf). Targets on a GPU are checked by the kernels, which
+// report a bad one at the next sync (Note [Errors found by kernels]); on the CPU they are checked
+// here, before the kernel.
 struct CrossEntropyArgs {
   int64_t classes;
   Reduction reduction;
   int64_t ignore_index;
   double label_smoothing;
-  double scale;  // 1 / (rows not ignored) for a mean (0 when there are none), else 1
 };
 
-Tensor differentiable_grad(const CrossEntropyArgs& a, const Tensor& x, const Tensor& target, const Tensor& g) {
+// The upstream gradient of the rows: g itself for 'sum' and 'none', g / max(count, 1) for a mean.
+Tensor row_upstream(const Tensor& g, const Tensor& divisor) { return divisor.defined() ? g / divisor : g; }
+
+Tensor differentiable_grad(const CrossEntropyArgs& a, const Tensor& x, const Tensor& target, const Tensor& g,
+                           const Tensor& divisor) {
   DType dt = x.dtype();
   Tensor column = unsqueeze(target, 1);  // (N, 1)
-  Tensor classes = arange(0, static_cast<double>(a.classes), 1, DType::Int64, x.device());
+  Tensor classes = arange_on(a.classes, x.device());
   Tensor onehot = to_dtype(binary(BinaryOp::Eq, column, classes), dt);
   Tensor kept = to_dtype(binary(BinaryOp::Ne, column, Scalar{static_cast<double>(a.ignore_index), ScalarKind::Int}), dt);
   Tensor smoothed = onehot * (1.0 - a.label_smoothing) + a.label_smoothing / static_cast<double>(a.classes);
-  Tensor upstream = (a.reduction == Reduction::None ? unsqueeze(g, 1) : g) * a.scale;
+  Tensor upstream = row_upstream(a.reduction == Reduction::None ? unsqueeze(g, 1) : g, divisor);
   return (softmax(x, 1) - smoothed) * kept * upstream;
 }
 
 Tensor fused_grad(const CrossEntropyArgs& a, const Tensor& x, const Tensor& target, const Tensor& lse,
-                  const Tensor& g) {
+                  const Tensor& g, const Tensor& divisor) {
   Tensor xc = x.is_contiguous() ? x : contiguous_clone(x);
-  Tensor gc = cast_for_kernel(g.is_contiguous() ? g : contiguous_clone(g), x.dtype());
+  Tensor up = row_upstream(g, divisor);
+  Tensor gc = cast_for_kernel(up.is_contiguous() ? up : contiguous_clone(up), x.dtype());
   Tensor dx = empty(x.sizes(), x.dtype(), x.device());
   int64_t n = x.size(0);
-  kernels::cpu::cross_entropy_backward(x.dtype(), dx.raw_data(), xc.raw_data(), lse.data<double>(),
-                                       target.data<int64_t>(), gc.raw_data(), a.reduction == Reduction::None ? 1 : 0,
-                                       a.scale, n, a.classes, a.ignore_index, a.label_smoothing);
+  dispatch::cross_entropy_backward(dx.device(), x.dtype(), dx.raw_data(), xc.raw_data(),
+                                   static_cast<const double*>(lse.raw_data()),
+                                   static_cast<const int64_t*>(target.raw_data()), gc.raw_data(),
+                                   a.reduction == Reduction::None ? 1 : 0, 1.0, n, a.classes, a.ignore_index,
+                                   a.label_smoothing);
   return dx;
 }
 
 // logits (N, C), target (N,): the checked, fused core.
 Tensor cross_entropy_rows(const Tensor& logits, const Tensor& target, Reduction reduction, int64_t ignore_index,
                           double label_smoothing) {
-  require_cpu("cross_entropy", logits);
-  require_cpu("cross_entropy", target);
   int64_t n = logits.size(0), classes = logits.size(1);
   EMBER_CHECK(target.dim() == 1 && target.size(0) == n, Value, "[cross_entropy] Expected input batch_size (", n,
               ") to match target batch_size (", target.dim() == 1 ? target.size(0) : target.numel(),
               "); logits ", shape_str(logits.sizes()), ", target ", shape_str(target.sizes()));
   Tensor x = logits.is_contiguous() ? logits : contiguous_clone(logits);
   Tensor t = target.is_contiguous() ? target : contiguous_clone(target);
-  int64_t bad = kernels::cpu::find_bad_target(t.data<int64_t>(), n, classes, ignore_index);
-  EMBER_CHECK(bad < 0, Index, "[cross_entropy] target ", bad < 0 ? 0 : t.data<int64_t>()[bad],
-              " is out of bounds for ", classes, " classes");
+  const auto* targets = static_cast<const int64_t*>(t.raw_data());
+  if (t.device().is_cpu()) {  // see Note [Cross entropy stays on the device]
+    int64_t bad = kernels::cpu::find_bad_target(targets, n, classes, ignore_index);
+    EMBER_CHECK(bad < 0, Index, "[cross_entropy] target ", bad < 0 ? 0 : targets[bad], " is out of bounds for ",
+                classes, " classes");
+  }
   Tensor rows = empty({n}, logits.dtype(), logits.device());
   Tensor lse = empty({n}, DType::Float64, logits.device());
-  kernels::cpu::cross_entropy_forward(logits.dtype(), rows.raw_data(), lse.data<double>(), x.raw_data(),
-                                      t.data<int64_t>(), n, classes, ignore_index, label_smoothing);
-  Tensor out = rows;
-  double scale = 1.0;
+  dispatch::cross_entropy_forward(rows.device(), logits.dtype(), rows.raw_data(), static_cast<double*>(lse.raw_data()),
+                                  x.raw_data(), targets, n, classes, ignore_index, label_smoothing);
+  Tensor out = rows, divisor;
   {
     autograd::AutoGradMode no_grad(false);
     if (reduction != Reduction::None) out = sum(rows, {}, false);
     if (reduction == Reduction::Mean) {
-      Tensor kept = sum(binary(BinaryOp::Ne, t, Scalar{static_cast<double>(ignore_index), ScalarKind::Int}), {}, false);
-      int64_t count = *kept.data<int64_t>();
-      binary_(BinaryOp::Div, out, Scalar{static_cast<double>(count), ScalarKind::Float});  // 0 / 0 = NaN
-      scale = count > 0 ? 1.0 / static_cast<double>(count) : 0.0;
+      Tensor kept = binary(BinaryOp::Ne, t, Scalar{static_cast<double>(ignore_index), ScalarKind::Int});
+      Tensor count = to_dtype(sum(kept, {}, false), logits.dtype());
+      binary_(BinaryOp::Div, out, count);  // 0 / 0 = NaN when every row is ignored
+      divisor = binary(BinaryOp::Maximum, count, Scalar{1, ScalarKind::Int});
     }
   }
   if (autograd::needs_grad(logits)) {
-    CrossEntropyArgs a{classes, reduction, ignore_index, label_smoothing, scale};
-    autograd::record("CrossEntropyLossBackward0", {out}, {logits}, {logits, t, lse},
-                     [a](const BackwardArgs& c) -> tensor_list {
+    CrossEntropyArgs a{classes, reduction, ignore_index, label_smoothing};
+    tensor_list saved{logits, t, lse};
+    if (divisor.defined()) saved.push_back(divisor);
+    autograd::record("CrossEntropyLossBackward0", {out}, {logits}, saved, [a](const BackwardArgs& c) -> tensor_list {
       const Tensor &x = c.saved[0], &target = c.saved[1], &lse = c.saved[2];
-      if (autograd::GradMode::is_enabled()) return {differentiable_grad(a, x, target, c.grad())};
-      return {fused_grad(a, x, target, lse, c.grad())};
+      Tensor divisor = c.saved.size() > 3 ? c.saved[3] : Tensor();
+      if (autograd::GradMode::is_enabled()) return {differentiable_grad(a, x, target, c.grad(), divisor)};
+      return {fused_grad(a, x, target, lse, c.grad(), divisor)};
     });
   }
   return out;

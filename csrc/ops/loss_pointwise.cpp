@@ -2,10 +2,9 @@
 // per element, then the reduction, with the derivative written beside it.
 #include "autograd/function_node.h"
 #include "autograd/grad_mode.h"
-#include "kernels/cpu/pointwise_loss.h"
+#include "ops/dispatch_reduce.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
-#include "ops/dispatch.h"
 
 namespace ember {
 
@@ -49,12 +48,9 @@ Tensor upstream(const Tensor& g, Reduction reduction, int64_t numel) {
 Tensor to_operand(const Tensor& grad, const Tensor& like) { return to_dtype(sum_to(grad, like.sizes()), like.dtype()); }
 
 Tensor pointwise(kernels::cpu::PointwiseLoss kind, const PointwiseOperands& p) {
-  const char* op = kind == kernels::cpu::PointwiseLoss::SquaredError ? "mse_loss" : "binary_cross_entropy_with_logits";
-  require_cpu(op, p.x);
-  require_cpu(op, p.t);
   Tensor per_element = empty(p.shape, p.dtype, p.x.device());
-  kernels::cpu::pointwise_loss(kind, p.dtype, per_element.raw_data(), p.x.raw_data(), p.t.raw_data(),
-                               per_element.numel());
+  dispatch::pointwise_loss(per_element.device(), kind, p.dtype, per_element.raw_data(), p.x.raw_data(),
+                           p.t.raw_data(), per_element.numel());
   return per_element;
 }
 

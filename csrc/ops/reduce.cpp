@@ -1,9 +1,8 @@
 // sum, mean and sum_to; the reduction plan every reduction shares.
 #include "autograd/function_node.h"
 #include "autograd/grad_mode.h"
-#include "kernels/cpu/reduce.h"
+#include "ops/dispatch_reduce.h"
 #include "ops/reduce_util.h"
-#include "ops/dispatch.h"
 
 namespace ember {
 
@@ -50,6 +49,11 @@ DimList reduced_dims(const ReducePlan& plan) {
   return dims;
 }
 
+Tensor arange_on(int64_t n, Device device) {
+  Tensor positions = arange(0, static_cast<double>(n), 1, DType::Int64, cpu_device());
+  return device.is_cpu() ? positions : to_device(positions, device);
+}
+
 Tensor unsqueeze_reduced(const Tensor& g, const ReducePlan& plan) {
   return g.sizes() == plan.out_keepdim ? g : reshape(g, plan.out_keepdim);
 }
@@ -58,7 +62,6 @@ namespace {
 
 // The sum of `src` over the plan's dims, in src's dtype; no autograd.
 Tensor sum_kernel(const Tensor& src, const ReducePlan& plan) {
-  require_cpu("sum", src);
   Tensor out = empty(plan.out, src.dtype(), src.device());
   // Reducing the leading dims of a contiguous tensor (a bias gradient) needs no permuted copy.
   int64_t lead = 0;
@@ -66,10 +69,10 @@ Tensor sum_kernel(const Tensor& src, const ReducePlan& plan) {
   bool leading_only = true;
   for (int64_t i = lead; i < src.dim(); ++i) leading_only = leading_only && !plan.reduced[i];
   if (src.is_contiguous() && leading_only && lead > 0) {
-    kernels::cpu::sum_first_axis(src.dtype(), out.raw_data(), src.raw_data(), plan.inner, plan.outer);
+    dispatch::sum_first_axis(out.device(), src.dtype(), out.raw_data(), src.raw_data(), plan.inner, plan.outer);
   } else {
     Tensor block = kept_then_reduced(src, plan);
-    kernels::cpu::sum_last_axis(src.dtype(), out.raw_data(), block.raw_data(), plan.outer, plan.inner);
+    dispatch::sum_last_axis(out.device(), src.dtype(), out.raw_data(), block.raw_data(), plan.outer, plan.inner);
   }
   return out;
 }

@@ -1,8 +1,7 @@
 // amax/amin, max/min (all or along a dim, with indices) and argmax/argmin.
 #include "autograd/function_node.h"
-#include "kernels/cpu/reduce.h"
+#include "ops/dispatch_reduce.h"
 #include "ops/reduce_util.h"
-#include "ops/dispatch.h"
 
 namespace ember {
 
@@ -24,13 +23,13 @@ void check_nonempty(const char* op, const Tensor& t, const ReducePlan& plan, boo
 
 // Values (and, when `indices` is given, positions) of the max or min over the plan's dims.
 Tensor minmax_kernel(bool is_max, const Tensor& t, const ReducePlan& plan, Tensor* indices) {
-  require_cpu(is_max ? "max" : "min", t);
   Tensor out = empty(plan.out, t.dtype(), t.device());
   if (indices) *indices = empty(plan.out, DType::Int64, t.device());
   if (out.numel() == 0) return out;
   Tensor block = kept_then_reduced(t, plan);
-  kernels::cpu::minmax_last_axis(t.dtype(), is_max, out.raw_data(), indices ? indices->data<int64_t>() : nullptr,
-                                 block.raw_data(), plan.outer, plan.inner);
+  auto* positions = indices ? static_cast<int64_t*>(indices->raw_data()) : nullptr;  // device memory on a GPU
+  dispatch::minmax_last_axis(out.device(), t.dtype(), is_max, out.raw_data(), positions, block.raw_data(),
+                             plan.outer, plan.inner);
   return out;
 }
 
@@ -65,8 +64,7 @@ std::pair<Tensor, Tensor> minmax_dim(const char* op, bool is_max, const Tensor& 
                      [plan, positions_shape](const BackwardArgs& c) -> tensor_list {
       // One-hot of the chosen index along `dim`: positions 0..K-1 compared with the index.
       const Tensor& g = c.grad();
-      Tensor positions = reshape(arange(0, static_cast<double>(shape_numel(positions_shape)), 1, DType::Int64,
-                                        g.device()), positions_shape);
+      Tensor positions = reshape(arange_on(shape_numel(positions_shape), g.device()), positions_shape);
       Tensor chosen = binary(BinaryOp::Eq, unsqueeze_reduced(c.saved[0], plan), positions);
       return {where(chosen, unsqueeze_reduced(g, plan), zero_of(g))};
     });

@@ -3,9 +3,8 @@
 
 #include "autograd/function_node.h"
 #include "autograd/grad_mode.h"
-#include "kernels/cpu/reduce.h"
+#include "ops/dispatch_reduce.h"
 #include "ops/reduce_util.h"
-#include "ops/dispatch.h"
 
 namespace ember {
 
@@ -14,12 +13,12 @@ using autograd::BackwardArgs;
 namespace {
 
 Tensor var_forward(const char* op, const Tensor& t, const ReducePlan& plan, double correction) {
-  require_cpu(op, t);
   EMBER_CHECK(is_floating(t.dtype()), Runtime, "[", op, "] expected a floating point input, got ",
               dtype_name(t.dtype()));
   Tensor out = empty(plan.out, t.dtype(), t.device());
   Tensor block = kept_then_reduced(t, plan);
-  kernels::cpu::var_last_axis(t.dtype(), out.raw_data(), block.raw_data(), plan.outer, plan.inner, correction);
+  dispatch::var_last_axis(out.device(), t.dtype(), out.raw_data(), block.raw_data(), plan.outer, plan.inner,
+                          correction);
   return out;
 }
 

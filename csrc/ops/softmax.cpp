@@ -1,8 +1,7 @@
 // softmax and log_softmax along one dim, with their backward formulas.
 #include "autograd/function_node.h"
-#include "kernels/cpu/softmax.h"
+#include "ops/dispatch_reduce.h"
 #include "ops/ops.h"
-#include "ops/dispatch.h"
 
 namespace ember {
 
@@ -14,7 +13,6 @@ Tensor softmax_forward(const char* op, bool log, const Tensor& x, int64_t dim) {
   EMBER_CHECK(is_floating(x.dtype()), NotImplemented, "[", op, "] not implemented for ", dtype_name(x.dtype()),
               "; convert the input to a floating dtype first");
   int64_t d = wrap_dim(dim, x.dim());
-  require_cpu(log ? "log_softmax" : "softmax", x);
   // The input as a contiguous [outer, size(d), inner] block; the kernel walks the middle axis.
   int64_t outer = 1, len = 1, inner = 1;
   for (int64_t i = 0; i < x.dim(); ++i) {
@@ -25,7 +23,7 @@ Tensor softmax_forward(const char* op, bool log, const Tensor& x, int64_t dim) {
   }
   Tensor src = x.is_contiguous() ? x : contiguous_clone(x);
   Tensor y = empty(x.sizes(), x.dtype(), x.device());
-  if (y.numel() > 0) kernels::cpu::softmax(x.dtype(), log, y.raw_data(), src.raw_data(), outer, len, inner);
+  if (y.numel() > 0) dispatch::softmax(y.device(), x.dtype(), log, y.raw_data(), src.raw_data(), outer, len, inner);
   return y;
 }
 

@@ -7,6 +7,7 @@
 
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/simd_math.h"
+#include "kernels/reduce_functors.h"
 
 namespace ember::kernels::cpu {
 
@@ -44,13 +45,10 @@ bool fast_forward_row(const float* row, int64_t classes, int64_t t, int64_t igno
     *loss = 0.0f;
     return true;
   }
-  double nll = l - static_cast<double>(row[t]);
-  if (label_smoothing != 0) {
-    double sum_x = 0;
+  double sum_x = 0;
+  if (label_smoothing != 0)
     for (int64_t c = 0; c < classes; ++c) sum_x += static_cast<double>(row[c]);
-    nll = (1.0 - label_smoothing) * nll + label_smoothing * (l - sum_x / static_cast<double>(classes));
-  }
-  *loss = static_cast<float>(nll);
+  *loss = static_cast<float>(cross_entropy_row_loss(l, static_cast<double>(row[t]), sum_x, classes, label_smoothing));
   return true;
 }
 
@@ -78,19 +76,12 @@ void cross_entropy_forward(DType dtype, void* loss, double* lse, const void* log
       for (int64_t r = lo; r < hi; ++r) {
         const scalar_t* row = x + r * classes;
         if (fast_forward_row(row, classes, target[r], ignore_index, label_smoothing, &lse[r], &out[r])) continue;
-        // Note [Online logsumexp]: a running max m and a sum s of exp(x - m), rescaled whenever
-        // m grows, give logsumexp in one read of the row. -inf entries add nothing (exp(-inf - m)
-        // would be NaN while m is still -inf); a NaN makes s, and so the loss, NaN.
+        // Note [Online logsumexp] (kernels/reduce_functors.h).
         double m = -inf, s = 0, sum_x = 0;
         for (int64_t c = 0; c < classes; ++c) {
           double v = static_cast<double>(row[c]);
           sum_x += v;
-          if (v > m) {
-            s = s * std::exp(m - v) + 1.0;
-            m = v;
-          } else if (v != -inf) {
-            s += std::exp(v - m);
-          }
+          online_lse_add(m, s, v);
         }
         double l = m + std::log(s);
         lse[r] = l;
@@ -99,9 +90,8 @@ void cross_entropy_forward(DType dtype, void* loss, double* lse, const void* log
           out[r] = scalar_t(0);
           continue;
         }
-        double nll = l - static_cast<double>(row[t]);
-        double smooth = l - sum_x / static_cast<double>(classes);  // mean over classes of -log p_c
-        out[r] = static_cast<scalar_t>((1.0 - label_smoothing) * nll + label_smoothing * smooth);
+        out[r] = static_cast<scalar_t>(cross_entropy_row_loss(l, static_cast<double>(row[t]), sum_x, classes,
+                                                              label_smoothing));
       }
     });
   });
@@ -130,8 +120,7 @@ void cross_entropy_backward(DType dtype, void* dlogits, const void* logits, cons
         if (fast_backward_row(drow, row, classes, t, l, k, off, label_smoothing)) continue;
         for (int64_t c = 0; c < classes; ++c) {
           double p = std::exp(static_cast<double>(row[c]) - l);
-          double smoothed = c == t ? 1.0 - label_smoothing + off : off;  // the one-hot, smoothed
-          drow[c] = static_cast<scalar_t>((p - smoothed) * k);
+          drow[c] = static_cast<scalar_t>(cross_entropy_grad(p, c == t, label_smoothing, off, k));
         }
       }
     });

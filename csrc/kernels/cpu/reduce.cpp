@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "kernels/cpu/parallel.h"
+#include "kernels/reduce_functors.h"
 
 namespace ember::kernels::cpu {
 
@@ -49,12 +50,12 @@ double sum_in_double(const T* x, int64_t n, double shift, bool square) {
   int64_t i = 0;
   for (; i + L <= n; i += L)
     for (int l = 0; l < L; ++l) {
-      double d = static_cast<double>(x[i + l]) - shift;
-      acc[l] += square ? d * d : d;
+      double v = static_cast<double>(x[i + l]);
+      acc[l] += square ? squared_deviation(v, shift) : v - shift;
     }
   for (int l = 0; i < n; ++i, ++l) {
-    double d = static_cast<double>(x[i]) - shift;
-    acc[l] += square ? d * d : d;
+    double v = static_cast<double>(x[i]);
+    acc[l] += square ? squared_deviation(v, shift) : v - shift;
   }
   for (int w = L / 2; w > 0; w /= 2)
     for (int l = 0; l < w; ++l) acc[l] += acc[l + w];
@@ -142,7 +143,7 @@ void var_last_axis(DType dtype, void* out, const void* in, int64_t outer, int64_
   EMBER_DISPATCH_FLOATING(dtype, "var", [&] {
     auto* o = static_cast<scalar_t*>(out);
     auto* x = static_cast<const scalar_t*>(in);
-    double dof = std::max(0.0, static_cast<double>(inner) - correction);
+    double dof = variance_divisor(inner, correction);
     int64_t grain = inner > 0 ? std::max<int64_t>(1, kParallelGrain / inner) : outer + 1;
     parallel_for(outer, grain, [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) {
@@ -158,11 +159,42 @@ void var_last_axis(DType dtype, void* out, const void* in, int64_t outer, int64_
 }
 
 namespace {
+
+// The extreme of one contiguous run and the first index holding it (Note [Max/min candidates]).
+// Note [Vectorised argmax]: one branch-free pass finds the extreme value and whether a NaN is
+// present (both vectorise: lane-wise max and an OR of x != x); a second pass finds the first
+// index holding it, usually stopping early. A single pass would carry the index through a
+// dependent branch per element.
 template <typename T>
-bool is_nan(T v) {
-  if constexpr (std::is_floating_point_v<T>) return v != v;
-  return false;
+ArgExtreme<T> run_extreme(bool is_max, const T* row, int64_t n) {
+  constexpr int L = 16;
+  T lane[L];
+  bool nan = false;
+  for (int l = 0; l < L; ++l) lane[l] = row[0];
+  int64_t j = 0;
+  for (; j + L <= n; j += L) {
+    for (int l = 0; l < L; ++l) {
+      T v = row[j + l];
+      nan |= is_nan_value(v);
+      lane[l] = more_extreme(is_max, v, lane[l]) ? v : lane[l];
+    }
+  }
+  for (; j < n; ++j) {
+    T v = row[j];
+    nan |= is_nan_value(v);
+    lane[0] = more_extreme(is_max, v, lane[0]) ? v : lane[0];
+  }
+  T best = lane[0];
+  for (int l = 1; l < L; ++l) best = more_extreme(is_max, lane[l], best) ? lane[l] : best;
+  int64_t at = 0;
+  if (nan) {
+    while (!is_nan_value(row[at])) ++at;
+  } else {
+    while (row[at] != best) ++at;
+  }
+  return {row[at], at};  // of +0 and -0 (equal), the one at the first index
 }
+
 }  // namespace
 
 void minmax_last_axis(DType dtype, bool is_max, void* out, int64_t* indices, const void* in, int64_t outer,
@@ -170,42 +202,33 @@ void minmax_last_axis(DType dtype, bool is_max, void* out, int64_t* indices, con
   EMBER_DISPATCH_ALL(dtype, is_max ? "max" : "min", [&] {
     auto* o = static_cast<scalar_t*>(out);
     auto* x = static_cast<const scalar_t*>(in);
+    // Few long rows (argmax of everything): chunks of a row go to the threads, and their
+    // candidates are combined by the rule the CUDA twin's warps use.
+    if (outer < max_kernel_threads() && inner >= 2 * kParallelGrain) {
+      int64_t nchunks = (inner + kParallelGrain - 1) / kParallelGrain;
+      std::vector<ArgExtreme<scalar_t>> part(static_cast<size_t>(nchunks));
+      for (int64_t i = 0; i < outer; ++i) {
+        const scalar_t* row = x + i * inner;
+        parallel_for(nchunks, 1, [&](int64_t lo, int64_t hi) {
+          for (int64_t c = lo; c < hi; ++c) {
+            int64_t start = c * kParallelGrain;
+            part[c] = run_extreme(is_max, row + start, std::min(kParallelGrain, inner - start));
+            part[c].index += start;
+          }
+        });
+        ArgExtreme<scalar_t> best{scalar_t(0), -1};
+        for (const auto& p : part) best = arg_extreme_combine(is_max, best, p);
+        o[i] = best.value;
+        if (indices) indices[i] = best.index;
+      }
+      return;
+    }
     int64_t grain = std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(inner, 1));
     parallel_for(outer, grain, [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) {
-        const scalar_t* row = x + i * inner;
-        // Note [Vectorised argmax]: one branch-free pass finds the extreme value and whether a NaN
-        // is present (both vectorise: lane-wise max and an OR of x != x); a second pass finds the
-        // first index holding it, usually stopping early. The old single pass carried the index
-        // through a dependent branch per element.
-        constexpr int L = 16;
-        scalar_t lane[L];
-        bool nan = false;
-        for (int l = 0; l < L; ++l) lane[l] = row[0];
-        int64_t j = 0;
-        for (; j + L <= inner; j += L) {
-          for (int l = 0; l < L; ++l) {
-            scalar_t v = row[j + l];
-            nan |= is_nan(v);
-            lane[l] = is_max ? (v > lane[l] ? v : lane[l]) : (v < lane[l] ? v : lane[l]);
-          }
-        }
-        for (; j < inner; ++j) {
-          scalar_t v = row[j];
-          nan |= is_nan(v);
-          lane[0] = is_max ? (v > lane[0] ? v : lane[0]) : (v < lane[0] ? v : lane[0]);
-        }
-        scalar_t best = lane[0];
-        for (int l = 1; l < L; ++l) best = is_max ? (lane[l] > best ? lane[l] : best) : (lane[l] < best ? lane[l] : best);
-        int64_t at = 0;
-        if (nan) {
-          while (!is_nan(row[at])) ++at;
-        } else {
-          while (row[at] != best) ++at;
-        }
-        best = row[at];  // of +0 and -0 (equal), the one at the first index
-        o[i] = best;
-        if (indices) indices[i] = at;
+        ArgExtreme<scalar_t> best = run_extreme(is_max, x + i * inner, inner);
+        o[i] = best.value;
+        if (indices) indices[i] = best.index;
       }
     });
   });

@@ -48,7 +48,7 @@ Tensor differentiable_grad(const CrossEntropyArgs& a, const Tensor& x, const Ten
                            const Tensor& divisor) {
   DType dt = x.dtype();
   Tensor column = unsqueeze(target, 1);  // (N, 1)
-  Tensor classes = arange_on(a.classes, x.device());
+  Tensor classes = arange(0, static_cast<double>(a.classes), 1, DType::Int64, x.device());
   Tensor onehot = to_dtype(binary(BinaryOp::Eq, column, classes), dt);
   Tensor kept = to_dtype(binary(BinaryOp::Ne, column, Scalar{static_cast<double>(a.ignore_index), ScalarKind::Int}), dt);
   Tensor smoothed = onehot * (1.0 - a.label_smoothing) + a.label_smoothing / static_cast<double>(a.classes);

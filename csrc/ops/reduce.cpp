@@ -49,11 +49,6 @@ DimList reduced_dims(const ReducePlan& plan) {
   return dims;
 }
 
-Tensor arange_on(int64_t n, Device device) {
-  Tensor positions = arange(0, static_cast<double>(n), 1, DType::Int64, cpu_device());
-  return device.is_cpu() ? positions : to_device(positions, device);
-}
-
 Tensor unsqueeze_reduced(const Tensor& g, const ReducePlan& plan) {
   return g.sizes() == plan.out_keepdim ? g : reshape(g, plan.out_keepdim);
 }

@@ -64,7 +64,8 @@ std::pair<Tensor, Tensor> minmax_dim(const char* op, bool is_max, const Tensor& 
                      [plan, positions_shape](const BackwardArgs& c) -> tensor_list {
       // One-hot of the chosen index along `dim`: positions 0..K-1 compared with the index.
       const Tensor& g = c.grad();
-      Tensor positions = reshape(arange_on(shape_numel(positions_shape), g.device()), positions_shape);
+      const double n = static_cast<double>(shape_numel(positions_shape));
+      Tensor positions = reshape(arange(0, n, 1, DType::Int64, g.device()), positions_shape);
       Tensor chosen = binary(BinaryOp::Eq, unsqueeze_reduced(c.saved[0], plan), positions);
       return {where(chosen, unsqueeze_reduced(g, plan), zero_of(g))};
     });

@@ -25,9 +25,6 @@ Tensor kept_then_reduced(const Tensor& t, const ReducePlan& plan);
 // The reduced dims, in order (every dim for a full reduction).
 DimList reduced_dims(const ReducePlan& plan);
 
-// 0, 1, ..., n - 1 (int64) on `device`. Made on the host and queued to a GPU (a copy that never
-// waits) while arange has no CUDA kernel; used for one-hot masks in backward formulas.
-Tensor arange_on(int64_t n, Device device);
 
 // Undoes keepdim=False on a gradient: re-inserts the reduced dims as size 1.
 Tensor unsqueeze_reduced(const Tensor& g, const ReducePlan& plan);

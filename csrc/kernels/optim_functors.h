@@ -112,11 +112,14 @@ RmspropUpdate<T> make_rmsprop_update(const RmspropHyper& h) {
 // |x|^p, or a max for p = inf) in double; a second pass combines the partials in a fixed order
 // and takes the root. Both backends cut the gradients into the same chunks, and the CUDA one
 // needs no atomics, so the result does not depend on how blocks are scheduled.
+// Only p > 0 (and inf): then the norm of the per-tensor norms, which is what torch computes, is
+// the norm of all the elements, so partials may cut across tensors. (torch's p = 0 counts the
+// tensors with a nonzero gradient, which partials cannot give.)
 struct GradNorm {
-  enum Kind { Zero, One, Two, Inf, Other } kind;
+  enum Kind { One, Two, Inf, Other } kind;
   double p;
   static GradNorm of(double p) {
-    Kind k = p == 0.0 ? Zero : p == 1.0 ? One : p == 2.0 ? Two : std::isinf(p) ? Inf : Other;
+    Kind k = p == 1.0 ? One : p == 2.0 ? Two : std::isinf(p) ? Inf : Other;
     return {k, p};
   }
   // One element's contribution, computed in the accumulation type A.
@@ -124,7 +127,6 @@ struct GradNorm {
   EMBER_HD A term(A x) const {
     A a = x < A(0) ? -x : x;
     switch (kind) {
-      case Zero: return a != A(0) ? A(1) : A(0);
       case Two: return a * a;
       case Other: return std::pow(a, A(p));
       default: return a;  // One, Inf
@@ -140,7 +142,7 @@ struct GradNorm {
     switch (kind) {
       case Two: return std::sqrt(total);
       case Other: return std::pow(total, 1.0 / p);
-      default: return total;  // Zero, One, Inf
+      default: return total;  // One, Inf
     }
   }
 };

@@ -38,8 +38,8 @@ void each_dtype(const std::vector<kernels::GradSlot>& f32, const std::vector<ker
 
 Tensor grad_norm(const tensor_list& grads, double norm_type) {
   check_grads(grads);
-  EMBER_CHECK(norm_type >= 0.0 && !std::isnan(norm_type), NotImplemented, "[", kOp,
-              "] norm_type must be 0, a positive number or inf, got ", norm_type);
+  EMBER_CHECK(norm_type > 0.0 && !std::isnan(norm_type), NotImplemented, "[", kOp,
+              "] norm_type must be a positive number or inf on this path, got ", norm_type);
   autograd::AutoGradMode no_grad(false);
   const Device device = grads[0].device();
   const kernels::GradNorm norm = kernels::GradNorm::of(norm_type);

@@ -153,10 +153,15 @@ def test_device_mismatch_in_a_group_is_an_error():
     a.grad, b.grad = ember.ones(3).cuda(), ember.ones(3)
     with pytest.raises(RuntimeError, match=r"\[sgd\] expected all tensors on the same device, got cuda:0 and cpu"):
         ember.optim.SGD([a, b], lr=0.1).step()
-    b.grad = None
-    a.grad = ember.ones(3)  # the gradient on another device than its parameter
-    with pytest.raises(RuntimeError, match=r"\[adam\] expected all tensors on the same device"):
-        ember.optim.Adam([a], lr=0.1).step()
+    # A gradient on another device than its parameter, and a state buffer likewise.
+    with pytest.raises(RuntimeError, match=r"\[sgd\] expected all tensors on the same device, got cuda:0 and cpu"):
+        ember._C._sgd_step([a], [ember.ones(3)], [None], 0.1, 0.0, 0.0, False, 0.0, False)
+    with pytest.raises(RuntimeError, match=r"\[adam\] expected all tensors on the same device, got cuda:0 and cpu"):
+        ember._C._adam_step([a], [ember.ones(3).cuda()], [ember.zeros(3)], [ember.zeros(3).cuda()], [None],
+                            [ember.tensor(0.0)], 0.1, 0.9, 0.999, 1e-8, 0.0, False, False, False)
+    with pytest.raises(RuntimeError, match=r"\[adam\] state 'step' of parameter 0 must be a one-element float32 CPU"):
+        ember._C._adam_step([a], [ember.ones(3).cuda()], [ember.zeros(3).cuda()], [ember.zeros(3).cuda()], [None],
+                            [ember.tensor(0.0).cuda()], 0.1, 0.9, 0.999, 1e-8, 0.0, False, False, False)
 
 
 def test_state_dict_round_trip_moves_state_to_the_parameters_device():

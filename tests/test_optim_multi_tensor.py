@@ -99,7 +99,8 @@ def test_group_with_mixed_dtypes_and_many_tensors_matches_torch(name, kwargs):
 def test_a_group_is_checked_before_anything_is_written():
     a, b = ember.ones(3), ember.ones(2)
     steps = [ember.tensor(0.0), ember.tensor(0.0)]
-    with pytest.raises(RuntimeError, match=r"\[adam\] gradient of parameter 1 has shape \(3,\) but the parameter has shape \(2,\)"):
+    message = r"\[adam\] gradient of parameter 1 has shape \(3,\) but the parameter has shape \(2,\)"
+    with pytest.raises(RuntimeError, match=message):
         ember._C._adam_step([a, b], [ember.ones(3), ember.ones(3)], [ember.zeros(3), ember.zeros(2)],
                             [ember.zeros(3), ember.zeros(2)], [None, None], steps, 0.1, 0.9, 0.999, 1e-8, 0.0,
                             False, False, False)
@@ -130,7 +131,8 @@ def test_train_on_cuda_without_a_gpu_fails_fast_saying_why(tmp_path):
 @pytest.mark.skipif(ember.cuda.is_available(), reason="checks the answer of a machine without a usable GPU")
 def test_cli_train_on_cuda_without_a_gpu_is_one_line_error(tmp_path, capsys):
     from ember import cli
-    assert cli.main(["train", "--device", "cuda:0", "--epochs", "1", "--out", str(tmp_path / "r"), "--no-progress"]) == 1
+    argv = ["train", "--device", "cuda:0", "--epochs", "1", "--out", str(tmp_path / "r"), "--no-progress"]
+    assert cli.main(argv) == 1
     err = capsys.readouterr().err
     assert err.startswith("ember train: error:") and ember.cuda.unavailable_reason() in err
     assert len(err.strip().splitlines()) == 1

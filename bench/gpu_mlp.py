@@ -28,6 +28,7 @@ import ember  # noqa: E402
 WIDTHS = [16, 64, 256, 1024]
 BATCHES = [64, 512, 4096]
 CLASSES = 10
+DEVICE = "cuda"  # a dry run of the script's logic may set "cpu"
 
 
 def _parse(argv):
@@ -72,8 +73,8 @@ def make_mlp_step(lib, widths, batch, optimizer, lr):
             lin.weight.copy_(lib.tensor(w))
             lin.bias.copy_(lib.tensor(b))
         mods += [lin, lib.nn.ReLU()]
-    model = lib.nn.Sequential(*mods[:-1]).to("cuda")
-    x, y = lib.tensor(x_np).to("cuda"), lib.tensor(y_np).to("cuda")
+    model = lib.nn.Sequential(*mods[:-1]).to(DEVICE)
+    x, y = lib.tensor(x_np).to(DEVICE), lib.tensor(y_np).to(DEVICE)
     opt = getattr(lib.optim, optimizer)(model.parameters(), lr=lr)
 
     def step():
@@ -87,8 +88,8 @@ def make_mlp_step(lib, widths, batch, optimizer, lr):
 
 def make_cross_entropy(lib, rows=4096, classes=1000):
     rng = np.random.default_rng(2)
-    logits = lib.tensor(rng.standard_normal((rows, classes)).astype(np.float32)).to("cuda").requires_grad_()
-    y = lib.tensor(rng.integers(0, classes, rows)).to("cuda")
+    logits = lib.tensor(rng.standard_normal((rows, classes)).astype(np.float32)).to(DEVICE).requires_grad_()
+    y = lib.tensor(rng.integers(0, classes, rows)).to(DEVICE)
 
     def step():
         logits.grad = None
@@ -103,8 +104,8 @@ def make_adam(lib, total=10_000_000, tensors=10):
     n = total // tensors
     params = []
     for _ in range(tensors):
-        p = lib.tensor(rng.standard_normal(n).astype(np.float32)).to("cuda").requires_grad_()
-        p.grad = lib.tensor(rng.standard_normal(n).astype(np.float32)).to("cuda")
+        p = lib.tensor(rng.standard_normal(n).astype(np.float32)).to(DEVICE).requires_grad_()
+        p.grad = lib.tensor(rng.standard_normal(n).astype(np.float32)).to(DEVICE)
         params.append(p)
     opt = lib.optim.Adam(params, lr=1e-3)
 

@@ -338,3 +338,16 @@ def test_ember_train_on_cuda_end_to_end(tmp_path, capsys):
     assert (out / "model.safetensors").exists() and (out / "config.json").exists()
     assert len((out / "metrics.csv").read_text().splitlines()) == 41
     assert cli.main(["eval", "--checkpoint", str(out)]) == 0  # the checkpoint reloads on the CPU
+
+
+def test_device_training_example_on_cuda():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=str(Path(ember.__file__).resolve().parent.parent))
+    proc = subprocess.run([sys.executable, str(root / "examples" / "train_on_device.py"), "--device", "cuda",
+                           "--epochs", "20"], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert float(proc.stdout.split("train accuracy ")[1]) > 0.95

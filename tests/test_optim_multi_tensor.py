@@ -151,3 +151,27 @@ def test_gpu_benchmark_skips_cleanly_without_a_gpu():
     script = os.path.join(os.path.dirname(__file__), "..", "bench", "gpu_mlp.py")
     run = subprocess.run([sys.executable, script], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0 and run.stdout.startswith("skipped: ")
+
+
+def _run_example(*args):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=str(Path(ember.__file__).resolve().parent.parent))
+    proc = subprocess.run([sys.executable, str(root / "examples" / "train_on_device.py"), *args],
+                          capture_output=True, text=True, env=env, timeout=120)
+    return proc
+
+
+def test_device_training_example_runs_on_the_cpu():
+    proc = _run_example("--device", "cpu", "--epochs", "20")
+    assert proc.returncode == 0, proc.stderr
+    assert float(proc.stdout.split("train accuracy ")[1]) > 0.95
+
+
+@pytest.mark.skipif(ember.cuda.is_available(), reason="checks the answer of a machine without a usable GPU")
+def test_device_training_example_on_cuda_without_a_gpu_says_why():
+    proc = _run_example("--device", "cuda", "--epochs", "1")
+    assert proc.returncode != 0 and "CUDA is not available" in proc.stderr

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "kernels/functors.h"
+#include "kernels/optim_args.h"
 
 namespace ember::kernels {
 
@@ -83,6 +84,65 @@ struct RmspropUpdate {
       p = p + (-lr) * *buf;
     } else {
       p = p + (-lr) * g / avg;
+    }
+  }
+};
+
+// The functors of one param group, built on the host from its hyperparameters, so the CPU
+// loops and the CUDA kernels round every double hyperparameter to T in the same way. (A CUDA
+// launch then sets the per-tensor fields, `first` and the Adam step scalars, per tensor.)
+template <class T>
+SgdUpdate<T> make_sgd_update(const SgdHyper& h, bool first) {
+  return {T(h.lr), T(h.momentum), T(1.0 - h.dampening), T(h.weight_decay), h.nesterov, h.maximize, first};
+}
+
+template <class T>
+AdamUpdate<T> make_adam_update(const AdamHyper& h, const AdamStepScalars& s) {
+  return {T(h.beta2), T(1.0 - h.beta1), T(1.0 - h.beta2), T(h.eps), T(h.weight_decay), T(1.0 - h.lr * h.weight_decay),
+          T(s.step_size), T(s.bias_correction2_sqrt), h.amsgrad, h.maximize, h.decoupled_weight_decay};
+}
+
+template <class T>
+RmspropUpdate<T> make_rmsprop_update(const RmspropHyper& h) {
+  return {T(h.lr), T(h.alpha), T(1.0 - h.alpha), T(h.eps), T(h.weight_decay), T(h.momentum), h.maximize};
+}
+
+// Note [Gradient norm in partial sums]: clip_grad_norm_ reduces every gradient of a model to one
+// number. Each chunk of kOptimChunk elements of each gradient gives one partial (a sum of
+// |x|^p, or a max for p = inf) in double; a second pass combines the partials in a fixed order
+// and takes the root. Both backends cut the gradients into the same chunks, and the CUDA one
+// needs no atomics, so the result does not depend on how blocks are scheduled.
+// Only p > 0 (and inf): then the norm of the per-tensor norms, which is what torch computes, is
+// the norm of all the elements, so partials may cut across tensors. (torch's p = 0 counts the
+// tensors with a nonzero gradient, which partials cannot give.)
+struct GradNorm {
+  enum Kind { One, Two, Inf, Other } kind;
+  double p;
+  static GradNorm of(double p) {
+    Kind k = p == 1.0 ? One : p == 2.0 ? Two : std::isinf(p) ? Inf : Other;
+    return {k, p};
+  }
+  // One element's contribution, computed in the accumulation type A.
+  template <class A>
+  EMBER_HD A term(A x) const {
+    A a = x < A(0) ? -x : x;
+    switch (kind) {
+      case Two: return a * a;
+      case Other: return std::pow(a, A(p));
+      default: return a;  // One, Inf
+    }
+  }
+  template <class A>
+  EMBER_HD A combine(A a, A b) const {
+    if (kind == Inf) return (a > b || a != a) ? a : b;  // max that keeps NaN, as torch.amax
+    return a + b;
+  }
+  // The norm from the combined partials (0 is the identity of both combines: terms are >= 0).
+  EMBER_HD double finish(double total) const {
+    switch (kind) {
+      case Two: return std::sqrt(total);
+      case Other: return std::pow(total, 1.0 / p);
+      default: return total;  // One, Inf
     }
   }
 };

@@ -1,13 +1,23 @@
 // The optimizers' update steps: one native call updates every parameter of a param group.
 // Python (ember/optim) owns the bookkeeping (groups, state dicts, lazy state); this file owns the
-// arithmetic, so no per-parameter maths runs in Python.
+// checks and hands the whole group to one kernel call per dtype (dispatch_optim.h): on the CPU a
+// loop over the tensors, on CUDA multi-tensor launches, so no per-parameter maths runs in Python.
 //
 // Note [Optimizer steps write in place]: a step writes straight into the parameters and their
 // state buffers, with grad mode off and no graph recorded (PyTorch runs step() under no_grad),
 // and bumps each written tensor's version counter, so a graph that saved a parameter before the
 // step reports the in-place modification if it is run backward afterwards.
+//
+// Note [One device per param group]: a group's parameters, gradients and state buffers must all
+// be on one device (the first parameter's), so that one launch can update them all. The Adam and
+// RMSprop 'step' counters are the exception: as in PyTorch (capturable=False) they are 0-d float32
+// CPU tensors, counted on the host, so Adam's bias corrections are host scalars that travel as
+// kernel arguments and a CUDA step never waits for the device.
+#include <vector>
+
 #include "autograd/grad_mode.h"
-#include "kernels/cpu/optim.h"
+#include "ops/dispatch_optim.h"
+#include "ops/loop_builder.h"
 #include "ops/ops.h"
 
 namespace ember {
@@ -26,17 +36,29 @@ struct Writable {
 
 Writable writable(const Tensor& p) { return {p, p.is_contiguous() ? p : contiguous_clone(p)}; }
 
+// The slots of a group split by dtype: one kernel call per dtype present.
+template <class Slot>
+struct SlotsByDtype {
+  std::vector<Slot> f32, f64;
+  void add(DType d, const Slot& s) { (d == DType::Float32 ? f32 : f64).push_back(s); }
+  template <class F>
+  void each(F f) const {
+    if (!f32.empty()) f(DType::Float32, f32);
+    if (!f64.empty()) f(DType::Float64, f64);
+  }
+};
+
 void check_lengths(const char* op, size_t n, size_t m, const char* what) {
   EMBER_CHECK(n == m, Value, "[", op, "] expected one ", what, " per parameter, got ", m, " for ", n,
               " parameters");
 }
 
-void check_param(const char* op, size_t i, const Tensor& p, const Tensor& g) {
+void check_param(const char* op, size_t i, const Tensor& p, const Tensor& g, const Tensor& first) {
   EMBER_CHECK(p.defined() && g.defined(), Value, "[", op, "] parameter ", i, " or its gradient is None");
   EMBER_CHECK(is_floating(p.dtype()), Type, "[", op, "] parameter ", i, " has dtype ", dtype_name(p.dtype()),
               "; only floating parameters can be optimized");
-  EMBER_CHECK(p.device().is_cpu() && g.device().is_cpu(), NotImplemented, "[", op,
-              "] only CPU parameters are supported by this build (parameter ", i, " is on ", p.device().str(), ")");
+  check_same_device(op, first, p);  // Note [One device per param group]
+  check_same_device(op, p, g);
   EMBER_CHECK(g.sizes() == p.sizes(), Runtime, "[", op, "] gradient of parameter ", i, " has shape ",
               shape_str(g.sizes()), " but the parameter has shape ", shape_str(p.sizes()));
   EMBER_CHECK(g.dtype() == p.dtype(), Runtime, "[", op, "] gradient of parameter ", i, " has dtype ",
@@ -45,24 +67,28 @@ void check_param(const char* op, size_t i, const Tensor& p, const Tensor& g) {
 
 // A state buffer (exp_avg, momentum_buffer, ...) must match its parameter exactly; the optimizer
 // creates them that way, so a mismatch comes from a hand-edited or foreign state dict.
-void* state_ptr(const char* op, size_t i, const char* name, const Tensor& s, const Tensor& p) {
-  if (!s.defined()) return nullptr;
-  EMBER_CHECK(s.sizes() == p.sizes() && s.dtype() == p.dtype() && s.is_contiguous() && s.device() == p.device(),
-              Runtime, "[", op, "] state '", name, "' of parameter ", i, " has shape ", shape_str(s.sizes()),
-              " and dtype ", dtype_name(s.dtype()), " (contiguous: ", s.is_contiguous(),
-              "); expected a contiguous tensor of shape ", shape_str(p.sizes()), " and dtype ", dtype_name(p.dtype()));
-  return s.raw_data();
+void check_state(const char* op, size_t i, const char* name, const Tensor& s, const Tensor& p) {
+  if (!s.defined()) return;
+  check_same_device(op, p, s);
+  EMBER_CHECK(s.sizes() == p.sizes() && s.dtype() == p.dtype() && s.is_contiguous(), Runtime, "[", op, "] state '",
+              name, "' of parameter ", i, " has shape ", shape_str(s.sizes()), " and dtype ", dtype_name(s.dtype()),
+              " (contiguous: ", s.is_contiguous(), "); expected a contiguous tensor of shape ", shape_str(p.sizes()),
+              " and dtype ", dtype_name(p.dtype()));
 }
 
-void* required_state(const char* op, size_t i, const char* name, const Tensor& s, const Tensor& p) {
+void check_required(const char* op, size_t i, const char* name, const Tensor& s, const Tensor& p) {
   EMBER_CHECK(s.defined(), Value, "[", op, "] state '", name, "' of parameter ", i, " is missing");
-  return state_ptr(op, i, name, s, p);
+  check_state(op, i, name, s, p);
 }
 
-// Adds one to a step counter (a 0-d float32 tensor, as torch.optim keeps it) and returns the new count.
-double bump_step(const char* op, size_t i, const Tensor& step) {
+// A step counter is a 0-d float32 CPU tensor, as torch.optim keeps it (Note [One device per param group]).
+void check_step(const char* op, size_t i, const Tensor& step) {
   EMBER_CHECK(step.defined() && step.numel() == 1 && step.dtype() == DType::Float32 && step.device().is_cpu(),
               Runtime, "[", op, "] state 'step' of parameter ", i, " must be a one-element float32 CPU tensor");
+}
+
+// Adds one to a (checked) step counter and returns the new count.
+double bump_step(const Tensor& step) {
   float* s = step.data<float>();
   *s += 1.0f;
   step->bump_version();
@@ -75,24 +101,37 @@ tensor_list sgd_step(const tensor_list& params, const tensor_list& grads, const 
                      double lr, double momentum, double dampening, bool nesterov, double weight_decay,
                      bool maximize) {
   const char* op = "sgd";
-  check_lengths(op, params.size(), grads.size(), "gradient");
-  check_lengths(op, params.size(), momentum_bufs.size(), "momentum buffer");
+  size_t n = params.size();
+  check_lengths(op, n, grads.size(), "gradient");
+  check_lengths(op, n, momentum_bufs.size(), "momentum buffer");
+  if (n == 0) return momentum_bufs;
+  for (size_t i = 0; i < n; ++i) {
+    check_param(op, i, params[i], grads[i], params[0]);
+    if (momentum != 0.0) check_state(op, i, "momentum_buffer", momentum_bufs[i], params[i]);
+  }
   autograd::AutoGradMode no_grad(false);
-  kernels::cpu::SgdHyper h{lr, momentum, dampening, weight_decay, nesterov, maximize};
+  const Device device = params[0].device();
   tensor_list bufs = momentum_bufs;
-  for (size_t i = 0; i < params.size(); ++i) {
-    check_param(op, i, params[i], grads[i]);
-    Writable w = writable(params[i]);
-    Tensor g = contiguous(grads[i]);
-    bool first = false;
+  std::vector<Writable> work;
+  tensor_list grads_c;
+  std::vector<bool> created(n, false);
+  SlotsByDtype<kernels::SgdSlot> slots;
+  for (size_t i = 0; i < n; ++i) {
+    work.push_back(writable(params[i]));
+    const Tensor& w = work.back().work;
+    grads_c.push_back(contiguous(grads[i]));
     if (momentum != 0.0 && !bufs[i].defined()) {
-      bufs[i] = empty(w.work.sizes(), w.work.dtype(), w.work.device());  // set from the gradient below
-      first = true;
+      bufs[i] = empty(w.sizes(), w.dtype(), w.device());  // set from the gradient by the kernel
+      created[i] = true;
     }
-    void* buf = momentum != 0.0 ? state_ptr(op, i, "momentum_buffer", bufs[i], w.work) : nullptr;
-    kernels::cpu::sgd_update(w.work.dtype(), w.work.numel(), w.work.raw_data(), g.raw_data(), buf, first, h);
-    w.finish();
-    if (buf && !first) bufs[i]->bump_version();
+    void* buf = momentum != 0.0 ? bufs[i].raw_data() : nullptr;
+    slots.add(w.dtype(), {w.numel(), w.raw_data(), grads_c.back().raw_data(), buf, created[i]});
+  }
+  kernels::SgdHyper h{lr, momentum, dampening, weight_decay, nesterov, maximize};
+  slots.each([&](DType dtype, const auto& s) { dispatch::sgd_update_group(device, dtype, s, h); });
+  for (size_t i = 0; i < n; ++i) {
+    work[i].finish();
+    if (momentum != 0.0 && !created[i]) bufs[i]->bump_version();
   }
   return bufs;
 }
@@ -108,21 +147,34 @@ void adam_step(const tensor_list& params, const tensor_list& grads, const tensor
   check_lengths(op, n, exp_avg_sqs.size(), "exp_avg_sq");
   check_lengths(op, n, max_exp_avg_sqs.size(), "max_exp_avg_sq");
   check_lengths(op, n, steps.size(), "step");
-  autograd::AutoGradMode no_grad(false);
-  kernels::cpu::AdamHyper h{lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay};
+  if (n == 0) return;
   for (size_t i = 0; i < n; ++i) {
-    check_param(op, i, params[i], grads[i]);
-    Writable w = writable(params[i]);
-    Tensor g = contiguous(grads[i]);
-    void* m = required_state(op, i, "exp_avg", exp_avgs[i], w.work);
-    void* v = required_state(op, i, "exp_avg_sq", exp_avg_sqs[i], w.work);
-    void* vmax = amsgrad ? required_state(op, i, "max_exp_avg_sq", max_exp_avg_sqs[i], w.work) : nullptr;
-    double step = bump_step(op, i, steps[i]);
-    kernels::cpu::adam_update(w.work.dtype(), w.work.numel(), w.work.raw_data(), g.raw_data(), m, v, vmax, step, h);
-    w.finish();
+    check_param(op, i, params[i], grads[i], params[0]);
+    check_required(op, i, "exp_avg", exp_avgs[i], params[i]);
+    check_required(op, i, "exp_avg_sq", exp_avg_sqs[i], params[i]);
+    if (amsgrad) check_required(op, i, "max_exp_avg_sq", max_exp_avg_sqs[i], params[i]);
+    check_step(op, i, steps[i]);
+  }
+  autograd::AutoGradMode no_grad(false);
+  const Device device = params[0].device();
+  std::vector<Writable> work;
+  tensor_list grads_c;
+  SlotsByDtype<kernels::AdamSlot> slots;
+  for (size_t i = 0; i < n; ++i) {
+    work.push_back(writable(params[i]));
+    const Tensor& w = work.back().work;
+    grads_c.push_back(contiguous(grads[i]));
+    void* vmax = amsgrad ? max_exp_avg_sqs[i].raw_data() : nullptr;
+    slots.add(w.dtype(), {w.numel(), w.raw_data(), grads_c.back().raw_data(), exp_avgs[i].raw_data(),
+                          exp_avg_sqs[i].raw_data(), vmax, bump_step(steps[i])});
+  }
+  kernels::AdamHyper h{lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay};
+  slots.each([&](DType dtype, const auto& s) { dispatch::adam_update_group(device, dtype, s, h); });
+  for (size_t i = 0; i < n; ++i) {
+    work[i].finish();
     exp_avgs[i]->bump_version();
     exp_avg_sqs[i]->bump_version();
-    if (vmax) max_exp_avg_sqs[i]->bump_version();
+    if (amsgrad) max_exp_avg_sqs[i]->bump_version();
   }
 }
 
@@ -136,21 +188,35 @@ void rmsprop_step(const tensor_list& params, const tensor_list& grads, const ten
   check_lengths(op, n, grad_avgs.size(), "grad_avg");
   check_lengths(op, n, momentum_bufs.size(), "momentum buffer");
   check_lengths(op, n, steps.size(), "step");
-  autograd::AutoGradMode no_grad(false);
-  kernels::cpu::RmspropHyper h{lr, alpha, eps, weight_decay, momentum, centered, maximize};
+  if (n == 0) return;
   for (size_t i = 0; i < n; ++i) {
-    check_param(op, i, params[i], grads[i]);
-    Writable w = writable(params[i]);
-    Tensor g = contiguous(grads[i]);
-    void* sq = required_state(op, i, "square_avg", square_avgs[i], w.work);
-    void* ga = centered ? required_state(op, i, "grad_avg", grad_avgs[i], w.work) : nullptr;
-    void* buf = momentum > 0 ? required_state(op, i, "momentum_buffer", momentum_bufs[i], w.work) : nullptr;
-    bump_step(op, i, steps[i]);
-    kernels::cpu::rmsprop_update(w.work.dtype(), w.work.numel(), w.work.raw_data(), g.raw_data(), sq, ga, buf, h);
-    w.finish();
+    check_param(op, i, params[i], grads[i], params[0]);
+    check_required(op, i, "square_avg", square_avgs[i], params[i]);
+    if (centered) check_required(op, i, "grad_avg", grad_avgs[i], params[i]);
+    if (momentum > 0) check_required(op, i, "momentum_buffer", momentum_bufs[i], params[i]);
+    check_step(op, i, steps[i]);
+  }
+  autograd::AutoGradMode no_grad(false);
+  const Device device = params[0].device();
+  std::vector<Writable> work;
+  tensor_list grads_c;
+  SlotsByDtype<kernels::RmspropSlot> slots;
+  for (size_t i = 0; i < n; ++i) {
+    work.push_back(writable(params[i]));
+    const Tensor& w = work.back().work;
+    grads_c.push_back(contiguous(grads[i]));
+    void* ga = centered ? grad_avgs[i].raw_data() : nullptr;
+    void* buf = momentum > 0 ? momentum_bufs[i].raw_data() : nullptr;
+    bump_step(steps[i]);
+    slots.add(w.dtype(), {w.numel(), w.raw_data(), grads_c.back().raw_data(), square_avgs[i].raw_data(), ga, buf});
+  }
+  kernels::RmspropHyper h{lr, alpha, eps, weight_decay, momentum, centered, maximize};
+  slots.each([&](DType dtype, const auto& s) { dispatch::rmsprop_update_group(device, dtype, s, h); });
+  for (size_t i = 0; i < n; ++i) {
+    work[i].finish();
     square_avgs[i]->bump_version();
-    if (ga) grad_avgs[i]->bump_version();
-    if (buf) momentum_bufs[i]->bump_version();
+    if (centered) grad_avgs[i]->bump_version();
+    if (momentum > 0) momentum_bufs[i]->bump_version();
   }
 }
 

@@ -1,9 +1,6 @@
 #include "kernels/cpu/optim.h"
 
-#include <cmath>
-
 #include "kernels/cpu/parallel.h"
-#include "kernels/optim_functors.h"
 
 namespace ember::kernels::cpu {
 
@@ -16,7 +13,7 @@ void sgd_update(DType dtype, int64_t n, void* param, const void* grad, void* mom
                 const SgdHyper& h) {
   EMBER_DISPATCH_FLOATING(dtype, "sgd", [&] {
     using T = scalar_t;
-    SgdUpdate<T> f{T(h.lr), T(h.momentum), T(1.0 - h.dampening), T(h.weight_decay), h.nesterov, h.maximize, first_step};
+    SgdUpdate<T> f = make_sgd_update<T>(h, first_step);
     auto* p = static_cast<T*>(param);
     auto* g = static_cast<const T*>(grad);
     parallel_for(n, kParallelGrain, [&](int64_t lo, int64_t hi) {
@@ -27,16 +24,10 @@ void sgd_update(DType dtype, int64_t n, void* param, const void* grad, void* mom
 
 void adam_update(DType dtype, int64_t n, void* param, const void* grad, void* exp_avg, void* exp_avg_sq,
                  void* max_exp_avg_sq, double step, const AdamHyper& h) {
-  // Per-tensor scalars in double, as PyTorch computes them in Python before the tensor ops.
-  double bias_correction1 = 1.0 - std::pow(h.beta1, step);
-  double bias_correction2 = 1.0 - std::pow(h.beta2, step);
-  double step_size = h.lr / bias_correction1;
-  double bias_correction2_sqrt = std::pow(bias_correction2, 0.5);  // Python's `** 0.5`
+  AdamStepScalars s = adam_step_scalars(h, step);
   EMBER_DISPATCH_FLOATING(dtype, "adam", [&] {
     using T = scalar_t;
-    AdamUpdate<T> f{T(h.beta2), T(1.0 - h.beta1), T(1.0 - h.beta2), T(h.eps), T(h.weight_decay),
-                    T(1.0 - h.lr * h.weight_decay),
-                    T(step_size), T(bias_correction2_sqrt), h.amsgrad, h.maximize, h.decoupled_weight_decay};
+    AdamUpdate<T> f = make_adam_update<T>(h, s);
     auto* p = static_cast<T*>(param);
     auto* g = static_cast<const T*>(grad);
     auto* m = static_cast<T*>(exp_avg);
@@ -51,7 +42,7 @@ void rmsprop_update(DType dtype, int64_t n, void* param, const void* grad, void*
                     void* momentum_buf, const RmspropHyper& h) {
   EMBER_DISPATCH_FLOATING(dtype, "rmsprop", [&] {
     using T = scalar_t;
-    RmspropUpdate<T> f{T(h.lr), T(h.alpha), T(1.0 - h.alpha), T(h.eps), T(h.weight_decay), T(h.momentum), h.maximize};
+    RmspropUpdate<T> f = make_rmsprop_update<T>(h);
     auto* p = static_cast<T*>(param);
     auto* g = static_cast<const T*>(grad);
     auto* sq = static_cast<T*>(square_avg);
@@ -59,6 +50,20 @@ void rmsprop_update(DType dtype, int64_t n, void* param, const void* grad, void*
       for (int64_t i = lo; i < hi; ++i) f(p[i], g[i], sq[i], opt_ptr<T>(grad_avg, i), opt_ptr<T>(momentum_buf, i));
     });
   });
+}
+
+void sgd_update_group(DType dtype, const std::vector<SgdSlot>& slots, const SgdHyper& h) {
+  for (const SgdSlot& s : slots) sgd_update(dtype, s.n, s.param, s.grad, s.momentum_buf, s.first_step, h);
+}
+
+void adam_update_group(DType dtype, const std::vector<AdamSlot>& slots, const AdamHyper& h) {
+  for (const AdamSlot& s : slots)
+    adam_update(dtype, s.n, s.param, s.grad, s.exp_avg, s.exp_avg_sq, s.max_exp_avg_sq, s.step, h);
+}
+
+void rmsprop_update_group(DType dtype, const std::vector<RmspropSlot>& slots, const RmspropHyper& h) {
+  for (const RmspropSlot& s : slots)
+    rmsprop_update(dtype, s.n, s.param, s.grad, s.square_avg, s.grad_avg, s.momentum_buf, h);
 }
 
 }  // namespace ember::kernels::cpu

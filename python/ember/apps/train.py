@@ -1,6 +1,13 @@
 """`ember train`: an MLP on a built-in dataset, written the way a PyTorch user writes it
 (nn.Sequential, CrossEntropyLoss, an optimizer, a DataLoader), plus the files of a run:
-model.safetensors, metrics.csv, config.json and pictures (apps/plots.py)."""
+model.safetensors, metrics.csv, config.json and pictures (apps/plots.py).
+
+Note [Training on a GPU]: with --device cuda the model and the whole dataset are moved to the
+device once, before the first epoch; the DataLoader then makes each batch on the device (its
+epoch's permutation is moved there once per epoch, Note [Batches of device-resident data]), and
+the optimizer's update is one multi-tensor launch per param group. So a step queues kernels and
+never waits for the GPU, except on the steps that read the loss back (every --log-every steps,
+one sync for loss and accuracy together) and at the end of an epoch (evaluation)."""
 import csv
 import json
 import os
@@ -62,12 +69,15 @@ def _progress(iterable, total, desc, enabled):
 
 
 def train(config, out_dir, progress=True, log=print):
-    if config["device"] != "cpu":
-        ember.zeros(1).to(config["device"])  # raises the clear "not available" error
+    device = config["device"]
+    if device != "cpu":
+        ember.zeros(1).to(device)  # raises the clear "not available" error before any work
     ember.manual_seed(config["seed"])
     (X_train, y_train), (X_test, y_test) = load_split(config)
     classes = int(max(y_train.max().item(), y_test.max().item())) + 1
-    model = build_model(X_train.shape[1], config["hidden"], classes, config["activation"])
+    # The same initial weights on every device: made on the CPU by the seeded generator, then moved.
+    model = build_model(X_train.shape[1], config["hidden"], classes, config["activation"]).to(device)
+    X_train, y_train, X_test, y_test = (t.to(device) for t in (X_train, y_train, X_test, y_test))
     criterion = nn.CrossEntropyLoss()
     optimizer = OPTIMIZERS[config["optimizer"]](model.parameters(), lr=config["lr"])
     loader = data.DataLoader(data.TensorDataset(X_train, y_train), batch_size=config["batch_size"], shuffle=True)
@@ -90,12 +100,15 @@ def train(config, out_dir, progress=True, log=print):
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            # Reading the loss is a host sync on a GPU: do it once every few steps only.
+            # Reading the loss is a host sync on a GPU: do it once every few steps only, and
+            # read loss and accuracy together (one sync).
             if step % config["log_every"] == 0 or step == len(loader) - 1:
                 with ember.no_grad():
-                    correct += (logits.argmax(dim=1) == yb).sum().item()
+                    hits = (logits.argmax(dim=1) == yb).sum().to(loss.dtype)
+                    batch_loss, batch_correct = ember.stack([loss.detach(), hits]).tolist()
                 seen += yb.shape[0]
-                total += loss.item() * yb.shape[0]
+                correct += int(batch_correct)
+                total += batch_loss * yb.shape[0]
                 if bar is not loader:
                     bar.set_postfix(loss=f"{total / seen:.4f}", acc=f"{correct / seen:.3f}")
         test_loss, test_acc = evaluate(model, X_test, y_test, criterion)
@@ -106,6 +119,8 @@ def train(config, out_dir, progress=True, log=print):
                 f"test loss {test_loss:.4f}  acc {test_acc:.3f}")
 
     _, train_acc = evaluate(model, X_train, y_train, criterion)
+    model.to("cpu")  # the checkpoint and the pictures are made on the host
+    X_train, y_train = X_train.to("cpu"), y_train.to("cpu")
     ember.save(model.state_dict(), os.path.join(out_dir, "model.safetensors"))
     with open(os.path.join(out_dir, "metrics.csv"), "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))

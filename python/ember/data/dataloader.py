@@ -2,7 +2,12 @@
 
 Note [Fast path for TensorDataset]: when the dataset is a TensorDataset and no collate_fn is
 given, a batch is one native index_select per tensor with the batch's indices, instead of
-fetching each sample in Python and stacking them; the result equals default_collate's."""
+fetching each sample in Python and stacking them; the result equals default_collate's.
+
+Note [Batches of device-resident data]: when that TensorDataset's tensors live on a GPU, the
+epoch's order (a permutation drawn on the host, so it is the same as on the CPU) is moved to the
+device once per epoch; each batch's indices are then a slice of it on the device and the batch
+an index_select on the device, so iterating moves nothing between host and device per batch."""
 import builtins
 import collections.abc
 import math
@@ -109,6 +114,8 @@ class DataLoader:
     def __iter__(self):
         n = len(self.dataset)
         order = self._order(n)
+        if self._fast and self.dataset.tensors and self.dataset.tensors[0].device.type != "cpu":
+            order = order.to(self.dataset.tensors[0].device)  # Note [Batches of device-resident data]
         stop = n - n % self.batch_size if self.drop_last else n
         for start in range(0, stop, self.batch_size):
             idx = order[start:min(start + self.batch_size, n)]

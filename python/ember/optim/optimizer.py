@@ -169,9 +169,14 @@ class Optimizer:
 
 
 def _cast_state(param, name, value):
+    """As torch.optim: 'step' stays where it is (a CPU counter, Note [One device per param group]
+    in ops/optim.cpp); other state tensors move to their parameter's device (and dtype)."""
     if not isinstance(value, Tensor):
         return deepcopy(value)
     with no_grad():
-        if name == "step" or not param.is_floating_point() or not value.is_floating_point():
+        if name == "step":
             return value.detach().clone()
-        return value.detach()._to_dtype(param.dtype).contiguous().clone()
+        value = value.detach().to(param.device)
+        if not param.is_floating_point() or not value.is_floating_point():
+            return value.clone()
+        return value._to_dtype(param.dtype).contiguous().clone()

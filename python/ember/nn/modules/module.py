@@ -373,7 +373,7 @@ class Module(StateDictMixin):
         return self._apply(lambda t: t.double() if t.is_floating_point() else t)
 
     def cpu(self):
-        return self
+        return self.to("cpu")
 
     def cuda(self, device=None):
         return self.to("cuda" if device is None else f"cuda:{device}" if isinstance(device, int) else device)

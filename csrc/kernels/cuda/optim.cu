@@ -1,0 +1,137 @@
+// CUDA twins of the optimizer group updates: one multi-tensor launch per (up to)
+// kMaxTensorsPerLaunch tensors of a param group (kernels/cuda/multi_tensor.cuh), each element
+// updated by the same functor as the CPU loop (kernels/optim_functors.h). The functor is built
+// once on the host from the group's hyperparameters; per-tensor fields (SGD's first step, Adam's
+// bias corrections from the CPU step count) come from the launch struct: no host-device traffic.
+#include "kernels/cuda/multi_tensor.cuh"
+#include "kernels/cuda/optim.h"
+
+namespace ember::kernels::cuda {
+
+namespace {
+
+// Each element's values are read into registers, updated and written back, so the functor's
+// references never alias global memory.
+template <typename T>
+__global__ void sgd_kernel(const TensorChunks<3> m, SgdUpdate<T> f) {
+  int64_t chunk;
+  const int t = tensor_of_block(m, blockIdx.x, chunk);
+  const ChunkRange r = chunk_range(m.n[t], chunk);
+  T* p = static_cast<T*>(m.ptr[0][t]);
+  const T* g = static_cast<const T*>(m.ptr[1][t]);
+  T* buf = static_cast<T*>(m.ptr[2][t]);
+  f.first = m.scalar[0][t] != 0.0;
+  for (int64_t i = r.lo + threadIdx.x; i < r.hi; i += blockDim.x) {
+    T pv = p[i];
+    T b = T(0);
+    if (buf && !f.first) b = buf[i];
+    f(pv, g[i], buf ? &b : nullptr);
+    p[i] = pv;
+    if (buf) buf[i] = b;
+  }
+}
+
+template <typename T>
+__global__ void adam_kernel(const TensorChunks<5> m, AdamUpdate<T> f) {
+  int64_t chunk;
+  const int t = tensor_of_block(m, blockIdx.x, chunk);
+  const ChunkRange r = chunk_range(m.n[t], chunk);
+  T* p = static_cast<T*>(m.ptr[0][t]);
+  const T* g = static_cast<const T*>(m.ptr[1][t]);
+  T* exp_avg = static_cast<T*>(m.ptr[2][t]);
+  T* exp_avg_sq = static_cast<T*>(m.ptr[3][t]);
+  T* vmax = static_cast<T*>(m.ptr[4][t]);
+  f.step_size = T(m.scalar[0][t]);
+  f.bias_correction2_sqrt = T(m.scalar[1][t]);
+  for (int64_t i = r.lo + threadIdx.x; i < r.hi; i += blockDim.x) {
+    T pv = p[i], mv = exp_avg[i], vv = exp_avg_sq[i];
+    T vm = vmax ? vmax[i] : T(0);
+    f(pv, g[i], mv, vv, vmax ? &vm : nullptr);
+    p[i] = pv;
+    exp_avg[i] = mv;
+    exp_avg_sq[i] = vv;
+    if (vmax) vmax[i] = vm;
+  }
+}
+
+template <typename T>
+__global__ void rmsprop_kernel(const TensorChunks<5> m, RmspropUpdate<T> f) {
+  int64_t chunk;
+  const int t = tensor_of_block(m, blockIdx.x, chunk);
+  const ChunkRange r = chunk_range(m.n[t], chunk);
+  T* p = static_cast<T*>(m.ptr[0][t]);
+  const T* g = static_cast<const T*>(m.ptr[1][t]);
+  T* square_avg = static_cast<T*>(m.ptr[2][t]);
+  T* grad_avg = static_cast<T*>(m.ptr[3][t]);
+  T* buf = static_cast<T*>(m.ptr[4][t]);
+  for (int64_t i = r.lo + threadIdx.x; i < r.hi; i += blockDim.x) {
+    T pv = p[i], sq = square_avg[i];
+    T ga = grad_avg ? grad_avg[i] : T(0);
+    T b = buf ? buf[i] : T(0);
+    f(pv, g[i], sq, grad_avg ? &ga : nullptr, buf ? &b : nullptr);
+    p[i] = pv;
+    square_avg[i] = sq;
+    if (grad_avg) grad_avg[i] = ga;
+    if (buf) buf[i] = b;
+  }
+}
+
+template <typename Kernel, int Depth, typename F>
+void launch(Kernel kernel, const char* name, const TensorChunks<Depth>& m, int64_t blocks, const F& f) {
+  kernel<<<static_cast<unsigned>(blocks), kMultiTensorThreads, 0, ember::cuda::current_stream()>>>(m, f);
+  EMBER_CUDA_CHECK_LAUNCH(name);
+}
+
+}  // namespace
+
+void sgd_update_group(DType dtype, const std::vector<SgdSlot>& slots, const SgdHyper& h) {
+  EMBER_DISPATCH_FLOATING(dtype, "sgd", [&] {
+    using T = scalar_t;
+    const SgdUpdate<T> f = make_sgd_update<T>(h, false);
+    for_each_launch<3>(slots.size(), [&](TensorChunks<3>& m, int k, size_t i) {
+      const SgdSlot& s = slots[i];
+      m.ptr[0][k] = s.param;
+      m.ptr[1][k] = const_cast<void*>(s.grad);
+      m.ptr[2][k] = s.momentum_buf;
+      m.scalar[0][k] = s.first_step ? 1.0 : 0.0;
+      return s.n;
+    }, [&](const TensorChunks<3>& m, int64_t blocks) { launch(sgd_kernel<T>, "sgd", m, blocks, f); });
+  });
+}
+
+void adam_update_group(DType dtype, const std::vector<AdamSlot>& slots, const AdamHyper& h) {
+  EMBER_DISPATCH_FLOATING(dtype, "adam", [&] {
+    using T = scalar_t;
+    const AdamUpdate<T> f = make_adam_update<T>(h, AdamStepScalars{1.0, 1.0});  // per tensor below
+    for_each_launch<5>(slots.size(), [&](TensorChunks<5>& m, int k, size_t i) {
+      const AdamSlot& s = slots[i];
+      m.ptr[0][k] = s.param;
+      m.ptr[1][k] = const_cast<void*>(s.grad);
+      m.ptr[2][k] = s.exp_avg;
+      m.ptr[3][k] = s.exp_avg_sq;
+      m.ptr[4][k] = s.max_exp_avg_sq;
+      const AdamStepScalars sc = adam_step_scalars(h, s.step);
+      m.scalar[0][k] = sc.step_size;
+      m.scalar[1][k] = sc.bias_correction2_sqrt;
+      return s.n;
+    }, [&](const TensorChunks<5>& m, int64_t blocks) { launch(adam_kernel<T>, "adam", m, blocks, f); });
+  });
+}
+
+void rmsprop_update_group(DType dtype, const std::vector<RmspropSlot>& slots, const RmspropHyper& h) {
+  EMBER_DISPATCH_FLOATING(dtype, "rmsprop", [&] {
+    using T = scalar_t;
+    const RmspropUpdate<T> f = make_rmsprop_update<T>(h);
+    for_each_launch<5>(slots.size(), [&](TensorChunks<5>& m, int k, size_t i) {
+      const RmspropSlot& s = slots[i];
+      m.ptr[0][k] = s.param;
+      m.ptr[1][k] = const_cast<void*>(s.grad);
+      m.ptr[2][k] = s.square_avg;
+      m.ptr[3][k] = s.grad_avg;
+      m.ptr[4][k] = s.momentum_buf;
+      return s.n;
+    }, [&](const TensorChunks<5>& m, int64_t blocks) { launch(rmsprop_kernel<T>, "rmsprop", m, blocks, f); });
+  });
+}
+
+}  // namespace ember::kernels::cuda

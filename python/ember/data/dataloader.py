@@ -119,7 +119,7 @@ class DataLoader:
         stop = n - n % self.batch_size if self.drop_last else n
         for start in range(0, stop, self.batch_size):
             idx = order[start:min(start + self.batch_size, n)]
-            if self._fast:  # the order lives on the cpu; a dataset may live on a cuda device
+            if self._fast:  # tensors on other devices than the first (rare) get their own copy
                 yield [t.index_select(0, idx if t.device == idx.device else idx.to(t.device))
                        for t in self.dataset.tensors]
             else:

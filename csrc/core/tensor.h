@@ -161,7 +161,7 @@ inline void* Tensor::raw_data() const { return impl_->raw_data(); }
 template <typename T>
 T* Tensor::data() const {
   EMBER_INTERNAL_ASSERT(dtype_of<T>::value == impl_->dtype(), "data<T>() with the wrong type");
-  // A safety net under Note [Ops without a CUDA kernel yet]: host code never reads device memory.
+  // Host code never reads device memory: kernels get raw_data() and run on the tensor's device.
   EMBER_INTERNAL_ASSERT(impl_->device().is_cpu(), "data<T>() of a tensor on ", impl_->device().str());
   return static_cast<T*>(impl_->raw_data());
 }

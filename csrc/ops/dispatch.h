@@ -22,13 +22,6 @@
 
 namespace ember {
 
-// A NotImplementedError for an op on a CUDA tensor whose CUDA kernel does not exist yet, raised
-// before anything reads device memory from the host (Note [Ops without a CUDA kernel yet]).
-[[noreturn]] void no_cuda_kernel(const char* op, Device device);
-inline void require_cpu(const char* op, const Tensor& t) {
-  if (!t.device().is_cpu()) no_cuda_kernel(op, t.device());
-}
-
 namespace dispatch {
 
 using kernels::LoopShape;

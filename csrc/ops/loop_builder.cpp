@@ -54,15 +54,6 @@ void check_same_device(const char* op, const Tensor& a, const Tensor& b) {
               b.device().str());
 }
 
-// Note [Ops without a CUDA kernel yet]: the CUDA backend is being built family by family. An
-// op whose CUDA kernel is missing raises this before it touches memory, so a CUDA tensor can
-// never be read or written from the host by a CPU kernel.
-void no_cuda_kernel(const char* op, Device device) {
-  cuda::check_device(op, device);  // on a machine without a GPU, say that first
-  fail(ErrorKind::NotImplemented, "[", op, "] is not implemented for cuda tensors yet (got a tensor on ",
-       device.str(), "); move it to the cpu with .cpu() first");
-}
-
 Tensor cast_for_kernel(const Tensor& t, DType dtype) {
   if (t.dtype() == dtype) return t;
   Tensor out = empty(t.sizes(), dtype, t.device());

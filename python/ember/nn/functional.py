@@ -182,8 +182,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     C = input.shape[class_dim]
     keep = target != ignore_index
     safe = _C.where(keep, target, 0)
-    out_of_range = (safe < 0) + (safe >= C)  # bool + bool is "or"
-    if safe.numel() and builtins.bool(out_of_range.any()):
+    # On a GPU the check is gather's own, raised at the next sync: reading the targets here would
+    # make every call wait for the device (Note [Errors found by kernels], core/cuda/kernel_error.h).
+    if safe.device.type == "cpu" and safe.numel() and builtins.bool(((safe < 0) + (safe >= C)).any()):
         bad = [t for t in safe.reshape(-1).tolist() if t < 0 or t >= C][0]
         raise IndexError(f"Target {bad} is out of bounds.")
     picked = _C.gather(input, class_dim, safe.unsqueeze(class_dim)).squeeze(class_dim)

@@ -20,7 +20,9 @@ struct MulF { template <class T> EMBER_HD T operator()(T a, T b) const {
   if constexpr (std::is_same_v<T, bool>) return a && b; else return a * b; } };
 struct DivF { template <class T> EMBER_HD T operator()(T a, T b) const { return a / b; } };
 struct PowF { template <class T> EMBER_HD T operator()(T a, T b) const {
-  if constexpr (std::is_integral_v<T>) {
+  if constexpr (std::is_same_v<T, bool>) {  // never reached (ops refuse pow of bools); a**0 = 1, a**1 = a
+    return a || !b;
+  } else if constexpr (std::is_integral_v<T>) {
     // Integer power by squaring; negative exponents give 0 except for bases 1 and -1 (PyTorch).
     if (b < 0) return a == 1 ? T(1) : (a == -1 ? ((b % 2) ? T(-1) : T(1)) : T(0));
     T r = 1;

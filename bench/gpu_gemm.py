@@ -15,7 +15,6 @@ import glob
 import os
 import platform
 import sys
-import time
 
 import numpy as np
 
@@ -24,6 +23,7 @@ _SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python")
 if glob.glob(os.path.join(_SRC, "ember", "_C*.so")):
     sys.path.insert(0, _SRC)
 import ember  # noqa: E402
+from gpu_timing import interleaved, skip_reason  # noqa: E402
 
 
 def _parse():
@@ -33,16 +33,6 @@ def _parse():
     p.add_argument("--block-ms", type=float, default=100.0, help="target length of one timed block")
     p.add_argument("--out", help="also write the table as markdown to this file")
     return p.parse_args()
-
-
-def skip_reason(torch):
-    if torch is None:
-        return "PyTorch is not installed (it is the reference engine)"
-    if not ember.cuda.is_available():
-        return f"ember has no usable GPU ({ember.cuda.unavailable_reason()})"
-    if not torch.cuda.is_available():
-        return "this PyTorch build has no CUDA (or sees no GPU)"
-    return None
 
 
 def engines(torch, n, rng):
@@ -73,45 +63,13 @@ def validate(inputs, fns, n):
     return errs
 
 
-def time_block(fn, sync, calls):
-    sync()
-    t0 = time.perf_counter()
-    for _ in range(calls):
-        fn()
-    sync()
-    return (time.perf_counter() - t0) / calls
-
-
-def calibrate(fn, sync, block_s):
-    calls = 1
-    while True:
-        dt = time_block(fn, sync, calls) * calls
-        if dt > block_s / 4 or calls >= 1 << 16:
-            return max(1, int(calls * block_s / max(dt, 1e-9)))
-        calls *= 2
-
-
-def measure(fns, repeats, block_s):
-    for fn, sync in fns.values():  # warm up: first launches, allocator pools, cuBLAS heuristics
-        time_block(fn, sync, 3)
-    calls = {k: calibrate(fn, sync, block_s) for k, (fn, sync) in fns.items()}
-    times = {"ember": [], "torch": []}
-    ratios = []
-    for r in range(repeats):
-        order = ["ember", "torch"] if r % 2 == 0 else ["torch", "ember"]
-        for k in order:
-            times[k].append(time_block(*fns[k], calls[k]))
-        ratios.append(times["ember"][-1] / times["torch"][-1])
-    return {k: float(np.median(v)) for k, v in times.items()}, float(np.median(ratios))
-
-
 def main():
     args = _parse()
     try:
         import torch
     except ImportError:
         torch = None
-    reason = skip_reason(torch)
+    reason = skip_reason(ember, torch)
     if reason:
         print(f"skipped: {reason}")
         return 0
@@ -121,7 +79,9 @@ def main():
     for n in args.sizes:
         inputs, fns = engines(torch, n, rng)
         errs = validate(inputs, fns, n)
-        med, ratio = measure(fns, args.repeats, args.block_ms / 1e3)
+        res = interleaved(fns["ember"][0], fns["torch"][0], (fns["ember"][1], fns["torch"][1]), args.repeats,
+                          args.block_ms / 1e3, warmup=3)
+        med, ratio = {"ember": res["ember_s"], "torch": res["torch_s"]}, res["ratio"]
         flops = 2.0 * n ** 3
         rows.append((n, med, ratio, flops, errs))
         print(f"  n={n}: ember {flops / med['ember'] / 1e9:.0f} GFLOP/s, torch {flops / med['torch'] / 1e9:.0f} "

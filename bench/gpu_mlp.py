@@ -11,12 +11,10 @@ per-repeat ratio ember / torch. Without a usable GPU (or without a CUDA build of
 prints 'skipped: <reason>' and exits 0."""
 import argparse
 import datetime
-import gc
 import glob
 import os
 import platform
 import sys
-import time
 
 import numpy as np
 
@@ -24,6 +22,7 @@ _SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python")
 if glob.glob(os.path.join(_SRC, "ember", "_C*.so")):  # prefer a development build
     sys.path.insert(0, _SRC)
 import ember  # noqa: E402
+from gpu_timing import interleaved, skip_reason  # noqa: E402
 
 WIDTHS = [16, 64, 256, 1024]
 BATCHES = [64, 512, 4096]
@@ -39,21 +38,6 @@ def _parse(argv):
     p.add_argument("--out", help="also write the table as markdown to this file")
     return p.parse_args(argv)
 
-
-def skip_reason(torch):
-    if torch is None:
-        return "PyTorch is not installed"
-    if not ember.cuda.is_available():
-        return f"ember has no usable CUDA device ({ember.cuda.unavailable_reason()})"
-    if not torch.cuda.is_available():
-        return "this PyTorch has no usable CUDA device"
-    return None
-
-
-# ---------------------------------------------------------------- the workloads
-# Each maker returns (step, watched) for one engine `lib` (ember or torch): step() does one
-# call and returns a loss or None; watched() lists the tensors validation compares. Both engines
-# get the same NumPy arrays, so the same initial weights and data.
 
 def mlp_arrays(widths, batch, seed=0):
     rng = np.random.default_rng(seed)
@@ -132,47 +116,6 @@ def validate(make_e, make_t, steps=3, rtol=2e-3, atol=2e-4):
         np.testing.assert_allclose(to_numpy(a), to_numpy(b), rtol=rtol, atol=atol)
 
 
-def time_block(fn, calls, sync):
-    gc.disable()
-    try:
-        sync()
-        t0 = time.perf_counter_ns()
-        for _ in range(calls):
-            fn()
-        sync()
-        return (time.perf_counter_ns() - t0) / calls / 1e3  # microseconds per call
-    finally:
-        gc.enable()
-
-
-def calibrate(fn, block_s, sync):
-    n = 1
-    while True:
-        dt = time_block(fn, n, sync) * n / 1e6
-        if dt > block_s / 4 or n > 1 << 16:
-            return max(1, int(n * block_s / max(dt, 1e-9)))
-        n *= 2
-
-
-def compare(make_e, make_t, syncs, repeats, block_s):
-    (es, _), (ts, _) = make_e(), make_t()
-    fns = [(es, syncs[0]), (ts, syncs[1])]
-    for fn, sync in fns:  # warm up: pools, lazy state, kernels loaded
-        for _ in range(20):
-            fn()
-        sync()
-    calls = [calibrate(fn, block_s, sync) for fn, sync in fns]
-    te, tt, ratios = [], [], []
-    for r in range(repeats):
-        order = [(0, te), (1, tt)] if r % 2 == 0 else [(1, tt), (0, te)]
-        for i, sink in order:
-            sink.append(time_block(fns[i][0], calls[i], fns[i][1]))
-        ratios.append(te[-1] / tt[-1])
-    q1, med, q3 = np.percentile(ratios, [25, 50, 75])
-    return dict(ember_us=float(np.median(te)), torch_us=float(np.median(tt)), ratio=float(med),
-                iqr=(float(q1), float(q3)))
-
-
 # ---------------------------------------------------------------- main
 
 def workloads(torch, quick):
@@ -194,7 +137,7 @@ def main(argv=None):
         import torch
     except ImportError:
         torch = None
-    reason = skip_reason(torch)
+    reason = skip_reason(ember, torch)
     if reason:
         print(f"skipped: {reason}")
         return 0
@@ -202,7 +145,10 @@ def main(argv=None):
     rows = []
     for label, make in workloads(torch, args.quick):
         validate(lambda: make(ember), lambda: make(torch))
-        res = compare(lambda: make(ember), lambda: make(torch), syncs, args.repeats, args.block_ms / 1e3)
+        (ember_step, _), (torch_step, _) = make(ember), make(torch)
+        res = interleaved(ember_step, torch_step, syncs, args.repeats, args.block_ms / 1e3)
+        res.update(ember_us=res["ember_s"] * 1e6, torch_us=res["torch_s"] * 1e6)
+        del ember_step, torch_step
         rows.append((label, res))
         print(f"  {label}: ember {res['ember_us']:.1f} us, torch {res['torch_us']:.1f} us, "
               f"ratio {res['ratio']:.2f}", file=sys.stderr)

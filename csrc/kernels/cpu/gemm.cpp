@@ -16,6 +16,11 @@
 // on these shared 2-core machines stalled for whole scheduler slices whenever the other core
 // was busy. Packing buffers are thread_local and only grow: no allocation per call.
 //
+// Note [Narrow GEMM]: the output layer of a classifier has N = 10 columns (its forward x @ W and
+// its grad_W = h^T g). The main AVX-512 tile is 32 columns wide, so 22 of its 32 lanes would
+// multiply padding (256x10x512 ran at ~20 GFLOP/s). When N fits one vector, a kernel with one
+// vector of columns and a taller tile (16 rows on AVX-512, 12 on AVX2) is used instead.
+//
 // Note [Small GEMM]: below kSmallFlops multiply-adds (the MLP's 64 x 64 layers, 100 x 2 @ 2 x 16)
 // packing costs as much as the arithmetic, so full tiles read A and B in place through the
 // strided micro-kernel and only ragged edge tiles are packed (into a few KB).
@@ -38,6 +43,9 @@ using detail::GemmKernel;
 // Below this many multiply-adds the threads' wake-up costs more than it saves.
 constexpr int64_t kParallelFlops = int64_t(1) << 20;
 constexpr int64_t kSmallFlops = int64_t(1) << 18;
+// Tasks per thread when C is cut along M (Note [GEMM threading]): a strip costs no extra packing,
+// so several per thread let the caller take over the strips of a worker that is late to wake.
+constexpr int64_t kTasksPerThread = 4;
 
 // A strided matrix view: element (i, j) is at p[i*rs + j*cs].
 template <typename T>
@@ -94,18 +102,32 @@ void portable_micro_kernel(int64_t kc, const T* __restrict__ a, int64_t, int64_t
   }
 }
 
-template <typename T> GemmKernel<T> select_kernel();
-template <> GemmKernel<float> select_kernel<float>() {
+// The kernel for a product with N columns: the narrow one when N fits its single vector (Note
+// [Narrow GEMM]), else the main tile.
+template <typename T> GemmKernel<T> select_kernel(int64_t N);
+template <> GemmKernel<float> select_kernel<float>(int64_t N) {
 #ifdef EMBER_X86_SIMD
-  if (cpu_isa() == CpuIsa::Avx512) return detail::sgemm_kernel_avx512();
-  if (cpu_isa() == CpuIsa::Avx2) return detail::sgemm_kernel_avx2();
+  if (cpu_isa() == CpuIsa::Avx512) {
+    GemmKernel<float> narrow = detail::sgemm_narrow_kernel_avx512();
+    return N <= narrow.nr ? narrow : detail::sgemm_kernel_avx512();
+  }
+  if (cpu_isa() == CpuIsa::Avx2) {
+    GemmKernel<float> narrow = detail::sgemm_narrow_kernel_avx2();
+    return N <= narrow.nr ? narrow : detail::sgemm_kernel_avx2();
+  }
 #endif
   return {4, 8, 128, 256, 2048, &portable_micro_kernel<float, 4, 8>, nullptr};
 }
-template <> GemmKernel<double> select_kernel<double>() {
+template <> GemmKernel<double> select_kernel<double>(int64_t N) {
 #ifdef EMBER_X86_SIMD
-  if (cpu_isa() == CpuIsa::Avx512) return detail::dgemm_kernel_avx512();
-  if (cpu_isa() == CpuIsa::Avx2) return detail::dgemm_kernel_avx2();
+  if (cpu_isa() == CpuIsa::Avx512) {
+    GemmKernel<double> narrow = detail::dgemm_narrow_kernel_avx512();
+    return N <= narrow.nr ? narrow : detail::dgemm_kernel_avx512();
+  }
+  if (cpu_isa() == CpuIsa::Avx2) {
+    GemmKernel<double> narrow = detail::dgemm_narrow_kernel_avx2();
+    return N <= narrow.nr ? narrow : detail::dgemm_kernel_avx2();
+  }
 #endif
   return {4, 4, 128, 256, 2048, &portable_micro_kernel<double, 4, 4>, nullptr};
 }
@@ -209,24 +231,43 @@ void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T
                   const T* Bp, int64_t ldb, T beta, T* C, int64_t ldc) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0 || alpha == T(0)) return scale_c(M, N, beta, C, ldc);
-  const GemmKernel<T> k = select_kernel<T>();
+  const GemmKernel<T> k = select_kernel<T>(N);
   const Mat<T> A{Ap, trans_a ? 1 : lda, trans_a ? lda : 1};
   const Mat<T> B{Bp, trans_b ? 1 : ldb, trans_b ? ldb : 1};
   const int64_t flops = M * N * K;
-  if (k.strided && flops <= kSmallFlops) return gemm_small(k, A, B, M, N, K, alpha, beta, C, ldc);
+  const int64_t mtiles = (M + k.mr - 1) / k.mr, ntiles = (N + k.nr - 1) / k.nr;
   int nthreads = flops >= kParallelFlops ? max_kernel_threads() : 1;
+  // Row strips [lo, hi) of C for task t of n, whole register tiles each.
+  auto strip = [&](int64_t t, int64_t n, int64_t& lo, int64_t& hi) {
+    lo = std::min(M, mtiles * t / n * k.mr);
+    hi = std::min(M, mtiles * (t + 1) / n * k.mr);
+  };
+  // Small products, and a single column panel (Note [Narrow GEMM]: each element of A is used only
+  // N times, so packing it would cost as much as the arithmetic): A is read in place.
+  if (k.strided && (flops <= kSmallFlops || ntiles == 1)) {
+    const int64_t ntasks = nthreads > 1 ? std::min<int64_t>(mtiles, kTasksPerThread * nthreads) : 1;
+    if (ntasks <= 1) return gemm_small(k, A, B, M, N, K, alpha, beta, C, ldc);
+    run_tasks(ntasks, nthreads, [&](int64_t t) {
+      int64_t lo, hi;
+      strip(t, ntasks, lo, hi);
+      if (hi > lo) gemm_small(k, Mat<T>{&A.at(lo, 0), A.rs, A.cs}, B, hi - lo, N, K, alpha, beta, C + lo * ldc, ldc);
+    });
+    return;
+  }
   // See Note [GEMM threading]. Split along M with B packed once and shared, unless M has too
   // few register tiles to go round; then split along N, each strip packing all of (the small) A.
-  const int64_t mtiles = (M + k.mr - 1) / k.mr, ntiles = (N + k.nr - 1) / k.nr;
   if (mtiles >= 2 * nthreads) {
     const int64_t KC = std::min(k.kc, K), npad = ntiles * k.nr;
     thread_local std::vector<T> shared_b;
     T* bpacked = scratch(shared_b, K * npad);
-    run_tasks(nthreads, nthreads, [&](int64_t t) {
-      pack_b_all(B, K, N, KC, k.nr, ntiles * t / nthreads, ntiles * (t + 1) / nthreads, bpacked);
+    const int64_t btasks = nthreads > 1 ? std::min<int64_t>(ntiles, kTasksPerThread * nthreads) : 1;
+    run_tasks(btasks, nthreads, [&](int64_t t) {
+      pack_b_all(B, K, N, KC, k.nr, ntiles * t / btasks, ntiles * (t + 1) / btasks, bpacked);
     });
-    run_tasks(nthreads, nthreads, [&](int64_t t) {
-      const int64_t lo = std::min(M, mtiles * t / nthreads * k.mr), hi = std::min(M, mtiles * (t + 1) / nthreads * k.mr);
+    const int64_t ntasks = nthreads > 1 ? std::min<int64_t>(mtiles, kTasksPerThread * nthreads) : 1;
+    run_tasks(ntasks, nthreads, [&](int64_t t) {
+      int64_t lo, hi;
+      strip(t, ntasks, lo, hi);
       if (hi > lo)
         gemm_serial(k, Mat<T>{&A.at(lo, 0), A.rs, A.cs}, B, hi - lo, N, K, alpha, beta, C + lo * ldc, ldc, bpacked);
     });

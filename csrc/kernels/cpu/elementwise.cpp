@@ -152,13 +152,45 @@ void clamp(DType dtype, void* out, const void* x, std::optional<double> lo, std:
   });
 }
 
+// where(cond, a, b): contiguous rows with a and b each either contiguous or one broadcast value
+// (ReLU's backward is where(y > 0, g, 0)) load both sides unconditionally and select, so the loop
+// vectorises; a flat contiguous loop also runs in parallel chunks. Anything else is strided.
+namespace {
+template <typename T>
+void where_row(T* o, const bool* c, const T* a, const T* b, int64_t n, int64_t sa, int64_t sb) {
+  if (sa == 1 && sb == 1) {
+    for (int64_t i = 0; i < n; ++i) { T x = a[i], y = b[i]; o[i] = c[i] ? x : y; }
+  } else if (sa == 1 && sb == 0) {
+    const T y = *b;
+    for (int64_t i = 0; i < n; ++i) { T x = a[i]; o[i] = c[i] ? x : y; }
+  } else if (sa == 0 && sb == 1) {
+    const T x = *a;
+    for (int64_t i = 0; i < n; ++i) { T y = b[i]; o[i] = c[i] ? x : y; }
+  } else {
+    for (int64_t i = 0; i < n; ++i) o[i] = c[i] ? a[i * sa] : b[i * sb];
+  }
+}
+}  // namespace
+
 void where(DType dtype, void* out, const void* cond, const void* a, const void* b, const LoopShape& s) {
   EMBER_DISPATCH_ALL(dtype, "where", [&] {
     auto* o = static_cast<scalar_t*>(out);
     auto* c = static_cast<const bool*>(cond);
     auto* pa = static_cast<const scalar_t*>(a);
     auto* pb = static_cast<const scalar_t*>(b);
+    if (s.ndim == 1 && s.strides[0][0] == 1 && s.strides[1][0] == 1 && s.strides[2][0] <= 1 &&
+        s.strides[2][0] >= 0 && s.strides[3][0] <= 1 && s.strides[3][0] >= 0) {
+      const int64_t sa = s.strides[2][0], sb = s.strides[3][0];
+      parallel_for(s.sizes[0], kParallelGrain, [&](int64_t lo, int64_t hi) {
+        where_row(o + lo, c + lo, pa + lo * sa, pb + lo * sb, hi - lo, sa, sb);
+      });
+      return;
+    }
     for_each_row(s, [&](const int64_t* off, int64_t n, const int64_t* st) {
+      if (st[0] == 1 && st[1] == 1 && st[2] >= 0 && st[2] <= 1 && st[3] >= 0 && st[3] <= 1) {
+        where_row(o + off[0], c + off[1], pa + off[2], pb + off[3], n, st[2], st[3]);
+        return;
+      }
       for (int64_t i = 0; i < n; ++i)
         o[off[0] + i * st[0]] = c[off[1] + i * st[1]] ? pa[off[2] + i * st[2]] : pb[off[3] + i * st[3]];
     });

@@ -4,11 +4,18 @@ for A/B work on a shared machine.
 
     python bench/mlp_step_ab.py [--threads 2] [--repeats 21] [--idle-ms 100] [--rows 784-128-10,784-512-512-10,sgemm1024]
     python bench/mlp_step_ab.py --only ember --seconds 5 ...   # one engine in a loop, for perf record / perf stat
+    python bench/mlp_step_ab.py --threads 1 --cpu-time --ember-path /tmp/old ...  # A/B two builds of ember
 
 Rows are built by ember.bench.workloads (the suite's own data, weights and validation), timed as
 the suite times them (blocks of about --block-ms, the engines interleaved A B, B A, ..., sleeping
 --idle-ms before each block), and reported as medians and the median of per-round ratios
-torch / ember (above 1 = ember faster). The 1-minute load average is printed beside each row."""
+torch / ember (above 1 = ember faster). The 1-minute load average is printed beside each row.
+
+--cpu-time times with the process's CPU time instead of the wall clock: with --threads 1 on a
+machine that other jobs keep busy, that is the cost of a step without the time spent waiting for
+a core (only meaningful at one thread: at two it also counts the workers' spinning).
+--ember-path DIR imports ember from DIR (a folder holding an `ember` package) instead of the
+development build in python/, to compare two builds run by run."""
 import argparse
 import os
 import sys
@@ -23,6 +30,8 @@ def _parse():
     p.add_argument("--rows", default="784-128-10,784-512-512-10,sgemm1024")
     p.add_argument("--only", choices=("ember", "torch", "numpy"), help="loop one engine (for perf)")
     p.add_argument("--seconds", type=float, default=5.0, help="with --only: how long to loop")
+    p.add_argument("--cpu-time", action="store_true", help="time with process CPU time (use with --threads 1)")
+    p.add_argument("--ember-path", help="import ember from this folder instead of python/")
     return p.parse_args()
 
 
@@ -35,9 +44,11 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-_SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python")
+_SRC = ARGS.ember_path or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python")
 if glob.glob(os.path.join(_SRC, "ember", "_C*.so")):
     sys.path.insert(0, _SRC)
+if ARGS.cpu_time:
+    time.perf_counter = time.process_time  # the runner's clock (see --cpu-time)
 from ember.bench import engines as E, runner, workloads as W  # noqa: E402
 
 ROWS = {
@@ -58,11 +69,13 @@ def main():
         row = ROWS[label]()
         if ARGS.only:
             run = row.build(engines[0]).run
-            t_end, n = time.perf_counter() + ARGS.seconds, 0
+            t0 = time.perf_counter()
+            t_end, n = t0 + ARGS.seconds, 0
             while time.perf_counter() < t_end:
                 run()
                 n += 1
-            print(f"{label}: {ARGS.only} {n} calls, {ARGS.seconds / n * 1e3:.3f} ms/call")
+            print(f"{label}: {ARGS.only} {n} calls, {(time.perf_counter() - t0) / n * 1e3:.3f} ms/call"
+                  f"{' (cpu)' if ARGS.cpu_time else ''}", flush=True)
             continue
         ok, failures = runner.validate(row, engines)
         assert not failures, failures

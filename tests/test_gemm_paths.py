@@ -76,3 +76,47 @@ def test_narrow_output_layer_matches_torch():
         outs.append([t.detach().numpy() for t in (y, h.grad, w.grad)])
     for got, want in zip(*outs):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+# ---------------------------------------------------------------- where (Note [Branch-free select])
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.bool_])
+@pytest.mark.parametrize("n", [1, 17, 300_001])  # 300_001 > 2^18: the parallel flat loop
+def test_where_fast_paths_match_numpy(dtype, n):
+    g = np.random.default_rng(n)
+    cond = g.random(n) < 0.5
+    a = (g.standard_normal(n) * 10).astype(dtype)
+    b = (g.standard_normal(n) * 10).astype(dtype)
+    if dtype in (np.float32, np.float64) and n > 4:
+        a[:4] = [np.nan, np.inf, -np.inf, -0.0]
+        b[:4] = [-0.0, np.nan, 1.0, np.inf]
+        cond[:4] = [True, False, True, True]
+    c_e, a_e, b_e = ember.tensor(cond), ember.tensor(a), ember.tensor(b)
+    cases = [(a_e, b_e, a, b), (a_e, ember.tensor(b[:1]), a, b[:1]), (ember.tensor(a[:1]), b_e, a[:1], b)]
+    for x_e, y_e, x, y in cases:
+        got = ember.where(c_e, x_e, y_e).numpy()
+        want = np.where(cond, x, y)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+        if dtype in (np.float32, np.float64):
+            np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+    # Rows of a 2-D broadcast (a row vector against a column of conditions) take the per-row path.
+    m = max(n // 100, 1)
+    cond2 = g.random((m, 7)) < 0.5
+    row = a[:7] if n >= 7 else np.resize(a, 7)
+    got = ember.where(ember.tensor(cond2), ember.tensor(row), ember.tensor(b[:1])).numpy()
+    np.testing.assert_array_equal(got, np.where(cond2, row, b[:1]))
+
+
+def test_relu_backward_matches_torch():
+    torch = pytest.importorskip("torch")
+    g = np.random.default_rng(5)
+    x_np = g.standard_normal((256, 512)).astype(np.float32)
+    x_np[0, :3] = 0.0  # ReLU'(0) = 0 in both
+    gy_np = g.standard_normal((256, 512)).astype(np.float32)
+    grads = []
+    for lib in (ember, torch):
+        x = lib.tensor(x_np, requires_grad=True)
+        x.relu().backward(lib.tensor(gy_np))
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])

@@ -1,5 +1,9 @@
 #include "kernels/cpu/elementwise.h"
 
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
 #include "kernels/functors.h"
 #include "kernels/cpu/fast_math.h"
 #include "kernels/cpu/parallel.h"
@@ -153,19 +157,37 @@ void clamp(DType dtype, void* out, const void* x, std::optional<double> lo, std:
 }
 
 // where(cond, a, b): contiguous rows with a and b each either contiguous or one broadcast value
-// (ReLU's backward is where(y > 0, g, 0)) load both sides unconditionally and select, so the loop
-// vectorises; a flat contiguous loop also runs in parallel chunks. Anything else is strided.
+// (ReLU's backward is where(y > 0, g, 0)) load both sides unconditionally and select with a bit
+// mask, so the loop vectorises; a flat contiguous loop also runs in parallel chunks. Anything
+// else is strided. Note [Branch-free select]: written as `c ? x : y`, GCC 12 emitted a branch per
+// element, and a ReLU mask is a coin flip: perf showed where() at 8% of an MLP step (~4 ns per
+// element, nearly all mispredictions). The bit select is exact for every value (NaN, inf, -0).
 namespace {
+template <typename T>
+inline T select_bits(bool c, T x, T y) {
+  using U = std::conditional_t<sizeof(T) == 8, uint64_t,
+            std::conditional_t<sizeof(T) == 4, uint32_t, std::conditional_t<sizeof(T) == 2, uint16_t, uint8_t>>>;
+  static_assert(sizeof(U) == sizeof(T), "a bit pattern type of the same size");
+  U xb, yb;
+  std::memcpy(&xb, &x, sizeof(T));
+  std::memcpy(&yb, &y, sizeof(T));
+  const U m = U(0) - static_cast<U>(c);
+  const U r = (xb & m) | (yb & ~m);
+  T out;
+  std::memcpy(&out, &r, sizeof(T));
+  return out;
+}
+
 template <typename T>
 void where_row(T* o, const bool* c, const T* a, const T* b, int64_t n, int64_t sa, int64_t sb) {
   if (sa == 1 && sb == 1) {
-    for (int64_t i = 0; i < n; ++i) { T x = a[i], y = b[i]; o[i] = c[i] ? x : y; }
+    for (int64_t i = 0; i < n; ++i) o[i] = select_bits(c[i], a[i], b[i]);
   } else if (sa == 1 && sb == 0) {
     const T y = *b;
-    for (int64_t i = 0; i < n; ++i) { T x = a[i]; o[i] = c[i] ? x : y; }
+    for (int64_t i = 0; i < n; ++i) o[i] = select_bits(c[i], a[i], y);
   } else if (sa == 0 && sb == 1) {
     const T x = *a;
-    for (int64_t i = 0; i < n; ++i) { T y = b[i]; o[i] = c[i] ? x : y; }
+    for (int64_t i = 0; i < n; ++i) o[i] = select_bits(c[i], x, b[i]);
   } else {
     for (int64_t i = 0; i < n; ++i) o[i] = c[i] ? a[i * sa] : b[i * sb];
   }

@@ -24,6 +24,9 @@ inline int max_kernel_threads() {
 #endif
 }
 
+// Chunks are of equal size (at most `grain`), and their count a multiple of the thread count, so
+// n just above the grain splits evenly instead of into one full chunk and a sliver: the SGD update
+// of a 784 x 512 weight (401,408 elements) used to split 262,144 / 139,264.
 template <typename F>
 inline void parallel_for(int64_t n, int64_t grain, F&& f) {
   int threads = n > grain ? max_kernel_threads() : 1;
@@ -32,8 +35,11 @@ inline void parallel_for(int64_t n, int64_t grain, F&& f) {
     return;
   }
   int64_t nchunks = (n + grain - 1) / grain;
+  nchunks = (nchunks + threads - 1) / threads * threads;
+  const int64_t chunk = (n + nchunks - 1) / nchunks;
+  nchunks = (n + chunk - 1) / chunk;
   run_tasks(nchunks, threads, [&](int64_t c) {
-    int64_t begin = c * grain, end = begin + grain < n ? begin + grain : n;
+    int64_t begin = c * chunk, end = begin + chunk < n ? begin + chunk : n;
     f(begin, end);
   });
 }

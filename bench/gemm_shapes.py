@@ -24,6 +24,9 @@ def _parse():
     p.add_argument("--idle-ms", type=float, default=0.0, help="sleep before each timed block")
     p.add_argument("--shapes", default="mlp", choices=("mlp", "square", "all"))
     p.add_argument("--dtype", default="float32", choices=("float32", "float64"))
+    p.add_argument("--cpu-time", action="store_true",
+                   help="time with process CPU time (with --threads 1: the cost without waiting for a core)")
+    p.add_argument("--ember-path", help="import ember from this folder instead of python/")
     return p.parse_args()
 
 
@@ -37,7 +40,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-_SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python")
+_SRC = ARGS.ember_path or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python")
 if glob.glob(os.path.join(_SRC, "ember", "_C*.so")):
     sys.path.insert(0, _SRC)
 import ember  # noqa: E402
@@ -74,11 +77,14 @@ def operands(lib, M, N, K, layout, dtype):
     return a, b
 
 
+CLOCK = time.process_time if ARGS.cpu_time else time.perf_counter
+
+
 def time_block(fn, calls):
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     for _ in range(calls):
         fn()
-    return (time.perf_counter() - t0) / calls
+    return (CLOCK() - t0) / calls
 
 
 def calls_for(fn, block_s):
@@ -92,7 +98,8 @@ def calls_for(fn, block_s):
 
 def main():
     shapes = {"mlp": mlp_shapes, "square": square_shapes}.get(ARGS.shapes, lambda: mlp_shapes() + square_shapes())()
-    print(f"threads {ARGS.threads}, {ARGS.dtype}, idle {ARGS.idle_ms} ms, load {os.getloadavg()[0]:.2f}")
+    print(f"threads {ARGS.threads}, {ARGS.dtype}, idle {ARGS.idle_ms} ms, {'cpu' if ARGS.cpu_time else 'wall'} time, "
+          f"load {os.getloadavg()[0]:.2f}")
     print(f"{'shape':28} {'MxNxK':>16} {'lay':>3} {'ember':>10} {'GF/s':>6} {'torch':>10} {'GF/s':>6} {'torch/ember':>11}")
     for label, M, N, K, layout in shapes:
         ea, eb = operands(ember, M, N, K, layout, ARGS.dtype)

@@ -186,10 +186,11 @@ void scale_c(int64_t M, int64_t N, T beta, T* C, int64_t ldc) {
     for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == T(0) ? T(0) : beta * C[i * ldc + j];
 }
 
-// See Note [Small GEMM]. One thread; K is not blocked.
+// See Note [Small GEMM]. One thread; K is not blocked. `bpanel`, when given, is B's only panel
+// (N <= nr) already packed K x nr by the caller, shared by the threads' strips.
 template <typename T>
 void gemm_small(const GemmKernel<T>& k, const Mat<T>& A, const Mat<T>& B, int64_t M, int64_t N, int64_t K,
-                T alpha, T beta, T* C, int64_t ldc) {
+                T alpha, T beta, T* C, int64_t ldc, const T* bpanel = nullptr) {
   thread_local std::vector<T> abuf, bbuf;
   T* apack = scratch(abuf, K * k.mr);
   T* bpack = scratch(bbuf, K * k.nr);
@@ -197,7 +198,10 @@ void gemm_small(const GemmKernel<T>& k, const Mat<T>& A, const Mat<T>& B, int64_
     int64_t nr = std::min<int64_t>(k.nr, N - jr);
     const T* b = &B.at(0, jr);
     int64_t b_ps = B.rs;
-    if (B.cs != 1 || nr < k.nr) {
+    if (bpanel) {
+      b = bpanel;
+      b_ps = k.nr;
+    } else if (B.cs != 1 || nr < k.nr) {
       pack_b_panel(Mat<T>{b, B.rs, B.cs}, K, nr, k.nr, bpack);
       b = bpack;
       b_ps = k.nr;
@@ -300,10 +304,20 @@ void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T
   if (k.strided && (flops <= kSmallFlops || ntiles == 1)) {
     const int64_t ntasks = nthreads > 1 ? std::min<int64_t>(mtiles, kTasksPerThread * nthreads) : 1;
     if (ntasks <= 1) return gemm_small(k, A, B, M, N, K, alpha, beta, C, ldc);
+    // One column panel (the only way past kSmallFlops here): pack it once for all the strips
+    // (each packing its own copy cost as much as its share of the arithmetic at N = 10).
+    thread_local std::vector<T> shared_panel;
+    const T* bpanel = nullptr;
+    if (ntiles == 1 && (B.cs != 1 || N < k.nr)) {
+      T* p = scratch(shared_panel, K * k.nr);
+      pack_b_panel(B, K, N, k.nr, p);
+      bpanel = p;
+    }
     run_tasks(ntasks, nthreads, [&](int64_t t) {
       int64_t lo, hi;
       strip(t, ntasks, lo, hi);
-      if (hi > lo) gemm_small(k, Mat<T>{&A.at(lo, 0), A.rs, A.cs}, B, hi - lo, N, K, alpha, beta, C + lo * ldc, ldc);
+      if (hi > lo)
+        gemm_small(k, Mat<T>{&A.at(lo, 0), A.rs, A.cs}, B, hi - lo, N, K, alpha, beta, C + lo * ldc, ldc, bpanel);
     });
     return;
   }

@@ -13,8 +13,12 @@
 
 namespace ember::kernels::cpu {
 
-// Below this many elements of simple work, threading costs more than it saves.
-constexpr int64_t kParallelGrain = int64_t(1) << 18;
+// Below this many elements of simple work, threading costs more than it saves. 2^16, not 2^18:
+// the (256, 512) activations of an MLP step (131,072 elements: bias add, ReLU, its backward) then
+// run on both threads, and the pool's worker, kept busy between the GEMMs, no longer falls asleep
+// inside a step (2-thread 784-512-512-10 step in quiet moments: 5.4-9.2 -> 5.3-5.6 ms; see
+// bench/results/cpu-speed-2026-11-25-round2.md).
+constexpr int64_t kParallelGrain = int64_t(1) << 16;
 
 inline int max_kernel_threads() {
 #ifdef _OPENMP

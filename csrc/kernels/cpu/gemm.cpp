@@ -9,12 +9,22 @@
 // The micro-kernel and the block sizes come from gemm_avx512.cpp / gemm_avx2.cpp at run time
 // (Note [Runtime ISA dispatch]) or from the portable one below.
 //
-// Note [GEMM threading]: C is cut into strips (one per thread, taken from a task pool, Note
-// [Caller-completes tasks]), along N or along M (whichever makes the threads re-pack less),
-// and each thread runs the serial blocked algorithm on its strip with its own packing buffers. So a wide-short product splits as well as a tall one, and the threads never wait on
-// each other: a first design shared the packed panels and needed two barriers per block, which
-// on these shared 2-core machines stalled for whole scheduler slices whenever the other core
-// was busy. Packing buffers are thread_local and only grow: no allocation per call.
+// Note [GEMM threading]: C is cut into strips taken from a task pool (Note [Caller-completes
+// tasks]), along M (B packed once, shared) or, when M has too few register tiles, along N (one
+// strip per thread, each packing all of the small A), and each strip runs the serial blocked
+// algorithm with its own A buffers. An M strip costs no extra packing, so M is cut into
+// kTasksPerThread strips per thread: a worker that wakes late (or loses its core) leaves its
+// strips to the caller instead of making the caller wait for a whole half. The threads never
+// wait on each other: a first design shared the packed panels and needed two barriers per
+// block, which on these shared 2-core machines stalled for whole scheduler slices whenever the
+// other core was busy. Packing buffers are thread_local and only grow: no allocation per call.
+//
+// Note [Narrow GEMM]: the output layer of a classifier has N = 10 columns (its forward x @ W and
+// its grad_W = h^T g). The main AVX-512 tile is 32 columns wide, so 22 of its 32 lanes would
+// multiply padding (256x10x512 ran at ~20 GFLOP/s). When N fits one vector, a kernel with one
+// vector of columns and a taller tile (16 rows on AVX-512, 12 on AVX2) is used instead, and A
+// is read in place like a small product's (each element of A is used only N times, so packing
+// it cost as much as the arithmetic): 1-thread 256x10x512 went from 19 to 61 GFLOP/s.
 //
 // Note [Small GEMM]: below kSmallFlops multiply-adds (the MLP's 64 x 64 layers, 100 x 2 @ 2 x 16)
 // packing costs as much as the arithmetic, so full tiles read A and B in place through the
@@ -39,6 +49,9 @@ using detail::GemmKernel;
 // Below this many multiply-adds the threads' wake-up costs more than it saves.
 constexpr int64_t kParallelFlops = int64_t(1) << 20;
 constexpr int64_t kSmallFlops = int64_t(1) << 18;
+// Tasks per thread when C is cut along M (Note [GEMM threading]): a strip costs no extra packing,
+// so several per thread let the caller take over the strips of a worker that is late to wake.
+constexpr int64_t kTasksPerThread = 4;
 
 // A strided matrix view: element (i, j) is at p[i*rs + j*cs].
 template <typename T>
@@ -48,13 +61,52 @@ struct Mat {
   const T& at(int64_t i, int64_t j) const { return p[i * rs + j * cs]; }
 };
 
+// Copies W values; W is a compile-time constant so this is a few vector moves, not a call to
+// memmove per row of a panel (which perf showed as ~5% of an MLP step).
+template <int W, typename T>
+inline void copy_fixed(const T* src, T* dst) {
+  for (int i = 0; i < W; ++i) dst[i] = src[i];
+}
+
+// dst[p * W + 0 .. W) = src + p * ld for p < kc: full-width rows of a panel, W fixed.
+template <int W, typename T>
+void copy_rows(const T* src, int64_t ld, int64_t kc, T* dst) {
+  for (int64_t p = 0; p < kc; ++p, src += ld, dst += W) copy_fixed<W>(src, dst);
+}
+
+// The same for a run-time width, dispatching the tile widths the kernels use.
+template <typename T>
+void copy_rows(const T* src, int64_t ld, int64_t kc, int width, T* dst) {
+  switch (width) {
+    case 4: return copy_rows<4>(src, ld, kc, dst);
+    case 6: return copy_rows<6>(src, ld, kc, dst);
+    case 8: return copy_rows<8>(src, ld, kc, dst);
+    case 12: return copy_rows<12>(src, ld, kc, dst);
+    case 16: return copy_rows<16>(src, ld, kc, dst);
+    case 32: return copy_rows<32>(src, ld, kc, dst);
+    default:
+      for (int64_t p = 0; p < kc; ++p, src += ld, dst += width) std::copy_n(src, width, dst);
+  }
+}
+
+// Writes the `count` x kc transpose of rows of `src` (row r at src + r * ld, contiguous along p)
+// into a panel of width W: dst[p * W + r] = src[r * ld + p], and zeros in columns count..W.
+// Reads run along the rows; the writes stay inside the panel (in L1).
+template <typename T>
+void gather_columns(const T* src, int64_t ld, int64_t count, int64_t kc, int W, T* dst) {
+  for (int64_t r = 0; r < count; ++r) {
+    const T* s = src + r * ld;
+    for (int64_t p = 0; p < kc; ++p) dst[p * W + r] = s[p];
+  }
+  for (int64_t p = 0; p < kc; ++p)
+    for (int64_t r = count; r < W; ++r) dst[p * W + r] = T(0);
+}
+
 // Packs `rows` (<= MR) rows x kc of A: for each p, MR consecutive values A(i, p), zero-padded.
 template <typename T>
 void pack_a_panel(const Mat<T>& A, int64_t rows, int64_t kc, int MR, T* out) {
-  if (A.rs == 1 && rows == MR) {  // A transposed in memory: a column of the panel is contiguous
-    for (int64_t p = 0; p < kc; ++p, out += MR) std::copy_n(&A.at(0, p), MR, out);
-    return;
-  }
+  if (A.rs == 1 && rows == MR) return copy_rows(&A.at(0, 0), A.cs, kc, MR, out);  // A^T: columns contiguous
+  if (A.cs == 1) return gather_columns(&A.at(0, 0), A.rs, rows, kc, MR, out);       // rows contiguous
   for (int64_t p = 0; p < kc; ++p, out += MR) {
     for (int64_t i = 0; i < rows; ++i) out[i] = A.at(i, p);
     for (int64_t i = rows; i < MR; ++i) out[i] = T(0);
@@ -64,10 +116,8 @@ void pack_a_panel(const Mat<T>& A, int64_t rows, int64_t kc, int MR, T* out) {
 // Packs kc x `cols` (<= NR) columns of B: for each p, NR consecutive values B(p, j), zero-padded.
 template <typename T>
 void pack_b_panel(const Mat<T>& B, int64_t kc, int64_t cols, int NR, T* out) {
-  if (B.cs == 1 && cols == NR) {
-    for (int64_t p = 0; p < kc; ++p, out += NR) std::copy_n(&B.at(p, 0), NR, out);
-    return;
-  }
+  if (B.cs == 1 && cols == NR) return copy_rows(&B.at(0, 0), B.rs, kc, NR, out);
+  if (B.rs == 1) return gather_columns(&B.at(0, 0), B.cs, cols, kc, NR, out);  // B^T (W of x @ W^T)
   for (int64_t p = 0; p < kc; ++p, out += NR) {
     for (int64_t j = 0; j < cols; ++j) out[j] = B.at(p, j);
     for (int64_t j = cols; j < NR; ++j) out[j] = T(0);
@@ -95,18 +145,32 @@ void portable_micro_kernel(int64_t kc, const T* __restrict__ a, int64_t, int64_t
   }
 }
 
-template <typename T> GemmKernel<T> select_kernel();
-template <> GemmKernel<float> select_kernel<float>() {
+// The kernel for a product with N columns: the narrow one when N fits its single vector (Note
+// [Narrow GEMM]), else the main tile.
+template <typename T> GemmKernel<T> select_kernel(int64_t N);
+template <> GemmKernel<float> select_kernel<float>(int64_t N) {
 #ifdef EMBER_X86_SIMD
-  if (cpu_isa() == CpuIsa::Avx512) return detail::sgemm_kernel_avx512();
-  if (cpu_isa() == CpuIsa::Avx2) return detail::sgemm_kernel_avx2();
+  if (cpu_isa() == CpuIsa::Avx512) {
+    GemmKernel<float> narrow = detail::sgemm_narrow_kernel_avx512();
+    return N <= narrow.nr ? narrow : detail::sgemm_kernel_avx512();
+  }
+  if (cpu_isa() == CpuIsa::Avx2) {
+    GemmKernel<float> narrow = detail::sgemm_narrow_kernel_avx2();
+    return N <= narrow.nr ? narrow : detail::sgemm_kernel_avx2();
+  }
 #endif
   return {4, 8, 128, 256, 2048, &portable_micro_kernel<float, 4, 8>, nullptr};
 }
-template <> GemmKernel<double> select_kernel<double>() {
+template <> GemmKernel<double> select_kernel<double>(int64_t N) {
 #ifdef EMBER_X86_SIMD
-  if (cpu_isa() == CpuIsa::Avx512) return detail::dgemm_kernel_avx512();
-  if (cpu_isa() == CpuIsa::Avx2) return detail::dgemm_kernel_avx2();
+  if (cpu_isa() == CpuIsa::Avx512) {
+    GemmKernel<double> narrow = detail::dgemm_narrow_kernel_avx512();
+    return N <= narrow.nr ? narrow : detail::dgemm_kernel_avx512();
+  }
+  if (cpu_isa() == CpuIsa::Avx2) {
+    GemmKernel<double> narrow = detail::dgemm_narrow_kernel_avx2();
+    return N <= narrow.nr ? narrow : detail::dgemm_kernel_avx2();
+  }
 #endif
   return {4, 4, 128, 256, 2048, &portable_micro_kernel<double, 4, 4>, nullptr};
 }
@@ -123,10 +187,11 @@ void scale_c(int64_t M, int64_t N, T beta, T* C, int64_t ldc) {
     for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == T(0) ? T(0) : beta * C[i * ldc + j];
 }
 
-// See Note [Small GEMM]. One thread; K is not blocked.
+// See Note [Small GEMM]. One thread; K is not blocked. `bpanel`, when given, is B's only panel
+// (N <= nr) already packed K x nr by the caller, shared by the threads' strips.
 template <typename T>
 void gemm_small(const GemmKernel<T>& k, const Mat<T>& A, const Mat<T>& B, int64_t M, int64_t N, int64_t K,
-                T alpha, T beta, T* C, int64_t ldc) {
+                T alpha, T beta, T* C, int64_t ldc, const T* bpanel = nullptr) {
   thread_local std::vector<T> abuf, bbuf;
   T* apack = scratch(abuf, K * k.mr);
   T* bpack = scratch(bbuf, K * k.nr);
@@ -134,7 +199,10 @@ void gemm_small(const GemmKernel<T>& k, const Mat<T>& A, const Mat<T>& B, int64_
     int64_t nr = std::min<int64_t>(k.nr, N - jr);
     const T* b = &B.at(0, jr);
     int64_t b_ps = B.rs;
-    if (B.cs != 1 || nr < k.nr) {
+    if (bpanel) {
+      b = bpanel;
+      b_ps = k.nr;
+    } else if (B.cs != 1 || nr < k.nr) {
       pack_b_panel(Mat<T>{b, B.rs, B.cs}, K, nr, k.nr, bpack);
       b = bpack;
       b_ps = k.nr;
@@ -177,6 +245,11 @@ void gemm_serial(const GemmKernel<T>& k, const Mat<T>& A, const Mat<T>& B, int64
   const int64_t MC = std::min(k.mc, (M + MR - 1) / MR * MR);
   const int64_t npad = (N + NR - 1) / NR * NR;
   const int64_t NC = bpacked ? npad : std::min(k.nc, npad);
+  // Note [A in place]: row-major A (x in x @ W, g in g @ W^T) is read where it lies by the
+  // strided micro-kernel, MR rows of kc contiguous values each; only a ragged last panel is packed.
+  // (Packing it was a scalar transposing gather: 1-thread 256x512x784 86 -> 91-96 GFLOP/s.) A^T
+  // is still packed: its panels would be MR values out of every row of A^T, a page apart.
+  const bool a_in_place = k.strided && A.cs == 1;
   thread_local std::vector<T> abuf, bbuf;
   T* apack = scratch(abuf, MC * KC);
   T* bpack = bpacked ? nullptr : scratch(bbuf, KC * NC);
@@ -194,12 +267,18 @@ void gemm_serial(const GemmKernel<T>& k, const Mat<T>& A, const Mat<T>& B, int64
       for (int64_t ic = 0; ic < M; ic += MC) {
         const int64_t mc = std::min(MC, M - ic);
         for (int64_t ir = 0; ir < mc; ir += MR)
-          pack_a_panel(Mat<T>{&A.at(ic + ir, pc), A.rs, A.cs}, std::min<int64_t>(MR, mc - ir), kc, MR,
-                       apack + ir * kc);
+          if (!a_in_place || mc - ir < MR)
+            pack_a_panel(Mat<T>{&A.at(ic + ir, pc), A.rs, A.cs}, std::min<int64_t>(MR, mc - ir), kc, MR,
+                         apack + ir * kc);
         for (int64_t jr = 0; jr < nc; jr += NR)
-          for (int64_t ir = 0; ir < mc; ir += MR)
-            k.packed(kc, apack + ir * kc, 1, MR, bpack + jr * kc, NR, C + (ic + ir) * ldc + jc + jr, ldc,
-                     std::min<int64_t>(MR, mc - ir), std::min<int64_t>(NR, nc - jr), alpha, beta, pc == 0);
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            T* c = C + (ic + ir) * ldc + jc + jr;
+            const int64_t mr = std::min<int64_t>(MR, mc - ir), nr = std::min<int64_t>(NR, nc - jr);
+            if (a_in_place && mr == MR)
+              k.strided(kc, &A.at(ic + ir, pc), A.rs, 1, bpack + jr * kc, NR, c, ldc, mr, nr, alpha, beta, pc == 0);
+            else
+              k.packed(kc, apack + ir * kc, 1, MR, bpack + jr * kc, NR, c, ldc, mr, nr, alpha, beta, pc == 0);
+          }
       }
     }
   }
@@ -210,24 +289,53 @@ void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T
                   const T* Bp, int64_t ldb, T beta, T* C, int64_t ldc) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0 || alpha == T(0)) return scale_c(M, N, beta, C, ldc);
-  const GemmKernel<T> k = select_kernel<T>();
+  const GemmKernel<T> k = select_kernel<T>(N);
   const Mat<T> A{Ap, trans_a ? 1 : lda, trans_a ? lda : 1};
   const Mat<T> B{Bp, trans_b ? 1 : ldb, trans_b ? ldb : 1};
   const int64_t flops = M * N * K;
-  if (k.strided && flops <= kSmallFlops) return gemm_small(k, A, B, M, N, K, alpha, beta, C, ldc);
+  const int64_t mtiles = (M + k.mr - 1) / k.mr, ntiles = (N + k.nr - 1) / k.nr;
   int nthreads = flops >= kParallelFlops ? max_kernel_threads() : 1;
+  // Row strips [lo, hi) of C for task t of n, whole register tiles each.
+  auto strip = [&](int64_t t, int64_t n, int64_t& lo, int64_t& hi) {
+    lo = std::min(M, mtiles * t / n * k.mr);
+    hi = std::min(M, mtiles * (t + 1) / n * k.mr);
+  };
+  // Small products, and a single column panel (Note [Narrow GEMM]: each element of A is used only
+  // N times, so packing it would cost as much as the arithmetic): A is read in place.
+  if (k.strided && (flops <= kSmallFlops || ntiles == 1)) {
+    const int64_t ntasks = nthreads > 1 ? std::min<int64_t>(mtiles, kTasksPerThread * nthreads) : 1;
+    if (ntasks <= 1) return gemm_small(k, A, B, M, N, K, alpha, beta, C, ldc);
+    // One column panel (the only way past kSmallFlops here): pack it once for all the strips
+    // (each packing its own copy cost as much as its share of the arithmetic at N = 10).
+    thread_local std::vector<T> shared_panel;
+    const T* bpanel = nullptr;
+    if (ntiles == 1 && (B.cs != 1 || N < k.nr)) {
+      T* p = scratch(shared_panel, K * k.nr);
+      pack_b_panel(B, K, N, k.nr, p);
+      bpanel = p;
+    }
+    run_tasks(ntasks, nthreads, [&](int64_t t) {
+      int64_t lo, hi;
+      strip(t, ntasks, lo, hi);
+      if (hi > lo)
+        gemm_small(k, Mat<T>{&A.at(lo, 0), A.rs, A.cs}, B, hi - lo, N, K, alpha, beta, C + lo * ldc, ldc, bpanel);
+    });
+    return;
+  }
   // See Note [GEMM threading]. Split along M with B packed once and shared, unless M has too
   // few register tiles to go round; then split along N, each strip packing all of (the small) A.
-  const int64_t mtiles = (M + k.mr - 1) / k.mr, ntiles = (N + k.nr - 1) / k.nr;
   if (mtiles >= 2 * nthreads) {
     const int64_t KC = std::min(k.kc, K), npad = ntiles * k.nr;
     thread_local std::vector<T> shared_b;
     T* bpacked = scratch(shared_b, K * npad);
-    run_tasks(nthreads, nthreads, [&](int64_t t) {
-      pack_b_all(B, K, N, KC, k.nr, ntiles * t / nthreads, ntiles * (t + 1) / nthreads, bpacked);
+    const int64_t btasks = nthreads > 1 ? std::min<int64_t>(ntiles, kTasksPerThread * nthreads) : 1;
+    run_tasks(btasks, nthreads, [&](int64_t t) {
+      pack_b_all(B, K, N, KC, k.nr, ntiles * t / btasks, ntiles * (t + 1) / btasks, bpacked);
     });
-    run_tasks(nthreads, nthreads, [&](int64_t t) {
-      const int64_t lo = std::min(M, mtiles * t / nthreads * k.mr), hi = std::min(M, mtiles * (t + 1) / nthreads * k.mr);
+    const int64_t ntasks = nthreads > 1 ? std::min<int64_t>(mtiles, kTasksPerThread * nthreads) : 1;
+    run_tasks(ntasks, nthreads, [&](int64_t t) {
+      int64_t lo, hi;
+      strip(t, ntasks, lo, hi);
       if (hi > lo)
         gemm_serial(k, Mat<T>{&A.at(lo, 0), A.rs, A.cs}, B, hi - lo, N, K, alpha, beta, C + lo * ldc, ldc, bpacked);
     });

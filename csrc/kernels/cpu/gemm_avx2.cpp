@@ -39,10 +39,21 @@ struct Avx2Double {
 // 6 x 16 floats: 12 accumulators + 2 B vectors + 1 broadcast of the 16 ymm registers.
 // kc = 256 keeps a B micro-panel (16 KB) in a 32 KB L1; mc = 192 keeps the A block (192 KB) in L2.
 GemmKernel<float> sgemm_kernel_avx2() {
-  return {6, 16, 192, 256, 4096, &simd_micro_kernel<Avx2Float, 6, true>, &simd_micro_kernel<Avx2Float, 6, false>};
+  return {6, 16, 192, 256, 4096, &simd_micro_kernel<Avx2Float, 6, 2, true>,
+          &simd_micro_kernel<Avx2Float, 6, 2, false>};
 }
 GemmKernel<double> dgemm_kernel_avx2() {
-  return {6, 8, 96, 256, 4096, &simd_micro_kernel<Avx2Double, 6, true>, &simd_micro_kernel<Avx2Double, 6, false>};
+  return {6, 8, 96, 256, 4096, &simd_micro_kernel<Avx2Double, 6, 2, true>,
+          &simd_micro_kernel<Avx2Double, 6, 2, false>};
+}
+// Note [Narrow GEMM] (gemm.cpp): 12 x 8 floats / 12 x 4 doubles, 12 accumulators of one vector.
+GemmKernel<float> sgemm_narrow_kernel_avx2() {
+  return {12, 8, 192, 256, 4096, &simd_micro_kernel<Avx2Float, 12, 1, true>,
+          &simd_micro_kernel<Avx2Float, 12, 1, false>};
+}
+GemmKernel<double> dgemm_narrow_kernel_avx2() {
+  return {12, 4, 96, 256, 4096, &simd_micro_kernel<Avx2Double, 12, 1, true>,
+          &simd_micro_kernel<Avx2Double, 12, 1, false>};
 }
 
 }  // namespace ember::kernels::cpu::detail

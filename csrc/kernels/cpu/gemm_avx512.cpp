@@ -39,12 +39,21 @@ struct Avx512Double {
 // 8 x 32 floats: 16 accumulators of the 32 zmm registers; the broadcasts fold into the FMAs.
 // kc = 128 keeps a B micro-panel (16 KB) in L1; mc = 256 keeps the A block (128 KB) in L2.
 GemmKernel<float> sgemm_kernel_avx512() {
-  return {8, 32, 192, 256, 4096, &simd_micro_kernel<Avx512Float, 8, true>,
-          &simd_micro_kernel<Avx512Float, 8, false>};
+  return {8, 32, 192, 256, 4096, &simd_micro_kernel<Avx512Float, 8, 2, true>,
+          &simd_micro_kernel<Avx512Float, 8, 2, false>};
 }
 GemmKernel<double> dgemm_kernel_avx512() {
-  return {8, 16, 128, 128, 4096, &simd_micro_kernel<Avx512Double, 8, true>,
-          &simd_micro_kernel<Avx512Double, 8, false>};
+  return {8, 16, 128, 128, 4096, &simd_micro_kernel<Avx512Double, 8, 2, true>,
+          &simd_micro_kernel<Avx512Double, 8, 2, false>};
+}
+// Note [Narrow GEMM] (gemm.cpp): 16 x 16 floats / 16 x 8 doubles, 16 accumulators of one vector.
+GemmKernel<float> sgemm_narrow_kernel_avx512() {
+  return {16, 16, 192, 256, 4096, &simd_micro_kernel<Avx512Float, 16, 1, true>,
+          &simd_micro_kernel<Avx512Float, 16, 1, false>};
+}
+GemmKernel<double> dgemm_narrow_kernel_avx512() {
+  return {16, 8, 128, 256, 4096, &simd_micro_kernel<Avx512Double, 16, 1, true>,
+          &simd_micro_kernel<Avx512Double, 16, 1, false>};
 }
 
 }  // namespace ember::kernels::cpu::detail

@@ -27,6 +27,11 @@ GemmKernel<float> sgemm_kernel_avx2();
 GemmKernel<double> dgemm_kernel_avx2();
 GemmKernel<float> sgemm_kernel_avx512();
 GemmKernel<double> dgemm_kernel_avx512();
+// One vector of columns and a taller tile, for N <= nr (Note [Narrow GEMM] in gemm.cpp).
+GemmKernel<float> sgemm_narrow_kernel_avx2();
+GemmKernel<double> dgemm_narrow_kernel_avx2();
+GemmKernel<float> sgemm_narrow_kernel_avx512();
+GemmKernel<double> dgemm_narrow_kernel_avx512();
 #endif
 
 }  // namespace ember::kernels::cpu::detail

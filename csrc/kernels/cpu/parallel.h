@@ -13,8 +13,12 @@
 
 namespace ember::kernels::cpu {
 
-// Below this many elements of simple work, threading costs more than it saves.
-constexpr int64_t kParallelGrain = int64_t(1) << 18;
+// Below this many elements of simple work, threading costs more than it saves. 2^16, not 2^18:
+// the (256, 512) activations of an MLP step (131,072 elements: bias add, ReLU, its backward) then
+// run on both threads, and the pool's worker, kept busy between the GEMMs, no longer falls asleep
+// inside a step (2-thread 784-512-512-10 step in quiet moments: 5.4-9.2 -> 5.3-5.6 ms; see
+// bench/results/cpu-speed-2026-11-25-round2.md).
+constexpr int64_t kParallelGrain = int64_t(1) << 16;
 
 inline int max_kernel_threads() {
 #ifdef _OPENMP
@@ -24,6 +28,9 @@ inline int max_kernel_threads() {
 #endif
 }
 
+// Chunks are of equal size (at most `grain`), and their count a multiple of the thread count, so
+// n just above the grain splits evenly instead of into one full chunk and a sliver: the SGD update
+// of a 784 x 512 weight (401,408 elements) used to split 262,144 / 139,264.
 template <typename F>
 inline void parallel_for(int64_t n, int64_t grain, F&& f) {
   int threads = n > grain ? max_kernel_threads() : 1;
@@ -32,8 +39,11 @@ inline void parallel_for(int64_t n, int64_t grain, F&& f) {
     return;
   }
   int64_t nchunks = (n + grain - 1) / grain;
+  nchunks = (nchunks + threads - 1) / threads * threads;
+  const int64_t chunk = (n + nchunks - 1) / nchunks;
+  nchunks = (n + chunk - 1) / chunk;
   run_tasks(nchunks, threads, [&](int64_t c) {
-    int64_t begin = c * grain, end = begin + grain < n ? begin + grain : n;
+    int64_t begin = c * chunk, end = begin + chunk < n ? begin + chunk : n;
     f(begin, end);
   });
 }

@@ -20,10 +20,12 @@ HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 CSRC = ROOT / "csrc"
 # The kernel families under test, and the harness files checking them.
-KERNELS = ["reduce.cu", "softmax.cu"]
+KERNELS = ["reduce.cu", "softmax.cu", "cross_entropy.cu"]
 
 HARNESS = ["main.cpp", "emu_runtime.cpp"]
 EXTRA = [CSRC / "core" / "device.cpp"]
+# The families main.cpp runs (one pytest case each).
+FAMILIES = ["reduce", "cross_entropy"]
 
 
 def find_cxx(preferred=None):
@@ -46,7 +48,8 @@ def build(build_dir, cxx, opt="-O1"):
     src = build_dir / "src" / "kernels" / "cuda"
     src.mkdir(parents=True, exist_ok=True)
     subprocess.run([sys.executable, str(HERE / "preprocess.py"), str(CSRC / "kernels" / "cuda"), str(src)], check=True)
-    flags = ["-std=c++20", opt, "-pthread", "-w", "-I", str(HERE / "include"), "-I", str(build_dir / "src"),
+    # nvcc includes cuda_runtime.h in every .cu implicitly; so does this build.
+    flags = ["-std=c++20", opt, "-pthread", "-w", "-include", "cuda_runtime.h", "-I", str(HERE / "include"), "-I", str(build_dir / "src"),
              "-I", str(CSRC), "-I", str(HERE)]
     units = [src / k for k in KERNELS] + [HERE / h for h in harness_files()] + EXTRA
     objdir = build_dir / "obj"

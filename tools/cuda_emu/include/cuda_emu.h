@@ -85,7 +85,16 @@ inline uint64_t g_progress = 0;
 class Barrier {
  public:
   explicit Barrier(int n) : expected_(n) {}
-  void arrive_and_wait(const char* what) {
+  // `site` (file:line of the call, or null) must be the same for every arrival of a phase:
+  // threads meeting at different __syncthreads is undefined on a GPU, and reported here.
+  void arrive_and_wait(const char* what, const char* site = nullptr) {
+    if (site) {
+      if (arrived_ == 0) site_ = site;
+      else if (site_ && std::strcmp(site_, site) != 0) {
+        std::fprintf(stderr, "EMU ERROR: threads of one block wait at different barriers: %s and %s\n", site_, site);
+        std::_Exit(3);
+      }
+    }
     if (++arrived_ == expected_) return release();
     Fiber* me = g_cur;
     me->waiting_on = this;
@@ -108,6 +117,7 @@ class Barrier {
   }
   int expected_, arrived_ = 0;
   uint64_t gen_ = 0;
+  const char* site_ = nullptr;
 };
 
 struct Warp {
@@ -135,7 +145,10 @@ inline dim3 blockDim, gridDim;
 inline dim3 threadIdx, blockIdx;  // the running fiber's (set by the scheduler)
 constexpr int warpSize = 32;
 
-inline void __syncthreads() { emu::g_block->bar.arrive_and_wait("__syncthreads deadlock (divergent barrier?)"); }
+inline void emu_syncthreads(const char* site) { emu::g_block->bar.arrive_and_wait("__syncthreads", site); }
+#define EMU_STR2(x) #x
+#define EMU_STR(x) EMU_STR2(x)
+#define __syncthreads() emu_syncthreads(__FILE__ ":" EMU_STR(__LINE__))
 inline int __syncthreads_count(int pred) {
   using namespace emu;
   const int k = g_cur->count_call++ % 3;

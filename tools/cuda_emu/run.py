@@ -20,12 +20,12 @@ HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 CSRC = ROOT / "csrc"
 # The kernel families under test, and the harness files checking them.
-KERNELS = ["reduce.cu", "softmax.cu", "cross_entropy.cu"]
+KERNELS = ["reduce.cu", "softmax.cu", "cross_entropy.cu", "index.cu"]
 
 HARNESS = ["main.cpp", "emu_runtime.cpp"]
 EXTRA = [CSRC / "core" / "device.cpp"]
 # The families main.cpp runs (one pytest case each).
-FAMILIES = ["reduce", "cross_entropy"]
+FAMILIES = ["reduce", "cross_entropy", "index"]
 
 
 def find_cxx(preferred=None):

@@ -20,12 +20,13 @@ HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 CSRC = ROOT / "csrc"
 # The kernel families under test, and the harness files checking them.
-KERNELS = ["reduce.cu", "softmax.cu", "cross_entropy.cu", "index.cu"]
+KERNELS = ["reduce.cu", "softmax.cu", "cross_entropy.cu", "index.cu", "optim.cu", "grad_norm.cu"]
 
 HARNESS = ["main.cpp", "emu_runtime.cpp"]
-EXTRA = [CSRC / "core" / "device.cpp"]
+# CPU twins the harness compares with (and what they need).
+EXTRA = [CSRC / "core" / "device.cpp"] + [CSRC / "kernels" / "cpu" / f for f in ("optim.cpp", "grad_norm.cpp", "task_pool.cpp")]
 # The families main.cpp runs (one pytest case each).
-FAMILIES = ["reduce", "cross_entropy", "index"]
+FAMILIES = ["reduce", "cross_entropy", "index", "optim"]
 
 
 def find_cxx(preferred=None):

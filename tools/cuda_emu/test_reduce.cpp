@@ -87,6 +87,7 @@ void check_minmax() {
   for (auto [outer, inner] : kRowShapes) {
     if (inner == 0) continue;  // the ops reject it before the kernel
     for (int pattern = 0; pattern < 4; ++pattern) {
+      if (!std::is_floating_point_v<T> && pattern % 2 == 1) continue;  // patterns 1 and 3 add NaN and inf
       auto x = random_values<T>(outer * inner, outer * 13 + inner + pattern, 2.0);
       if constexpr (std::is_floating_point_v<T>) {
         for (int64_t i = 0; i < outer * inner; ++i) {

@@ -20,7 +20,9 @@
 // barriers, so such a race always resolves one fixed way here).
 #pragma once
 #include <atomic>
+#include <algorithm>
 #include <functional>
+#include <random>
 #include <ucontext.h>
 #include <bit>
 #include <chrono>
@@ -291,6 +293,20 @@ namespace emu {
 
 inline int64_t g_launches = 0;
 
+// The order the scheduler resumes threads in (CUDA_EMU_ORDER=forward|reverse|shuffle). Threads
+// switch only at barriers, so a race between two threads that no barrier separates resolves the
+// same way every run in one order; running the checks in another order exposes it.
+enum class Order { Forward, Reverse, Shuffle };
+inline Order order_from_env() {
+  const char* e = std::getenv("CUDA_EMU_ORDER");
+  if (!e || !std::strcmp(e, "forward")) return Order::Forward;
+  if (!std::strcmp(e, "reverse")) return Order::Reverse;
+  if (!std::strcmp(e, "shuffle")) return Order::Shuffle;
+  fail("CUDA_EMU_ORDER must be forward, reverse or shuffle");
+}
+inline Order g_order = order_from_env();
+inline std::mt19937 g_rng(12345);
+
 inline std::function<void(int)> g_fiber_main;
 inline void fiber_entry(int t) { g_fiber_main(t); }
 
@@ -337,12 +353,16 @@ void launch(dim3 grid, dim3 block, size_t /*dynamic_smem*/, const F& body) {
     f.ctx.uc_link = &g_sched_ctx;
     makecontext(&f.ctx, reinterpret_cast<void (*)()>(&fiber_entry), 1, t);
   }
+  std::vector<int> order(nthreads);
+  for (int t = 0; t < nthreads; ++t) order[t] = g_order == Order::Reverse ? nthreads - 1 - t : t;
   // Round robin over the fibers that can run; none can while some are unfinished: a deadlock.
   for (int remaining = nthreads; remaining > 0;) {
     const uint64_t before = g_progress;
     bool ran = false;
     remaining = 0;
-    for (auto& f : fibers) {
+    if (g_order == Order::Shuffle) std::shuffle(order.begin(), order.end(), g_rng);
+    for (int idx : order) {
+      Fiber& f = fibers[idx];
       if (f.done) continue;
       if (f.waiting_on && f.waiting_on->gen() == f.wait_gen) {
         ++remaining;

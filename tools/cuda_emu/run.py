@@ -21,13 +21,13 @@ ROOT = HERE.parents[1]
 CSRC = ROOT / "csrc"
 # The kernel families under test, and the harness files checking them.
 KERNELS = ["reduce.cu", "softmax.cu", "cross_entropy.cu", "index.cu", "optim.cu", "grad_norm.cu", "binary.cu", "unary.cu",
-           "copy.cu", "random.cu", "activation.cu"]
+           "copy.cu", "random.cu", "activation.cu", "gemm.cu"]
 
 HARNESS = ["main.cpp", "emu_runtime.cpp"]
 # CPU twins the harness compares with (and what they need).
 EXTRA = [CSRC / "core" / "device.cpp"] + [CSRC / "kernels" / "cpu" / f for f in ("optim.cpp", "grad_norm.cpp", "task_pool.cpp", "random_fill.cpp", "activation.cpp")]
 # The families main.cpp runs (one pytest case each).
-FAMILIES = ["reduce", "cross_entropy", "index", "optim", "elementwise"]
+FAMILIES = ["reduce", "cross_entropy", "index", "optim", "elementwise", "gemm"]
 
 
 def find_cxx(preferred=None):

@@ -88,6 +88,30 @@ void check_gather_scatter() {
   }
 }
 
+// gather along dim 0 of a 3-d tensor [src_n, 4, 6] whose middle dim is strided (step 2).
+void check_gather_dim0() {
+  const int64_t src_n = 5, a = 4, b = 6;
+  const int64_t strides[3] = {a * 2 * b, 2 * b, 1};
+  auto src = random_values<double>(src_n * a * 2 * b, 21);
+  for (bool bad : {false, true}) {
+    std::set<int64_t> bad_values;
+    const int64_t sizes[3] = {7, a, b};  // index shape: 7 along dim 0
+    auto index = indices(7 * a * b, src_n, 33, bad, &bad_values);
+    ember::kernels::cpu::DimIndexLoop loop{3, 0, sizes, strides, src_n};
+    reset_report();
+    Vec<double> out(7 * a * b, 1.0);
+    kc::gather(DType::Float64, out.data(), src.data(), index.data(), loop);
+    for (int64_t i = 0; i < 7; ++i)
+      for (int64_t j = 0; j < a; ++j)
+        for (int64_t k = 0; k < b; ++k) {
+          const int64_t e = (i * a + j) * b + k, v = index[e];
+          const double want = (v < 0 || v >= src_n) ? 1.0 : src[v * strides[0] + j * strides[1] + k];
+          expect(out[e] == want, fmt("gather dim0 bad=%lld at %lld", bad, e));
+        }
+    check_report(bad_values, src_n, "gather dim0");
+  }
+}
+
 template <class T>
 void check_index_select_add() {
   for (auto [outer, n, src_n, inner] :
@@ -212,6 +236,7 @@ void test_index() {
   check_index_select_add<float>();
   check_index_select_add<int64_t>();
   check_index_select_add<bool>();
+  check_gather_dim0();
   check_put_rows_and_combine();
   check_nonzero();
 }

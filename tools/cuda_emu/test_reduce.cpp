@@ -44,7 +44,7 @@ void check_sum_rows() {
 template <class T>
 void check_sum_columns() {
   const std::vector<std::pair<int64_t, int64_t>> shapes = {{1, 5},   {7, 40},   {300, 33}, {5, 1},
-                                                           {1000, 3}, {2000, 70}, {9, 1}, {600, 1025}};
+                                                           {1000, 3}, {2000, 70}, {9, 1}, {600, 1025}, {0, 5}};
   for (auto [rows, cols] : shapes) {
     auto x = random_values<T>(rows * cols, rows * 31 + cols);
     Vec<T> out(cols + 1, T(77));
@@ -131,7 +131,7 @@ void check_softmax() {
   // (outer, dim, inner): warp rows, block rows, and columns (inner > 1).
   const std::vector<std::array<int64_t, 3>> shapes = {
       {1, 1, 1}, {3, 5, 1}, {10, 31, 1}, {9, 32, 1}, {17, 33, 1}, {4, 300, 1}, {2, 2047, 1}, {3, 2048, 1},
-      {2, 5000, 1}, {2, 3, 4}, {3, 40, 7}, {1, 2, 300}};
+      {2, 5000, 1}, {2, 3, 4}, {3, 40, 7}, {1, 2, 300}, {5, 3, 200}, {2, 2100, 1}, {1, 1, 9}};
   for (auto [outer, dim, inner] : shapes) {
     for (int pattern = 0; pattern < 4; ++pattern) {
       const int64_t n = outer * dim * inner;

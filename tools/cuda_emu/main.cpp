@@ -7,6 +7,7 @@
 #include "harness_common.h"
 
 void test_reduce();
+void test_softmax();
 void test_cross_entropy();
 void test_index();
 void test_optim();
@@ -15,7 +16,7 @@ void test_gemm();
 
 int main(int argc, char** argv) {
   struct Family { const char* name; void (*run)(); };
-  const Family families[] = {{"reduce", test_reduce}, {"cross_entropy", test_cross_entropy}, {"index", test_index}, {"optim", test_optim}, {"elementwise", test_elementwise}, {"gemm", test_gemm}};
+  const Family families[] = {{"reduce", test_reduce}, {"softmax", test_softmax}, {"cross_entropy", test_cross_entropy}, {"index", test_index}, {"optim", test_optim}, {"elementwise", test_elementwise}, {"gemm", test_gemm}};
   for (const auto& f : families) {
     if (argc > 1 && std::strcmp(argv[1], f.name) != 0) continue;
     const auto t0 = std::chrono::steady_clock::now();

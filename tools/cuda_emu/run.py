@@ -27,7 +27,7 @@ HARNESS = ["main.cpp", "emu_runtime.cpp"]
 # CPU twins the harness compares with (and what they need).
 EXTRA = [CSRC / "core" / "device.cpp"] + [CSRC / "kernels" / "cpu" / f for f in ("optim.cpp", "grad_norm.cpp", "task_pool.cpp", "random_fill.cpp", "activation.cpp")]
 # The families main.cpp runs (one pytest case each).
-FAMILIES = ["reduce", "cross_entropy", "index", "optim", "elementwise", "gemm"]
+FAMILIES = ["reduce", "softmax", "cross_entropy", "index", "optim", "elementwise", "gemm"]
 
 
 def find_cxx(preferred=None):

@@ -5,8 +5,8 @@
 // Note [How a launch is emulated]
 // emu::launch runs the grid's blocks one after another on the calling thread. A block's threads
 // are fibers (ucontext, a stack each, created once per launch and reused for every block) run
-// round robin by a small scheduler: a thread runs until it waits at a barrier (__syncthreads, a
-// warp's shuffle/ballot) or returns. So __syncthreads is a real barrier, and a kernel that syncs
+// by a small scheduler (Note [Scheduling the threads]): a thread runs until it waits at a
+// barrier (__syncthreads, a warp's shuffle/ballot) or returns. So __syncthreads is a real barrier, and a kernel that syncs
 // in divergent code deadlocks here as it would hang (or worse) on a GPU: when no thread can run
 // the launch reports where each one waits and aborts. A thread that returns from the kernel
 // drops out of its block's barrier, as exited threads do on a GPU.
@@ -355,31 +355,38 @@ void launch(dim3 grid, dim3 block, size_t /*dynamic_smem*/, const F& body) {
   }
   std::vector<int> order(nthreads);
   for (int t = 0; t < nthreads; ++t) order[t] = g_order == Order::Reverse ? nthreads - 1 - t : t;
-  // Round robin over the fibers that can run; none can while some are unfinished: a deadlock.
-  for (int remaining = nthreads; remaining > 0;) {
-    const uint64_t before = g_progress;
-    bool ran = false;
-    remaining = 0;
-    if (g_order == Order::Shuffle) std::shuffle(order.begin(), order.end(), g_rng);
-    for (int idx : order) {
-      Fiber& f = fibers[idx];
-      if (f.done) continue;
-      if (f.waiting_on && f.waiting_on->gen() == f.wait_gen) {
-        ++remaining;
-        continue;
+  // Note [Scheduling the threads]: always resume the first thread in `order` that can run, so
+  // the first warps race ahead as far as they can (through their own barriers, into the next
+  // row) before the others move: the most hostile interleaving for a kernel that reuses shared
+  // memory without a barrier. A deadlock is a state where no unfinished thread can run.
+  std::vector<int> runnable;
+  for (int finished = 0; finished < nthreads;) {
+    Fiber* pick = nullptr;
+    if (g_order == Order::Shuffle) {
+      runnable.clear();
+      for (int t = 0; t < nthreads; ++t) {
+        Fiber& f = fibers[t];
+        if (!f.done && !(f.waiting_on && f.waiting_on->gen() == f.wait_gen)) runnable.push_back(t);
       }
-      f.waiting_on = nullptr;
-      g_cur = &f;
-      threadIdx = f.tid;
-      swapcontext(&g_sched_ctx, &f.ctx);
-      ran = true;
-      if (!f.done) ++remaining;
+      if (!runnable.empty()) pick = &fibers[runnable[g_rng() % runnable.size()]];
+    } else {
+      for (int idx : order) {
+        Fiber& f = fibers[idx];
+        if (f.done || (f.waiting_on && f.waiting_on->gen() == f.wait_gen)) continue;
+        pick = &f;
+        break;
+      }
     }
-    if (remaining > 0 && !ran && g_progress == before) {
+    if (!pick) {
       for (auto& f : fibers)
         if (!f.done) std::fprintf(stderr, "  thread %d waits at: %s\n", f.linear, f.what ? f.what : "?");
       fail("deadlock: every live thread waits at a barrier that cannot complete (divergent barrier?)");
     }
+    pick->waiting_on = nullptr;
+    g_cur = pick;
+    threadIdx = pick->tid;
+    swapcontext(&g_sched_ctx, &pick->ctx);
+    if (pick->done) ++finished;
   }
   g_cur = nullptr;
   g_block = nullptr;

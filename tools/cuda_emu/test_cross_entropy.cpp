@@ -34,7 +34,7 @@ void check_cross_entropy() {
             target[r] = (target[r] + 1) % classes;  // keep the loss finite
           if (r % 5 == 2) target[r] = ignore;
           if (pattern == 2 && r % 3 == 1) {
-            target[r] = (r % 2) ? classes + r : -1 - r;
+            target[r] = (r % 3 == 0) ? classes : (r % 3 == 1) ? classes + r : -1 - r;
             if (first_bad < 0) first_bad = r;
           }
         }

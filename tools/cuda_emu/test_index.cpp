@@ -20,14 +20,14 @@ template <> DType dtype_of<double>() { return DType::Float64; }
 template <> DType dtype_of<int64_t>() { return DType::Int64; }
 template <> DType dtype_of<bool>() { return DType::Bool; }
 
-// Indices in [0, size), with every 37th one out of range (when `bad`).
+// Indices in [0, size), with every 37th one out of range (when `bad`): size, larger, negative.
 Vec<int64_t> indices(int64_t n, int64_t size, uint64_t seed, bool bad, std::set<int64_t>* bad_values) {
   std::mt19937_64 rng(seed);
   Vec<int64_t> v(n);
   for (int64_t k = 0; k < n; ++k) {
     v[k] = static_cast<int64_t>(rng() % size);
     if (bad && k % 37 == 11) {
-      v[k] = (k % 2) ? size + k : -1 - k;
+      v[k] = (k % 3 == 0) ? size : (k % 3 == 1) ? size + k : -1 - k;  // the bound itself, above, below
       bad_values->insert(v[k]);
     }
   }
@@ -176,7 +176,7 @@ void check_put_rows_and_combine() {
       i0[e] = (e * 7) % 9 - 4;  // in [-4, 4], size 5
       i1[e] = (e * 5) % 13 - 6;  // in [-6, 6], size 7
       if (bad && e % 97 == 50) {
-        i1[e] = e % 2 ? 7 + e : -8 - e;
+        i1[e] = e % 4 == 0 ? 7 : e % 4 == 1 ? -8 : e % 4 == 2 ? 7 + e : -8 - e;  // the bounds, then beyond
         bad_values.insert(i1[e]);
       }
     }

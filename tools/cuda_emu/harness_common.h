@@ -39,33 +39,43 @@ inline void expect_close(double got, double want, double rtol, double atol, cons
 template <class T>
 double tol_of() { return std::is_same_v<T, float> ? 2e-5 : 1e-11; }
 
-// A plain array (std::vector<bool> has no data()).
+// A plain array (std::vector<bool> has no data()) between two guard zones of kGuard bytes of a
+// known pattern: a kernel that writes out of bounds (near them) is reported when the array dies.
+constexpr size_t kGuard = 256;
+constexpr unsigned char kGuardByte = 0xa5;
+
 template <class T>
-struct Vec {
-  std::vector<T> v_;  // never bool: see Vec<bool>
-  Vec() = default;
-  explicit Vec(size_t n, T fill = T()) : v_(n, fill) {}
-  T* data() { return v_.data(); }
-  const T* data() const { return v_.data(); }
-  T& operator[](size_t i) { return v_[i]; }
-  const T& operator[](size_t i) const { return v_[i]; }
-  size_t size() const { return v_.size(); }
-  T* begin() { return data(); }
-  T* end() { return data() + size(); }
-};
-template <>
-struct Vec<bool> {
-  std::unique_ptr<bool[]> p_;
-  size_t n_ = 0;
-  Vec() = default;
-  explicit Vec(size_t n, bool fill = false) : p_(new bool[n ? n : 1]), n_(n) { std::fill(p_.get(), p_.get() + n, fill); }
-  bool* data() { return p_.get(); }
-  const bool* data() const { return p_.get(); }
-  bool& operator[](size_t i) { return p_[i]; }
-  const bool& operator[](size_t i) const { return p_[i]; }
+class Vec {
+ public:
+  Vec() : Vec(0) {}
+  explicit Vec(size_t n, T fill = T()) : n_(n), bytes_(2 * kGuard + n * sizeof(T) + alignof(T), kGuardByte) {
+    for (size_t i = 0; i < n; ++i) data()[i] = fill;
+  }
+  Vec(const Vec& o) : n_(o.n_), bytes_(o.bytes_) {}
+  Vec& operator=(const Vec& o) {
+    check();
+    n_ = o.n_;
+    bytes_ = o.bytes_;
+    return *this;
+  }
+  ~Vec() { check(); }
+  T* data() { return reinterpret_cast<T*>(bytes_.data() + kGuard); }
+  const T* data() const { return reinterpret_cast<const T*>(bytes_.data() + kGuard); }
+  T& operator[](size_t i) { return data()[i]; }
+  const T& operator[](size_t i) const { return data()[i]; }
   size_t size() const { return n_; }
-  bool* begin() { return data(); }
-  bool* end() { return data() + n_; }
+  T* begin() { return data(); }
+  T* end() { return data() + n_; }
+
+ private:
+  void check() const {
+    const size_t hi = kGuard + n_ * sizeof(T);
+    bool ok = true;
+    for (size_t i = 0; i < kGuard; ++i) ok &= bytes_[i] == kGuardByte && bytes_[hi + i] == kGuardByte;
+    expect(ok, "a kernel wrote outside a buffer (guard bytes changed)");
+  }
+  size_t n_;
+  std::vector<unsigned char> bytes_;
 };
 
 // Values in [-range, range]: integers for int64 (exact sums), else uniform.

@@ -12,7 +12,13 @@
 namespace ember::kernels::cuda {
 
 constexpr int kThreads = 256;
-constexpr int64_t kMaxBlocks = 65535;  // the grid-stride loop covers larger tensors
+// The grid-stride loops cover larger tensors. The CPU emulator of the kernels (tools/cuda_emu)
+// builds with a tiny cap, so its small test shapes walk those loops more than once.
+#ifdef EMBER_CUDA_EMU_MAX_BLOCKS
+constexpr int64_t kMaxBlocks = EMBER_CUDA_EMU_MAX_BLOCKS;
+#else
+constexpr int64_t kMaxBlocks = 65535;
+#endif
 
 template <typename Out, typename F, size_t... K, typename... In>
 __device__ __forceinline__ void apply_at(Out* out, const int64_t* off, const F& f, std::index_sequence<K...>,

@@ -1,0 +1,186 @@
+// Emulated checks of the elementwise CUDA twins (binary, unary, copy, random, activation: all
+// through launch.cuh or their own grid-stride loops) against naive loops over the same functors
+// (kernels/functors.h) and, for random_fill and the activations, the CPU twins (linked in):
+// strided, broadcast (stride 0) and transposed operands, lengths around the block size.
+#include <optional>
+
+#include "harness_common.h"
+#include "kernels/cpu/activation.h"
+#include "kernels/cpu/random_fill.h"
+#include "kernels/cuda/activation.h"
+#include "kernels/cuda/elementwise.h"
+#include "kernels/functors.h"
+
+using namespace emu_test;
+namespace kc = ember::kernels::cuda;
+namespace kcpu = ember::kernels::cpu;
+using namespace ember::kernels;
+using ember::DType;
+using ember::BinaryOp;
+using ember::UnaryOp;
+
+namespace {
+
+template <class T> DType dtype_of();
+template <> DType dtype_of<float>() { return DType::Float32; }
+template <> DType dtype_of<double>() { return DType::Float64; }
+template <> DType dtype_of<int64_t>() { return DType::Int64; }
+template <> DType dtype_of<bool>() { return DType::Bool; }
+
+// A [rows, cols] loop: out contiguous, a transposed ([cols, rows] storage), b broadcast along
+// rows (stride 0), c contiguous. Or one flat dim (the launcher's fast path) when `flat`.
+LoopShape make_loop(int64_t rows, int64_t cols, int noperands, bool flat) {
+  LoopShape s;
+  s.noperands = noperands;
+  if (flat) {
+    s.ndim = 1;
+    s.sizes[0] = rows * cols;
+    for (int k = 0; k < noperands; ++k) s.strides[k][0] = 1;
+    return s;
+  }
+  s.ndim = 2;
+  s.sizes[0] = rows, s.sizes[1] = cols;
+  const int64_t st[4][2] = {{cols, 1}, {1, rows}, {0, 1}, {cols, 1}};
+  for (int k = 0; k < noperands; ++k) s.strides[k][0] = st[k][0], s.strides[k][1] = st[k][1];
+  return s;
+}
+
+int64_t off(const LoopShape& s, int k, int64_t i) {
+  int64_t o = 0;
+  for (int d = s.ndim - 1; d >= 0; --d) o += (i % s.sizes[d]) * s.strides[k][d], i /= s.sizes[d];
+  return o;
+}
+
+template <class T, class Out, class F>
+void check_binary_op(BinaryOp op, F f, const char* name) {
+  for (auto [rows, cols] : std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {3, 85}, {17, 31}, {2, 300}})
+    for (bool flat : {false, true}) {
+      const LoopShape s = make_loop(rows, cols, 3, flat);
+      const int64_t n = rows * cols;
+      auto a = random_values<T>(n, n + 1), b = random_values<T>(n, n + 2);
+      if constexpr (std::is_floating_point_v<T>)
+        for (int64_t i = 0; i < n; i += 7) b[i] = a[off(s, 1, i)];  // some equal pairs for comparisons
+      Vec<Out> out(n + 1, Out(1));
+      kc::binary(op, dtype_of<T>(), out.data(), a.data(), b.data(), s);
+      for (int64_t i = 0; i < n; ++i) {
+        const double want = double(Out(f(a[off(s, 1, i)], b[off(s, 2, i)])));
+        expect_close(double(out[off(s, 0, i)]), want, 1e-6, 1e-6,
+                     std::string(name) + fmt(" rows=%lld cols=%lld flat=%lld i=%lld", rows, cols, flat, i));
+      }
+      expect(out[n] == Out(1), std::string(name) + " wrote past the end");
+    }
+}
+
+template <class T>
+void check_binary() {
+  check_binary_op<T, T>(BinaryOp::Add, AddF{}, "add");
+  check_binary_op<T, T>(BinaryOp::Mul, MulF{}, "mul");
+  check_binary_op<T, T>(BinaryOp::Maximum, MaxF{}, "maximum");
+  check_binary_op<T, bool>(BinaryOp::Lt, LtF{}, "lt");
+  check_binary_op<T, bool>(BinaryOp::Eq, EqF{}, "eq");
+  if constexpr (!std::is_same_v<T, bool>) {
+    check_binary_op<T, T>(BinaryOp::Sub, SubF{}, "sub");
+    if constexpr (std::is_floating_point_v<T>) check_binary_op<T, T>(BinaryOp::Div, DivF{}, "div");
+  }
+}
+
+template <class T>
+void check_unary_copy_where() {
+  const DType dt = dtype_of<T>();
+  for (bool flat : {false, true}) {
+    const int64_t rows = 9, cols = 61, n = rows * cols;
+    auto x = random_values<T>(n, 3);
+    {
+      const LoopShape s = make_loop(rows, cols, 2, flat);
+      Vec<T> out(n + 1, T(1));
+      kc::unary(UnaryOp::Abs, dt, out.data(), x.data(), s);
+      for (int64_t i = 0; i < n; ++i)
+        expect_close(double(out[off(s, 0, i)]), double(AbsF{}(x[off(s, 1, i)])), 0, 0, fmt("abs flat=%lld i=%lld", flat, i));
+      if constexpr (std::is_floating_point_v<T>) {
+        kc::unary(UnaryOp::Exp, dt, out.data(), x.data(), s);
+        for (int64_t i = 0; i < n; ++i)
+          expect_close(double(out[off(s, 0, i)]), std::exp(double(x[off(s, 1, i)])), 1e-6, 0, fmt("exp flat=%lld i=%lld", flat, i));
+      }
+      if constexpr (!std::is_same_v<T, bool>) {
+        kc::clamp(dt, out.data(), x.data(), std::optional<double>(-1.0), std::nullopt, s);
+        for (int64_t i = 0; i < n; ++i)
+          expect_close(double(out[off(s, 0, i)]), std::max(double(x[off(s, 1, i)]), -1.0), 0, 0, fmt("clamp i=%lld", i));
+      }
+      // copy, casting to double.
+      Vec<double> cast(n + 1, 1.0);
+      kc::copy(DType::Float64, dt, cast.data(), x.data(), s);
+      for (int64_t i = 0; i < n; ++i)
+        expect(cast[off(s, 0, i)] == double(x[off(s, 1, i)]), fmt("copy flat=%lld i=%lld", flat, i));
+      expect(out[n] == T(1) && cast[n] == 1.0, "unary/copy wrote past the end");
+    }
+    {
+      const LoopShape s = make_loop(rows, cols, 4, flat);
+      auto c = random_values<bool>(n, 4);
+      auto b = random_values<T>(n, 5);
+      Vec<T> out(n + 1, T(1));
+      kc::where(dt, out.data(), c.data(), x.data(), b.data(), s);
+      for (int64_t i = 0; i < n; ++i) {
+        const T want = c[off(s, 1, i)] ? x[off(s, 2, i)] : b[off(s, 3, i)];
+        expect(out[off(s, 0, i)] == want, fmt("where flat=%lld i=%lld", flat, i));
+      }
+    }
+  }
+  for (int64_t n : {1, 255, 256, 257, 1000}) {
+    Vec<T> out(n + 1, T(0));
+    kc::fill(dt, out.data(), n, 1.0);
+    for (int64_t i = 0; i < n; ++i) expect(out[i] == T(1), fmt("fill n=%lld i=%lld", n, i));
+    expect(out[n] == T(0), "fill wrote past the end");
+  }
+}
+
+template <class T>
+void check_random_and_activation() {
+  const DType dt = dtype_of<T>();
+  for (int64_t n : {1, 257, 3000}) {
+    for (auto spec : {RandomSpec{RandomKind::Uniform, -2.0, 3.0}, RandomSpec{RandomKind::Randint, 0, 0, -5, 11},
+                      RandomSpec{RandomKind::Rand}, RandomSpec{RandomKind::Normal, 1.0, 2.0}}) {
+      if (std::is_same_v<T, int64_t> && (spec.kind == RandomKind::Rand || spec.kind == RandomKind::Normal)) continue;
+      Vec<T> g(n + 1, T(7)), c(n + 1, T(7));
+      kc::random_fill(dt, g.data(), n, 1234, 99, spec);
+      kcpu::random_fill(dt, c.data(), n, 1234, 99, spec);
+      for (int64_t i = 0; i <= n; ++i)
+        expect_close(double(g[i]), double(c[i]), 0, 0, fmt("random_fill kind=%lld n=%lld i=%lld", int(spec.kind), n, i));
+    }
+    if constexpr (std::is_floating_point_v<T>) {
+      auto x = random_values<T>(n, n, 4.0), gr = random_values<T>(n, n + 1);
+      const double tol = std::is_same_v<T, float> ? 1e-6 : 1e-14;
+      for (bool tanh_form : {false, true}) {
+        Vec<T> g(n + 1, T(7)), c(n + 1, T(7));
+        kc::gelu(dt, g.data(), x.data(), n, tanh_form);
+        kcpu::gelu(dt, c.data(), x.data(), n, tanh_form);
+        for (int64_t i = 0; i <= n; ++i) expect_close(double(g[i]), double(c[i]), tol, tol, fmt("gelu i=%lld", i));
+        kc::gelu_backward(dt, g.data(), gr.data(), x.data(), n, tanh_form);
+        kcpu::gelu_backward(dt, c.data(), gr.data(), x.data(), n, tanh_form);
+        for (int64_t i = 0; i <= n; ++i) expect_close(double(g[i]), double(c[i]), tol, tol, fmt("gelu_backward i=%lld", i));
+      }
+      Vec<T> g(n + 1, T(7)), c(n + 1, T(7)), gm(n + 1, T(7)), cm(n + 1, T(7));
+      kc::leaky_relu(dt, g.data(), x.data(), n, 0.1);
+      kcpu::leaky_relu(dt, c.data(), x.data(), n, 0.1);
+      for (int64_t i = 0; i <= n; ++i) expect_close(double(g[i]), double(c[i]), 0, 0, fmt("leaky_relu i=%lld", i));
+      kc::dropout(dt, g.data(), gm.data(), x.data(), n, 0.3, 77);
+      kcpu::dropout(dt, c.data(), cm.data(), x.data(), n, 0.3, 77);
+      for (int64_t i = 0; i <= n; ++i)
+        expect(g[i] == c[i] && gm[i] == cm[i], fmt("dropout n=%lld i=%lld", n, i));
+    }
+  }
+}
+
+}  // namespace
+
+void test_elementwise() {
+  check_binary<float>();
+  check_binary<double>();
+  check_binary<int64_t>();
+  check_binary<bool>();
+  check_unary_copy_where<float>();
+  check_unary_copy_where<int64_t>();
+  check_unary_copy_where<bool>();
+  check_random_and_activation<float>();
+  check_random_and_activation<double>();
+  check_random_and_activation<int64_t>();
+}

@@ -28,6 +28,16 @@ inline int max_kernel_threads() {
 #endif
 }
 
+// ember.set_num_threads: OpenMP's setting of the calling thread (the Python thread that runs ops),
+// so threadpoolctl and OMP_NUM_THREADS keep working. Without OpenMP there is only one thread.
+inline void set_kernel_threads(int n) {
+#ifdef _OPENMP
+  omp_set_num_threads(n);
+#else
+  (void)n;
+#endif
+}
+
 // Chunks are of equal size (at most `grain`), and their count a multiple of the thread count, so
 // n just above the grain splits evenly instead of into one full chunk and a sliver: the SGD update
 // of a 784 x 512 weight (401,408 elements) used to split 262,144 / 139,264.

@@ -5,9 +5,19 @@
 // MLP step measured a flat 8 ms instead of 0.1-2 ms (2 threads 2-4x slower than 1). Here the
 // caller and the workers take task indices from one atomic counter, and the caller returns as
 // soon as all tasks are *done*: a worker that has not woken yet simply finds nothing left to do,
-// so a busy machine degrades to one-thread speed instead of stalling. Workers spin briefly before
-// sleeping, so the back-to-back GEMMs of a training step find them awake. A forked child (a
-// DataLoader worker) has no workers; its caller runs every task itself.
+// so a busy machine degrades to one-thread speed instead of stalling. Workers spin before
+// sleeping, so the back-to-back GEMMs of a training step find them awake (Note [How long workers
+// spin]). A forked child (a DataLoader worker) has no workers; its caller runs every task itself.
+//
+// Note [How long workers spin]
+// A worker that sleeps on the condition variable takes a futex wake-up (and on these VMs often a
+// halted virtual CPU) to join the next job, and a GEMM of a few hundred microseconds is over by
+// then: the caller does it alone. Between the parallel regions of one MLP training step there are
+// gaps of Python and serial work that exceeded the old 100 us spin, so after any idle spell (the
+// benchmark suite idles 0.1 s between timed blocks) the 784-512-512-10 step ran at one-thread speed,
+// 9.2 ms instead of 5.0 ms. Spinning 2 ms (yielding the core on every turn, so a thread that wants
+// it gets it) keeps the worker awake through a step: 5.7 ms median after 0.1 s idle spells
+// (1 ms: 6.1 ms; 5 ms: no better than 2). bench/results/cpu-speed-2026-11-25-final.md.
 #include "kernels/cpu/task_pool.h"
 
 #include <atomic>
@@ -81,8 +91,8 @@ class Pool {
   void worker_loop() {
     uint64_t seen = generation_.load(std::memory_order_acquire);
     for (;;) {
-      // Spin ~100 us for the next job before sleeping on the condition variable.
-      auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(100);
+      // Spin (yielding) ~2 ms for the next job before sleeping: Note [How long workers spin].
+      auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(2000);
       while (generation_.load(std::memory_order_acquire) == seen && std::chrono::steady_clock::now() < until)
         std::this_thread::yield();
       std::shared_ptr<Job> job;

@@ -436,3 +436,21 @@ def test_deepcopy_of_a_leaf_copies_values_requires_grad_and_grad():
     assert not (best["weight"] == model.weight).any().item()
     with pytest.raises(RuntimeError, match=r"\[deepcopy\] only tensors created explicitly by the user"):
         copy.deepcopy(x * 2)
+
+
+def test_set_num_threads_round_trip_and_error():
+    before = ember.get_num_threads()
+    try:
+        ember.set_num_threads(1)
+        assert ember.get_num_threads() == 1
+        a = ember.randn(300, 300)
+        one = (a @ a).numpy()
+        ember.set_num_threads(2)
+        assert ember.get_num_threads() == 2
+        np.testing.assert_allclose((a @ a).numpy(), one, rtol=1e-5, atol=1e-4)
+    finally:
+        ember.set_num_threads(before)
+    with pytest.raises(RuntimeError, match=r"\[set_num_threads\] number of threads must be positive"):
+        ember.set_num_threads(0)
+    with pytest.raises(RuntimeError):
+        torch.set_num_threads(0)

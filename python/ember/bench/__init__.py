@@ -55,8 +55,11 @@ def main(argv=None):
     engines = _engines.discover(names)
     thread_setup = _engines.set_threads(args.threads)
     # Note [Idle between engines]: with one thread there are no BLAS workers left spinning, so a
-    # short pause is enough; with more, NumPy's spin for ~0.1 s after a call and would slow the next.
-    idle_s = 0.1 if args.threads > 1 else 0.01
+    # short pause is enough; with more, OpenBLAS's workers (NumPy's) spin for about 2^28 cycles,
+    # ~0.1 s here, after a call. A 0.1 s pause was not always enough: with NumPy in the run,
+    # ember's 2-thread 784-512-512-10 step measured 8.2 ms against 5.5 ms without it, as its
+    # second thread found the other core taken. 0.25 s leaves a margin.
+    idle_s = 0.25 if args.threads > 1 else 0.01
     for e in engines:
         if e.skip:
             print(f"skipping {e.name}: {e.skip}", file=sys.stderr)

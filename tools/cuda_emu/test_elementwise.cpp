@@ -21,11 +21,6 @@ using ember::UnaryOp;
 
 namespace {
 
-template <class T> DType dtype_of();
-template <> DType dtype_of<float>() { return DType::Float32; }
-template <> DType dtype_of<double>() { return DType::Float64; }
-template <> DType dtype_of<int64_t>() { return DType::Int64; }
-template <> DType dtype_of<bool>() { return DType::Bool; }
 
 // A [rows, cols] loop: out contiguous, a transposed ([cols, rows] storage), b broadcast along
 // rows (stride 0), c contiguous. Or one flat dim (the launcher's fast path) when `flat`.
@@ -61,7 +56,7 @@ void check_binary_op(BinaryOp op, F f, const char* name) {
       if constexpr (std::is_floating_point_v<T>)
         for (int64_t i = 0; i < n; i += 7) b[i] = a[off(s, 1, i)];  // some equal pairs for comparisons
       Vec<Out> out(n + 1, Out(1));
-      kc::binary(op, dtype_of<T>(), out.data(), a.data(), b.data(), s);
+      kc::binary(op, ember::dtype_of<T>::value, out.data(), a.data(), b.data(), s);
       for (int64_t i = 0; i < n; ++i) {
         const double want = double(Out(f(a[off(s, 1, i)], b[off(s, 2, i)])));
         expect_close(double(out[off(s, 0, i)]), want, 1e-6, 1e-6,
@@ -86,7 +81,7 @@ void check_binary() {
 
 template <class T>
 void check_unary_copy_where() {
-  const DType dt = dtype_of<T>();
+  const DType dt = ember::dtype_of<T>::value;
   for (bool flat : {false, true}) {
     const int64_t rows = 9, cols = 61, n = rows * cols;
     auto x = random_values<T>(n, 3);
@@ -135,7 +130,7 @@ void check_unary_copy_where() {
 
 template <class T>
 void check_random_and_activation() {
-  const DType dt = dtype_of<T>();
+  const DType dt = ember::dtype_of<T>::value;
   for (int64_t n : {1, 257, 3000}) {
     for (auto spec : {RandomSpec{RandomKind::Uniform, -2.0, 3.0}, RandomSpec{RandomKind::Randint, 0, 0, -5, 11},
                       RandomSpec{RandomKind::Rand}, RandomSpec{RandomKind::Normal, 1.0, 2.0}}) {

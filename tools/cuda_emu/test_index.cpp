@@ -14,11 +14,6 @@ using ember::DType;
 
 namespace {
 
-template <class T> DType dtype_of();
-template <> DType dtype_of<float>() { return DType::Float32; }
-template <> DType dtype_of<double>() { return DType::Float64; }
-template <> DType dtype_of<int64_t>() { return DType::Int64; }
-template <> DType dtype_of<bool>() { return DType::Bool; }
 
 // Indices in [0, size), with every 37th one out of range (when `bad`): size, larger, negative.
 Vec<int64_t> indices(int64_t n, int64_t size, uint64_t seed, bool bad, std::set<int64_t>* bad_values) {
@@ -59,7 +54,7 @@ void check_gather_scatter() {
       const std::string what = fmt("gather rows=%lld cols=%lld src_cols=%lld bad=%lld", rows, cols, src_cols, bad);
       reset_report();
       Vec<T> out(rows * cols, T(1));
-      kc::gather(dtype_of<T>(), out.data(), src.data(), index.data(), loop);
+      kc::gather(ember::dtype_of<T>::value, out.data(), src.data(), index.data(), loop);
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t c = 0; c < cols; ++c) {
           const int64_t j = index[r * cols + c];
@@ -80,7 +75,7 @@ void check_gather_scatter() {
             else want[r * pitch + j] += double(vals[r * cols + c]);
           }
         }
-      kc::scatter_add(dtype_of<T>(), self.data(), vals.data(), index.data(), loop);
+      kc::scatter_add(ember::dtype_of<T>::value, self.data(), vals.data(), index.data(), loop);
       for (int64_t e = 0; e <= rows * pitch; ++e)
         expect_close(double(self[e]), want[e], 1e-5, 1e-5, "scatter_add " + what + fmt(" at %lld", e));
       check_report(bad_values, src_cols, "scatter_add " + what);
@@ -123,7 +118,7 @@ void check_index_select_add() {
       const std::string what = fmt("index_select outer=%lld n=%lld src_n=%lld inner=%lld", outer, n, src_n, inner);
       reset_report();
       Vec<T> out(outer * n * inner, T(1));
-      kc::index_select(dtype_of<T>(), out.data(), src.data(), index.data(), n, outer, src_n, inner);
+      kc::index_select(ember::dtype_of<T>::value, out.data(), src.data(), index.data(), n, outer, src_n, inner);
       for (int64_t o = 0; o < outer; ++o)
         for (int64_t j = 0; j < n; ++j)
           for (int64_t i = 0; i < inner; ++i) {
@@ -145,7 +140,7 @@ void check_index_select_add() {
             if constexpr (std::is_same_v<T, bool>) w = w || vals[(o * n + j) * inner + i];
             else w += double(vals[(o * n + j) * inner + i]);
           }
-      kc::index_add(dtype_of<T>(), self.data(), vals.data(), index.data(), n, outer, src_n, inner);
+      kc::index_add(ember::dtype_of<T>::value, self.data(), vals.data(), index.data(), n, outer, src_n, inner);
       for (size_t e = 0; e < self.size(); ++e)
         expect_close(double(self[e]), want[e], 1e-5, 1e-5, "index_add " + what + fmt(" at %lld", e));
       check_report(bad_values, src_n, "index_add " + what);

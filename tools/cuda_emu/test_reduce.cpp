@@ -13,11 +13,6 @@ using ember::DType;
 
 namespace {
 
-template <class T> DType dtype_of();
-template <> DType dtype_of<float>() { return DType::Float32; }
-template <> DType dtype_of<double>() { return DType::Float64; }
-template <> DType dtype_of<int64_t>() { return DType::Int64; }
-template <> DType dtype_of<bool>() { return DType::Bool; }
 
 // (outer, inner) pairs covering each kernel of reduce_rows and their edges.
 const std::vector<std::pair<int64_t, int64_t>> kRowShapes = {
@@ -30,7 +25,7 @@ void check_sum_rows() {
   for (auto [outer, inner] : kRowShapes) {
     auto x = random_values<T>(outer * inner, outer * 1000 + inner);
     Vec<T> out(outer + 1, T(77));
-    kc::sum_last_axis(dtype_of<T>(), out.data(), x.data(), outer, inner);
+    kc::sum_last_axis(ember::dtype_of<T>::value, out.data(), x.data(), outer, inner);
     for (int64_t i = 0; i < outer; ++i) {
       double want = 0, mag = 0;
       for (int64_t j = 0; j < inner; ++j) want += double(x[i * inner + j]), mag += std::abs(double(x[i * inner + j]));
@@ -48,7 +43,7 @@ void check_sum_columns() {
   for (auto [rows, cols] : shapes) {
     auto x = random_values<T>(rows * cols, rows * 31 + cols);
     Vec<T> out(cols + 1, T(77));
-    kc::sum_first_axis(dtype_of<T>(), out.data(), x.data(), rows, cols);
+    kc::sum_first_axis(ember::dtype_of<T>::value, out.data(), x.data(), rows, cols);
     for (int64_t j = 0; j < cols; ++j) {
       double want = 0, mag = 0;
       for (int64_t i = 0; i < rows; ++i) want += double(x[i * cols + j]), mag += std::abs(double(x[i * cols + j]));
@@ -66,7 +61,7 @@ void check_var() {
       auto x = random_values<T>(outer * inner, outer * 7 + inner);
       for (auto& v : x) v += T(100);  // a large mean: the two-pass form must not cancel
       Vec<T> out(outer + 1, T(77));
-      kc::var_last_axis(dtype_of<T>(), out.data(), x.data(), outer, inner, correction);
+      kc::var_last_axis(ember::dtype_of<T>::value, out.data(), x.data(), outer, inner, correction);
       for (int64_t i = 0; i < outer; ++i) {
         double mean = 0;
         for (int64_t j = 0; j < inner; ++j) mean += double(x[i * inner + j]);
@@ -102,7 +97,7 @@ void check_minmax() {
       for (bool is_max : {true, false}) {
         Vec<T> out(outer + 1, T(7));
         Vec<int64_t> idx(outer + 1, -7);
-        kc::minmax_last_axis(dtype_of<T>(), is_max, out.data(), idx.data(), x.data(), outer, inner);
+        kc::minmax_last_axis(ember::dtype_of<T>::value, is_max, out.data(), idx.data(), x.data(), outer, inner);
         for (int64_t i = 0; i < outer; ++i) {
           const T* row = x.data() + i * inner;
           int64_t best = 0;
@@ -149,7 +144,7 @@ void check_softmax() {
           }
       for (bool log : {false, true}) {
         Vec<T> out(n + 1, T(77));
-        kc::softmax(dtype_of<T>(), log, out.data(), x.data(), outer, dim, inner);
+        kc::softmax(ember::dtype_of<T>::value, log, out.data(), x.data(), outer, dim, inner);
         for (int64_t o = 0; o < outer; ++o)
           for (int64_t i = 0; i < inner; ++i) {
             double m = -INFINITY;

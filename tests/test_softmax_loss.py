@@ -251,6 +251,59 @@ def test_functional_reexports():
     assert_close(F.tanh(xe), torch.tanh(xt))
 
 
+# ---- per-class weights (log_softmax + weighted nll_loss) and BCE's weight / pos_weight
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+def test_weighted_cross_entropy_matches_torch(dtype, reduction, smoothing):
+    rng = np.random.default_rng(4)
+    x = randn((6, 4, 3), dtype, seed=5)                  # (N, C, d): the class dim is 1
+    target = rng.integers(0, 4, (6, 3))
+    target[1, 2] = target[4, 0] = -100                   # ignored
+    w = rng.uniform(0.5, 2.0, 4)
+    xe, xt = leaves(x)
+    oe = F.cross_entropy(xe, ember.tensor(target), weight=ember.tensor(w, dtype=dtype), reduction=reduction,
+                         label_smoothing=smoothing)
+    ot = TF.cross_entropy(xt, torch.tensor(target), weight=torch.tensor(w, dtype=xt.dtype), reduction=reduction,
+                          label_smoothing=smoothing)
+    assert_close(oe, ot)
+    backward_both(oe, ot)
+    assert_close(xe.grad, xt.grad)
+
+
+def test_weighted_cross_entropy_gradcheck_and_module():
+    w = ember.tensor([0.5, 2.0, 1.0], dtype=ember.float64)
+    x = ember.tensor(randn((4, 3), ember.float64, seed=6), requires_grad=True)
+    y = ember.tensor([0, 2, 1, 2])
+    assert ember.autograd.gradcheck(lambda x: F.cross_entropy(x, y, weight=w, label_smoothing=0.1), (x,))
+    module = ember.nn.CrossEntropyLoss(weight=w)
+    assert_close(module(x, y), torch.nn.CrossEntropyLoss(weight=torch.tensor(w.numpy()))(
+        torch.tensor(x.detach().numpy()), torch.tensor(y.numpy())))
+
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("which", ["weight", "pos_weight", "both"])
+def test_bce_with_logits_weights_match_torch(dtype, reduction, which):
+    rng = np.random.default_rng(7)
+    x = randn((5, 3), dtype, seed=8, scale=4.0)          # large logits: the stable form matters
+    y = (rng.random((5, 3)) > 0.5).astype(np.float64)
+    kw = {}
+    if which in ("weight", "both"):
+        kw["weight"] = rng.uniform(0.5, 2.0, 3)
+    if which in ("pos_weight", "both"):
+        kw["pos_weight"] = rng.uniform(0.5, 3.0, 3)
+    xe, xt = leaves(x)
+    oe = F.binary_cross_entropy_with_logits(xe, ember.tensor(y, dtype=dtype), reduction=reduction,
+                                            **{k: ember.tensor(v, dtype=dtype) for k, v in kw.items()})
+    ot = TF.binary_cross_entropy_with_logits(xt, torch.tensor(y, dtype=xt.dtype), reduction=reduction,
+                                             **{k: torch.tensor(v, dtype=xt.dtype) for k, v in kw.items()})
+    assert_close(oe, ot)
+    backward_both(oe, ot)
+    assert_close(xe.grad, xt.grad)
+
+
 # ---- errors
 
 def _logits():
@@ -271,8 +324,10 @@ def _logits():
      r"label_smoothing must be between 0.0 and 1.0"),
     (lambda: F.cross_entropy(ember.zeros(3, 5, dtype=ember.int64), ember.tensor([1, 2, 3])), NotImplementedError,
      r"\[cross_entropy\] expected floating logits"),
-    (lambda: F.cross_entropy(_logits(), ember.tensor([1, 2, 3]), weight=ember.ones(5)), NotImplementedError,
-     r"weight"),
+    (lambda: F.cross_entropy(_logits(), ember.tensor([1, 2, 3]), weight=ember.ones(4)), RuntimeError,
+     r"\[cross_entropy\] weight tensor should be defined either for all 5 classes"),
+    (lambda: F.binary_cross_entropy_with_logits(ember.zeros(3), ember.zeros(4), pos_weight=ember.ones(3)),
+     ValueError, r"Target size \(4,\) must be the same as input size \(3,\)"),
     (lambda: ember.tensor([1, 2]).softmax(0), NotImplementedError, r"\[softmax\] not implemented for ember.int64"),
     (lambda: ember.zeros(2, 3).log_softmax(2), IndexError, r"Dimension out of range"),
     (lambda: F.mse_loss(ember.zeros(3), ember.zeros(3), reduction="mean1"), ValueError,

@@ -45,10 +45,39 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
-    """Softmax cross entropy over class indices (one fused native op, forward and backward)."""
-    _unsupported("cross_entropy", weight=weight)
-    return _C.cross_entropy(input, target, _reduction(size_average, reduce, reduction), ignore_index,
-                            label_smoothing)
+    """Softmax cross entropy over class indices: one fused native op, forward and backward;
+    with per-class weights, log_softmax and the weighted nll_loss instead."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if weight is None:
+        return _C.cross_entropy(input, target, reduction, ignore_index, label_smoothing)
+    return _weighted_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
+
+
+def _weighted_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing):
+    """PyTorch's weighted cross entropy: sample n costs w[y_n] * -log p[n, y_n]; with smoothing e,
+    (1 - e) times that plus e / C * sum_c w[c] * -log p[n, c]; 'mean' divides both by the sum of
+    w[y_n] over the samples not ignored."""
+    class_dim = 0 if input.dim() == 1 else 1
+    classes = input.shape[class_dim]
+    if weight.dim() != 1 or weight.shape[0] != classes:
+        raise RuntimeError(f"[cross_entropy] weight tensor should be defined either for all {classes} classes "
+                           f"or no classes but got weight tensor of shape: {list(weight.shape)}")
+    logp = log_softmax(input, class_dim)
+    nll = nll_loss(logp, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
+    if label_smoothing == 0.0:
+        return nll
+    shape = [1] * input.dim()
+    shape[class_dim] = classes
+    kept = (target != ignore_index).to(input.dtype)
+    smooth = -(logp * weight.reshape(shape)).sum(class_dim) * kept  # per sample
+    if reduction == "none":
+        total = smooth
+    elif reduction == "sum":
+        total = smooth.sum()
+    else:
+        safe = _C.where(target != ignore_index, target, 0)
+        total = smooth.sum() / (_C.index_select(weight, 0, safe.reshape(-1)) * kept.reshape(-1)).sum()
+    return nll * (1.0 - label_smoothing) + total * (label_smoothing / classes)
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
@@ -62,8 +91,25 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
-    _unsupported("binary_cross_entropy_with_logits", weight=weight, pos_weight=pos_weight)
-    return _C.binary_cross_entropy_with_logits(input, target, _reduction(size_average, reduce, reduction))
+    reduction = _reduction(size_average, reduce, reduction)
+    if weight is None and pos_weight is None:
+        return _C.binary_cross_entropy_with_logits(input, target, reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Target size {tuple(target.shape)} must be the same as input size {tuple(input.shape)}")
+    if pos_weight is None:
+        loss = _C.binary_cross_entropy_with_logits(input, target, "none")
+    else:
+        # PyTorch's stable form of -[p y log s(x) + (1 - y) log(1 - s(x))], p the positive weight:
+        # (1 - y) x + (1 + (p - 1) y) (log(1 + e^-|x|) + max(-x, 0)).
+        log_weight = (pos_weight - 1) * target + 1
+        loss = (1 - target) * input + log_weight * (_C.log(_C.exp(-input.abs()) + 1) + (-input).relu())
+    if weight is not None:
+        loss = loss * weight
+    if reduction == "none":
+        return loss
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return loss.mean() if reduction == "mean" else loss.sum()
 
 
 def relu(input, inplace=False):

@@ -1,13 +1,12 @@
 """How the GPU benchmarks time ember against PyTorch (bench/gpu_gemm.py, bench/gpu_mlp.py).
 
-A GPU call returns before the work is done, so every timed block is bracketed by the engine's
-synchronize and holds enough calls (calibrated to about `block_s`) that the two syncs are noise.
-The engines alternate (A B, B A, ...) so drift in clocks or temperature hits both alike, and the
+A GPU call returns before the work is done, so every timed block ends with the engine's
+synchronize (and so starts with an empty queue) and holds enough calls (calibrated to about
+`block_s`) that the sync is noise. The engines alternate (A B, B A, ...) so drift in clocks or temperature hits both alike, and the
 figure that matters is the median of the per-repeat time ratios."""
-import gc
-import time
-
 import numpy as np
+
+from ember.bench.runner import calls_per_block, time_block  # the suite's timing, shared
 
 
 def skip_reason(ember, torch):
@@ -21,37 +20,13 @@ def skip_reason(ember, torch):
     return None
 
 
-def time_block(fn, sync, calls):
-    """Seconds per call of `calls` back-to-back calls, the queue drained before and after."""
-    gc.disable()
-    try:
-        sync()
-        t0 = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        sync()
-        return (time.perf_counter() - t0) / calls
-    finally:
-        gc.enable()
-
-
-def calibrate(fn, sync, block_s):
-    """How many calls make a block of about block_s seconds."""
-    calls = 1
-    while True:
-        dt = time_block(fn, sync, calls) * calls
-        if dt > block_s / 4 or calls >= 1 << 16:
-            return max(1, int(calls * block_s / max(dt, 1e-9)))
-        calls *= 2
-
-
 def interleaved(ember_fn, torch_fn, syncs, repeats, block_s, warmup=20):
     """Times the two engines' calls alternately. Returns the median seconds per call of each, and
     the median and quartiles of the per-repeat ratios ember / torch."""
     fns = [(ember_fn, syncs[0]), (torch_fn, syncs[1])]
-    for fn, sync in fns:  # warm up: first launches, allocator pools, library heuristics
+    for fn, sync in fns:  # warm up: first launches, allocator pools, library heuristics; ends drained
         time_block(fn, sync, warmup)
-    calls = [calibrate(fn, sync, block_s) for fn, sync in fns]
+    calls = [calls_per_block(fn, sync, block_s) for fn, sync in fns]
     times, ratios = ([], []), []
     for r in range(repeats):
         for i in ((0, 1) if r % 2 == 0 else (1, 0)):

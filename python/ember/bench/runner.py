@@ -73,7 +73,7 @@ def validate(row, engines):
 
 # ---------------------------------------------------------------------- timing
 
-def _time_block(fn, sync, calls):
+def time_block(fn, sync, calls):
     gc.disable()  # a collection inside one engine's block would be charged to it alone
     try:
         t0 = time.perf_counter()
@@ -85,10 +85,10 @@ def _time_block(fn, sync, calls):
         gc.enable()
 
 
-def _calls_per_block(fn, sync, block_s):
+def calls_per_block(fn, sync, block_s):
     n = 1
     while True:
-        dt = _time_block(fn, sync, n) * n
+        dt = time_block(fn, sync, n) * n
         if dt >= block_s / 4 or n >= 1 << 20:
             return max(1, int(round(n * block_s / max(dt, 1e-9))))
         n *= 2
@@ -105,13 +105,13 @@ def measure(cases, repeats, block_s, idle_s, warmup_s=0.05):
         while time.perf_counter() < t_end:
             run()
         sync()
-        calls[name] = _calls_per_block(run, sync, block_s)
+        calls[name] = calls_per_block(run, sync, block_s)
     times = {n: [] for n in names}
     for r in range(repeats):
         for name in (names if r % 2 == 0 else names[::-1]):
             time.sleep(idle_s)
             run, sync = cases[name]
-            times[name].append(_time_block(run, sync, calls[name]))
+            times[name].append(time_block(run, sync, calls[name]))
     out = {n: Measurement(times[n]) for n in names}
     if REFERENCE in out:
         ref = np.asarray(times[REFERENCE])

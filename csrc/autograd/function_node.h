@@ -16,7 +16,6 @@ struct BackwardArgs {
   const tensor_list& saved;         // the tensors the forward saved, version-checked
   const std::vector<bool>& needs;   // needs[i]: does forward input i want a gradient?
   const Tensor& grad() const { return grads[0]; }
-  const Tensor& saved_at(size_t i) const { return saved[i]; }
 };
 // Returns one gradient per forward input (undefined Tensor where needs[i] is false).
 using BackwardFn = std::function<tensor_list(const BackwardArgs&)>;

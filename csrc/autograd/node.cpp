@@ -2,7 +2,7 @@
 
 #include "autograd/accumulate_grad.h"
 #include "autograd/grad_mode.h"
-#include "ops/inplace.h"
+#include "autograd/inplace.h"
 #include "ops/ops.h"
 
 namespace ember::autograd {

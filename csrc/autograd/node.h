@@ -49,7 +49,6 @@ class Node : public std::enable_shared_from_this<Node> {
   const std::vector<Edge>& next_edges() const { return next_edges_; }
   std::vector<OutputMeta>& outputs_meta() { return outputs_meta_; }
   uint64_t sequence_nr() const { return sequence_nr_; }
-  bool should_compute_output(size_t i) const { return i < next_edges_.size() && next_edges_[i].valid(); }
 
   // Hooks run by the engine on the summed gradient of an output slot before apply()
   // (the hooks of the non-leaf tensors this node produced).

@@ -5,7 +5,7 @@
 #include "autograd/hooks.h"
 #include "autograd/node.h"
 #include "bindings/bindings.h"
-#include "ops/inplace.h"
+#include "autograd/inplace.h"
 #include "ops/ops.h"
 
 namespace ember::bindings {

@@ -1,7 +1,6 @@
 // Indexing and joining: x[...], x[...] = v, cat/stack/split/chunk, gather/index_select and the
-// view methods select/narrow. Only conversion of Python index objects lives here (ops/indexing.h).
+// view methods select/narrow. Only the conversion of Python index objects lives here (the rest: ops/subscript.cpp).
 #include "bindings/bindings.h"
-#include "ops/indexing.h"
 #include "ops/ops.h"
 
 namespace ember::bindings {

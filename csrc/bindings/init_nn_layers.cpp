@@ -1,7 +1,6 @@
 // What ember.nn needs from the native side: the Tensor constructor that nn.Parameter builds on,
 // the fused linear ops, GELU / leaky ReLU and dropout.
 #include "bindings/bindings.h"
-#include "ops/nn_ops.h"
 #include "ops/ops.h"
 
 namespace ember::bindings {

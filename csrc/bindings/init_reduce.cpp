@@ -35,7 +35,7 @@ Tensor var_fn(const Tensor& t, py::object dim, py::object unbiased, bool keepdim
 }
 Tensor std_fn(const Tensor& t, py::object dim, py::object unbiased, bool keepdim, py::object correction) {
   double c = correction_arg("std", dim, unbiased, correction);
-  return std_(t, dims_arg("std", dim), c, keepdim);
+  return std_dev(t, dims_arg("std", dim), c, keepdim);
 }
 }  // namespace
 

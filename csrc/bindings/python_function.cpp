@@ -14,7 +14,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "autograd/saved_tensor.h"
-#include "ops/inplace.h"
+#include "autograd/inplace.h"
 #include "ops/ops.h"
 
 namespace ember::bindings {

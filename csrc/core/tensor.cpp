@@ -1,10 +1,10 @@
 #include "core/tensor.h"
 
-#include "core/cpu_block_cache.h"
+#include <atomic>
 #include <cstdlib>
 #include <new>
 
-#include "autograd/node.h"
+#include "core/cpu_block_cache.h"
 #include "core/cuda_backend.h"
 
 namespace ember {
@@ -34,10 +34,9 @@ TensorImpl::TensorImpl(std::shared_ptr<Storage> storage, int64_t offset, Shape s
       contiguous_(compute_contiguous(sizes_, strides_)),
       version_(version ? std::move(version) : std::make_shared<VersionCounter>()) {}
 
-uint64_t TensorImpl::current_base_history() const {
-  constexpr uint64_t kNoHistory = ~uint64_t(0);
-  const auto& fn = view_base_.defined() ? view_base_->grad_fn() : nullptr;
-  return fn ? fn->sequence_nr() : kNoHistory;
+uint64_t TensorImpl::next_history_stamp() {
+  static std::atomic<uint64_t> next{0};
+  return next.fetch_add(1, std::memory_order_relaxed);
 }
 
 // A view without history of its own requires grad once its base has gained history it has not

@@ -92,13 +92,12 @@ class TensorImpl {
   // The tensor whose memory this one views (none for a tensor that owns its layout).
   const Tensor& view_base() const { return view_base_; }
   // A differentiable view (made by a view op; detach() makes a view that is not) takes part in its
-  // base's history: see Note [Stale views] (ops/inplace.cpp).
+  // base's history: see Note [Stale views] (autograd/inplace.cpp).
   void set_view_base(Tensor base, bool differentiable) {
     view_base_ = std::move(base);
     differentiable_view_ = differentiable;
     base_history_ = current_base_history();
   }
-  bool is_differentiable_view() const { return differentiable_view_; }
   // The base's history this view's history was built against, and whether the base has had
   // other history since (an in-place op on the base or through another view).
   void mark_history_fresh() { base_history_ = current_base_history(); }
@@ -111,6 +110,7 @@ class TensorImpl {
   const std::shared_ptr<autograd::Node>& grad_fn() const { return grad_fn_; }
   uint32_t output_nr() const { return output_nr_; }
   void set_history(std::shared_ptr<autograd::Node> fn, uint32_t output_nr) {
+    history_stamp_ = fn ? next_history_stamp() : kNoHistory;
     grad_fn_ = std::move(fn);
     output_nr_ = output_nr;
   }
@@ -132,8 +132,13 @@ class TensorImpl {
   std::shared_ptr<VersionCounter> version_;
   Tensor view_base_;
   bool differentiable_view_ = false;
-  uint64_t base_history_ = 0;  // sequence number of the base's grad_fn then (kNoHistory: none)
-  uint64_t current_base_history() const;
+  // Note [History stamps]: each set_history with a node draws a new stamp, so "has the base had
+  // new history since?" is one integer compare, and core never looks inside an autograd::Node.
+  static constexpr uint64_t kNoHistory = ~uint64_t(0);
+  static uint64_t next_history_stamp();
+  uint64_t history_stamp_ = kNoHistory;  // of this tensor's current grad_fn
+  uint64_t base_history_ = kNoHistory;   // the base's history_stamp_ when this view's history was built
+  uint64_t current_base_history() const { return view_base_.defined() ? view_base_->history_stamp_ : kNoHistory; }
   bool stale_view_requires_grad() const;
 
   bool requires_grad_ = false;

@@ -5,7 +5,6 @@
 #include "autograd/function_node.h"
 #include "autograd/grad_mode.h"
 #include "kernels/activation_functors.h"
-#include "ops/nn_ops.h"
 #include "ops/ops.h"
 #include "ops/dispatch_activation.h"
 #include "ops/loop_builder.h"

@@ -2,7 +2,7 @@
 #include "autograd/function_node.h"
 #include "autograd/grad_mode.h"
 #include "ops/dispatch.h"
-#include "ops/inplace.h"
+#include "autograd/inplace.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
 

@@ -1,7 +1,7 @@
 // Copies and casts: contiguous(), clone(), .to(dtype), copy_().
 #include "autograd/function_node.h"
 #include "ops/dispatch.h"
-#include "ops/inplace.h"
+#include "autograd/inplace.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
 

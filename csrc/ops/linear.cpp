@@ -7,7 +7,6 @@
 //   g' = g * [y > 0] (linear_relu only);  dx = g' W;  dW = g'^T x;  db = sum over rows of g'.
 #include "autograd/function_node.h"
 #include "ops/loop_builder.h"
-#include "ops/nn_ops.h"
 #include "ops/ops.h"
 #include "ops/dispatch_gemm.h"
 

@@ -1,5 +1,7 @@
-// Every op ember has, in one list. Each family lives in its own file (named beside it); each op
-// checks its arguments up front, runs a kernel, and records its backward formula.
+// Every op ember has, in one list: the math API that ops, autograd and the bindings call. Each
+// family lives in its own file (named beside it); each op checks its arguments up front, runs a
+// kernel, and records its backward formula. The view/in-place history helpers that in-place ops
+// use are autograd's (autograd/inplace.h).
 #pragma once
 #include <optional>
 #include <string>
@@ -106,15 +108,13 @@ Tensor squeeze(const Tensor& t, std::optional<int64_t> dim);
 Tensor unsqueeze(const Tensor& t, int64_t dim);
 Tensor flatten(const Tensor& t, int64_t start_dim = 0, int64_t end_dim = -1);
 Tensor t(const Tensor& x);                                // 2-D transpose, <2-D unchanged
-Tensor slice(const Tensor& t, int64_t dim, int64_t start, int64_t stop, int64_t step);
-Tensor select(const Tensor& t, int64_t dim, int64_t index);
 
-// ---- reductions (reduce.cpp)
+// ---- reductions (reduce.cpp; var/std in reduce_var.cpp; max/min/arg* in reduce_minmax.cpp;
+// all/any in reduce_logical.cpp)
 Tensor sum(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DType> dtype = std::nullopt);
-Tensor sum_all(const Tensor& t);
 Tensor mean(const Tensor& t, const DimList& dims, bool keepdim);
 Tensor var(const Tensor& t, const DimList& dims, double correction, bool keepdim);
-Tensor std_(const Tensor& t, const DimList& dims, double correction, bool keepdim);
+Tensor std_dev(const Tensor& t, const DimList& dims, double correction, bool keepdim);  // Tensor.std
 Tensor amax(const Tensor& t, const DimList& dims, bool keepdim);
 Tensor amin(const Tensor& t, const DimList& dims, bool keepdim);
 Tensor max_all(const Tensor& t);  // x.max(): amax over every dim, named max in errors and grad_fn
@@ -133,7 +133,21 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor mm(const Tensor& a, const Tensor& b);
 Tensor bmm(const Tensor& a, const Tensor& b);
 
-// ---- softmax and losses (softmax.cpp, loss.cpp)
+// ---- linear layers (linear.cpp). See Note [Fused linear].
+// x: (*, in), weight: (out, in), bias: (out,) or undefined -> (*, out) = x @ weight^T + bias.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
+// relu(linear(x, weight, bias)) with the bias and the ReLU applied in one pass over the output.
+Tensor linear_relu(const Tensor& x, const Tensor& weight, const Tensor& bias);
+
+// ---- activations and dropout (activation.cpp)
+Tensor gelu(const Tensor& x, bool tanh_form);
+// g * gelu'(x): GELU's backward, itself differentiable (its backward is written in ember ops).
+Tensor gelu_backward(const Tensor& g, const Tensor& x, bool tanh_form);
+Tensor leaky_relu(const Tensor& x, double negative_slope);
+// Zeroes each element with probability p and scales the rest by 1/(1-p); x itself when !train.
+Tensor dropout(const Tensor& x, double p, bool train);
+
+// ---- softmax and losses (softmax.cpp; cross_entropy in loss.cpp; mse and BCE in loss_pointwise.cpp)
 Tensor softmax(const Tensor& x, int64_t dim);
 Tensor log_softmax(const Tensor& x, int64_t dim);
 enum class Reduction : uint8_t { None, Mean, Sum };
@@ -143,12 +157,17 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduc
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction);
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, Reduction reduction);
 
-// ---- joining, splitting, indexing (join.cpp, index.cpp)
+// ---- joining and splitting (join.cpp)
 Tensor cat(const tensor_list& tensors, int64_t dim);
 Tensor stack(const tensor_list& tensors, int64_t dim);
 tensor_list split(const Tensor& t, int64_t split_size, int64_t dim);
 tensor_list split_sizes(const Tensor& t, const std::vector<int64_t>& sizes, int64_t dim);
 tensor_list chunk(const Tensor& t, int64_t chunks, int64_t dim);
+
+// ---- indexing along one dim (index_along_dim.cpp): slices and selects are views; gather/scatter
+// and index_select/index_add are each other's backward
+Tensor slice(const Tensor& t, int64_t dim, int64_t start, int64_t stop, int64_t step);
+Tensor select(const Tensor& t, int64_t dim, int64_t index);
 Tensor gather(const Tensor& t, int64_t dim, const Tensor& index);
 Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index);
 Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length);
@@ -161,6 +180,29 @@ Tensor slice_backward(const Tensor& g, const Shape& sizes, int64_t dim, int64_t 
 Tensor select_backward(const Tensor& g, const Shape& sizes, int64_t dim, int64_t index);
 // Coordinates of the true elements of a bool tensor, [count, ndim] int64 (no autograd).
 Tensor nonzero(const Tensor& mask);
+
+// ---- Python subscripts, x[...] and x[...] = v (subscript.cpp). The bindings turn Python objects
+// (int, slice, None, Ellipsis, Tensor, list) into TensorIndex items; everything else is there.
+struct TensorIndex {
+  enum class Kind { Int, Slice, None, Ellipsis, Tensor };
+  Kind kind;
+  int64_t value = 0;                      // Int
+  int64_t start = 0, stop = 0, step = 1;  // Slice (bounds clamped like Python's)
+  Tensor tensor;                          // Tensor: int64 (advanced indexing) or bool (a mask)
+
+  static TensorIndex integer(int64_t v) { return {Kind::Int, v, 0, 0, 1, Tensor()}; }
+  static TensorIndex range(int64_t start, int64_t stop, int64_t step) {
+    return {Kind::Slice, 0, start, stop, step, Tensor()};
+  }
+  static TensorIndex none() { return {Kind::None, 0, 0, 0, 1, Tensor()}; }
+  static TensorIndex ellipsis() { return {Kind::Ellipsis, 0, 0, 0, 1, Tensor()}; }
+  static TensorIndex of(Tensor t) { return {Kind::Tensor, 0, 0, 0, 1, std::move(t)}; }
+};
+// self[indices]: a view for basic indexing (ints, slices, None, ...), a copy when a tensor index
+// takes part (PyTorch's advanced indexing, differentiable through index_select).
+Tensor index(const Tensor& self, const std::vector<TensorIndex>& indices);
+// self[indices] = value, in place (value broadcast to the indexed region and cast to self's dtype).
+void index_put_(Tensor& self, const std::vector<TensorIndex>& indices, const Tensor& value);
 
 // ---- optimizer steps (optim.cpp). Each updates every parameter of a group in place, with grad
 // mode off; see Note [Optimizer steps write in place]. Undefined entries in the state lists mean

@@ -109,8 +109,6 @@ Tensor mean(const Tensor& t, const DimList& dims, bool keepdim) {
   return out;
 }
 
-Tensor sum_all(const Tensor& t) { return sum(t, {}, false); }
-
 Tensor sum_to(const Tensor& g, const Shape& shape) {
   if (g.sizes() == shape) return g;
   int64_t lead = g.dim() - static_cast<int64_t>(shape.size());

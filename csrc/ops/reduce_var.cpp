@@ -43,7 +43,7 @@ Tensor var(const Tensor& t, const DimList& dims, double correction, bool keepdim
   return out;
 }
 
-Tensor std_(const Tensor& t, const DimList& dims, double correction, bool keepdim) {
+Tensor std_dev(const Tensor& t, const DimList& dims, double correction, bool keepdim) {
   ReducePlan plan = plan_reduction("std", t, dims, keepdim);
   Tensor out = var_forward("std", t, plan, correction);
   {

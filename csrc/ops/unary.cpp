@@ -1,7 +1,7 @@
 // Elementwise unary ops and clamp, each with its derivative beside it.
 #include "autograd/function_node.h"
 #include "ops/dispatch.h"
-#include "ops/inplace.h"
+#include "autograd/inplace.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
 

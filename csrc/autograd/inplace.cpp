@@ -1,4 +1,4 @@
-#include "ops/inplace.h"
+#include "autograd/inplace.h"
 
 #include "autograd/function_node.h"
 #include "autograd/grad_mode.h"

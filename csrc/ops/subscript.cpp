@@ -7,13 +7,12 @@
 // (its backward is index_add). The broadcast index shape goes where PyTorch puts it: in place of
 // the indexed dims when they are adjacent, else in front. Ints are selects even beside tensor
 // items, as in PyTorch 2.x (x[0, :, [0, 1]] has shape (size(1), 2)).
-#include "ops/indexing.h"
 
 #include <algorithm>
 
 #include "autograd/function_node.h"
 #include "autograd/grad_mode.h"
-#include "ops/inplace.h"
+#include "autograd/inplace.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
 #include "ops/dispatch_index.h"

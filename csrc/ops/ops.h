@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/generator.h"
 #include "core/tensor.h"
 #include "kernels/op_kinds.h"
 
@@ -26,21 +27,19 @@ Tensor arange(double start, double end, double step, DType dtype, Device device 
 Tensor linspace(double start, double end, int64_t steps, DType dtype, Device device = cpu_device());
 Tensor eye(int64_t n, int64_t m, DType dtype, Device device = cpu_device());
 
-// ---- random numbers (random.cpp). See Note [Counter-based generator].
+// ---- random numbers (random.cpp). See Note [Counter-based generator]. Each op draws from `gen`,
+// or from the default generator (the one manual_seed seeds) when gen is null.
 void manual_seed(uint64_t seed);
 uint64_t initial_seed();
 std::pair<uint64_t, uint64_t> get_rng_state();  // (seed, offset) of the default generator
 void set_rng_state(uint64_t seed, uint64_t offset);
-Tensor rand(const Shape& sizes, DType dtype = DType::Float32, Device device = cpu_device());
-Tensor randn(const Shape& sizes, DType dtype = DType::Float32, Device device = cpu_device());
+Tensor rand(const Shape& sizes, DType dtype = DType::Float32, Device device = cpu_device(), Generator* gen = nullptr);
+Tensor randn(const Shape& sizes, DType dtype = DType::Float32, Device device = cpu_device(), Generator* gen = nullptr);
 Tensor randint(int64_t low, int64_t high, const Shape& sizes, DType dtype = DType::Int64,
-               Device device = cpu_device());
-Tensor randperm(int64_t n, Device device = cpu_device());
-// The permutation randperm draws from (seed, counters first..first+n-1), without touching the
-// default generator: for generator objects that keep their own seed and offset (ember.Generator).
-Tensor randperm_from(int64_t n, uint64_t seed, uint64_t first, Device device = cpu_device());
-void uniform_(const Tensor& t, double low, double high);
-void normal_(const Tensor& t, double mean, double std);
+               Device device = cpu_device(), Generator* gen = nullptr);
+Tensor randperm(int64_t n, Device device = cpu_device(), Generator* gen = nullptr);
+void uniform_(const Tensor& t, double low, double high, Generator* gen = nullptr);
+void normal_(const Tensor& t, double mean, double std, Generator* gen = nullptr);
 
 // ---- copies and casts (copy.cpp)
 Tensor contiguous(const Tensor& t);                 // t itself when already contiguous

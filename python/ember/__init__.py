@@ -3,7 +3,7 @@
 `import ember as torch` is meant to run an ordinary small-MLP script.
 """
 from . import _C
-from ._C import Tensor, device, dtype, from_numpy, manual_seed, initial_seed, randperm
+from ._C import Tensor, device, dtype, from_numpy
 from ._C import get_num_threads, set_num_threads
 from ._C import (abs, add, all, any, clamp, clip, cos, div, exp, log, maximum, minimum, mul, neg, pow, relu,
                  sigmoid, sign, sin, sqrt, sub, tanh, where)
@@ -19,8 +19,9 @@ long = int64
 
 from . import tensor as _tensor_methods  # noqa: E402,F401  (adds repr, tolist, ... to Tensor)
 from .factories import (arange, as_tensor, empty, empty_like, eye, full, full_like,  # noqa: E402
-                        linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
-                        tensor, zeros, zeros_like)
+                        linspace, ones, ones_like, tensor, zeros, zeros_like)
+from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,  # noqa: E402
+                     rand, rand_like, randint, randn, randn_like, randperm, seed, set_rng_state)
 from .autograd.grad_mode import (enable_grad, inference_mode, no_grad,  # noqa: E402
                                  set_grad_enabled)
 from ._C import is_grad_enabled  # noqa: E402
@@ -29,7 +30,6 @@ from . import viz  # noqa: E402
 from ._reductions import amax, amin, argmax, argmin, log_softmax, max, mean, min, softmax, std, var  # noqa: E402,A004
 from . import nn  # noqa: E402
 from . import data, optim  # noqa: E402
-from .data.dataloader import Generator  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from . import utils  # noqa: E402
 

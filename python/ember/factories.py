@@ -96,8 +96,6 @@ def _make(fn, name):
 zeros = _make(_C._zeros, "zeros")
 ones = _make(_C._ones, "ones")
 empty = _make(_C._empty, "empty")
-rand = _make(_C._rand, "rand")
-randn = _make(_C._randn, "randn")
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -117,8 +115,6 @@ def _like(fn):
 zeros_like = _like(zeros)
 ones_like = _like(ones)
 empty_like = _like(empty)
-rand_like = _like(rand)
-randn_like = _like(randn)
 
 
 def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
@@ -142,10 +138,3 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     return _finish(_C._eye(n, n if m is None else m, dtype or _C.dtype.float32, _device(device)), requires_grad)
 
-
-def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False):
-    if size is None:  # randint(high, size)
-        low, high, size = 0, low, high
-    if size is None:
-        raise TypeError("[randint] missing the size argument")
-    return _C._randint(low, high, list(size), dtype or _C.dtype.int64, _device(device))

@@ -47,21 +47,14 @@ def _calculate_correct_fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
-def _no_generator(generator):
-    if generator is not None:
-        raise NotImplementedError("[nn.init] the `generator` argument is not supported by ember yet")
-
-
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
-    _no_generator(generator)
     with no_grad():
-        return tensor.uniform_(a, b)
+        return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
-    _no_generator(generator)
     with no_grad():
-        return tensor.normal_(mean, std)
+        return tensor.normal_(mean, std, generator=generator)
 
 
 def constant_(tensor, val):

@@ -1,2 +1,2 @@
-"""ember.utils: training utilities that sit above autograd (checkpoint, as torch.utils.checkpoint)."""
-from . import checkpoint  # noqa: F401
+"""ember.utils: training utilities that sit above autograd, as torch.utils: checkpoint and data."""
+from . import checkpoint, data  # noqa: F401

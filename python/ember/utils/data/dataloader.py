@@ -1,126 +1,194 @@
-"""DataLoader: batches of a dataset, in order or shuffled by ember's counter-based generator.
+"""DataLoader, as torch.utils.data's: batches of a dataset, drawn through a sampler, collated,
+optionally loaded by worker threads and pinned.
 
-Note [Fast path for TensorDataset]: when the dataset is a TensorDataset and no collate_fn is
-given, a batch is one native index_select per tensor with the batch's indices, instead of
-fetching each sample in Python and stacking them; the result equals default_collate's.
+Note [Fast path for TensorDataset]: when the dataset is a TensorDataset, no collate_fn is given
+and the sampler knows its epoch's order (Note [Samplers that know their order]), a batch is one
+native index_select per tensor with a slice of that order, instead of fetching each sample in
+Python and stacking them; the result equals default_collate's. Other samplers over a
+TensorDataset still gather each batch natively, from the indices the sampler gave.
 
 Note [Batches of device-resident data]: when that TensorDataset's tensors live on a GPU, the
-epoch's order (a permutation drawn on the host, so it is the same as on the CPU) is moved to the
-device once per epoch; each batch's indices are then a slice of it on the device and the batch
-an index_select on the device, so iterating moves nothing between host and device per batch."""
+epoch's order (drawn on the host, so it is the same as on the CPU) is moved to the device once per
+epoch; each batch's indices are then a slice of it on the device and the batch an index_select on
+the device, so iterating moves nothing between host and device per batch.
+
+Note [Workers are threads]: num_workers > 0 loads batches in that many threads of this process
+(PyTorch uses processes), so a dataset whose __getitem__ waits on files or releases the GIL
+overlaps with training. worker_init_fn, get_worker_info(), prefetch_factor, timeout and
+persistent_workers mean what they mean in PyTorch; the workers share the global generator, and
+multiprocessing_context is accepted and unused."""
 import builtins
-import collections.abc
 import math
+import warnings
 
-import numpy as np
-
-from .. import _C
-from ..factories import arange, tensor
-from .dataset import TensorDataset
-
-Tensor = _C.Tensor
-
-
-class Generator:
-    """A random generator with its own seed and offset, for shuffling independently of the global
-    seed (as torch.Generator for a DataLoader). It draws from the same counter-based generator as
-    ember.randperm, so Generator().manual_seed(s) repeats its permutations exactly."""
-
-    def __init__(self, device="cpu"):
-        self._seed = 67280421310721
-        self._offset = 0
-
-    def manual_seed(self, seed):
-        self._seed = int(seed) & 0xFFFFFFFFFFFFFFFF
-        self._offset = 0
-        return self
-
-    def initial_seed(self):
-        return self._seed
-
-    def get_state(self):
-        return (self._seed, self._offset)
-
-    def set_state(self, state):
-        self._seed, self._offset = (int(v) for v in state)
-        return self
-
-    def randperm(self, n):
-        perm = _C._randperm_from(n, self._seed, self._offset)
-        self._offset += n
-        return perm
-
-
-def randperm(n, generator=None):
-    """A random permutation of 0..n-1 from `generator`, or from the global generator (ember.manual_seed)."""
-    return _C.randperm(n) if generator is None else generator.randperm(n)
-
-
-def default_collate(batch):
-    """Stacks a list of samples into a batch, as torch's default_collate: tensors are stacked,
-    Python ints/floats/bools become int64/float64/bool tensors, NumPy arrays become tensors,
-    and tuples, lists and dicts are collated field by field (a tuple gives a list)."""
-    elem = batch[0]
-    if isinstance(elem, Tensor):
-        return _C.stack(list(batch), 0)
-    if isinstance(elem, np.ndarray) or isinstance(elem, np.generic):
-        return tensor(np.stack([np.asarray(b) for b in batch]))
-    if isinstance(elem, builtins.bool):
-        return tensor(list(batch), dtype=_C.dtype.bool)
-    if isinstance(elem, int):
-        return tensor(list(batch), dtype=_C.dtype.int64)
-    if isinstance(elem, float):
-        return tensor(list(batch), dtype=_C.dtype.float64)
-    if isinstance(elem, (str, bytes)):
-        return list(batch)
-    if isinstance(elem, collections.abc.Mapping):
-        return {key: default_collate([d[key] for d in batch]) for key in elem}
-    if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
-        return type(elem)(*(default_collate(list(samples)) for samples in zip(*batch)))
-    if isinstance(elem, collections.abc.Sequence):
-        if any(len(b) != len(elem) for b in batch):
-            raise RuntimeError("each element in list of batch should be of equal size")
-        return [default_collate(list(samples)) for samples in zip(*batch)]
-    raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
-                    f"found {type(elem).__name__}")
+from ... import _C
+from ...factories import tensor
+from ...random import Generator
+from ...tensor import Tensor
+from .collate import default_collate, default_convert
+from .dataset import IterableDataset, TensorDataset
+from .sampler import BatchSampler, RandomSampler, SequentialSampler
+from .workers import iterable_batches_in_threads, map_batches_in_threads
 
 
 class DataLoader:
-    """Iterates over `dataset` in batches of `batch_size` samples.
+    """Iterates over `dataset` in batches, with PyTorch's arguments and checks."""
 
-    shuffle=True draws a new permutation each epoch from `generator` (or the global generator);
-    drop_last=True drops a final batch smaller than batch_size."""
+    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None, num_workers=0,
+                 collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
+                 multiprocessing_context=None, generator=None, *, prefetch_factor=None,
+                 persistent_workers=False, pin_memory_device="", in_order=True):
+        if num_workers < 0:
+            raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.")
+        if timeout < 0:
+            raise ValueError("timeout option should be non-negative")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError("prefetch_factor option could only be specified in multiprocessing.let num_workers > 0 "
+                             "to enable multiprocessing, otherwise set prefetch_factor to None.")
+        if num_workers > 0 and prefetch_factor is None:
+            prefetch_factor = 2
+        elif prefetch_factor is not None and prefetch_factor < 0:
+            raise ValueError("prefetch_factor option should be non-negative")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
+        if generator is not None and not isinstance(generator, Generator):
+            raise TypeError(f"generator should be an ember.Generator or None, but got {type(generator).__name__}")
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, generator=None, collate_fn=None):
-        if isinstance(batch_size, builtins.bool) or not isinstance(batch_size, int) or batch_size <= 0:
-            raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
-        if not isinstance(shuffle, builtins.bool):
-            raise TypeError(f"shuffle should be a boolean value, but got shuffle={shuffle!r}")
+        if isinstance(dataset, IterableDataset):
+            if shuffle not in {False, None}:
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified shuffle option, "
+                                 f"but got shuffle={shuffle}")
+            if sampler is not None:
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified sampler option, "
+                                 f"but got sampler={sampler}")
+            if batch_sampler is not None:
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified batch_sampler option, "
+                                 f"but got batch_sampler={batch_sampler}")
+        else:
+            shuffle = builtins.bool(shuffle)
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError("batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, "
+                                 "and drop_last")
+            batch_size, drop_last = None, False
+        elif batch_size is None and drop_last:
+            raise ValueError("batch_size=None option disables auto-batching and is mutually exclusive with drop_last")
+
+        self._iterable = isinstance(dataset, IterableDataset)
+        if sampler is None and not self._iterable:
+            sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+        self._own_batch_sampler = batch_size is not None and batch_sampler is None
+        if self._own_batch_sampler and not self._iterable:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+        elif self._own_batch_sampler:  # an iterable dataset is batched as it streams: check as BatchSampler does
+            BatchSampler([], batch_size, drop_last)
+
         self.dataset = dataset
         self.batch_size = batch_size
-        self.shuffle = shuffle
         self.drop_last = drop_last
+        self.sampler = sampler
+        self.batch_sampler = batch_sampler
         self.generator = generator
-        self.collate_fn = collate_fn if collate_fn is not None else default_collate
-        self._fast = isinstance(dataset, TensorDataset) and collate_fn is None
+        self.num_workers = num_workers
+        self.prefetch_factor = prefetch_factor
+        self.pin_memory = pin_memory
+        self.pin_memory_device = pin_memory_device
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.multiprocessing_context = multiprocessing_context
+        self.persistent_workers = persistent_workers
+        self.in_order = in_order
+        self._user_collate = collate_fn is not None
+        self.collate_fn = collate_fn if collate_fn is not None else (
+            default_collate if self._auto_collation else default_convert)
+        self._native_gather = isinstance(dataset, TensorDataset) and not self._user_collate and self._auto_collation
+        self._workers = None  # the thread pool, kept between epochs when persistent_workers
+
+    @property
+    def _auto_collation(self):
+        return self.batch_size is not None or self.batch_sampler is not None
 
     def __len__(self):
-        n = len(self.dataset)
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
-
-    def _order(self, n):
-        return randperm(n, self.generator) if self.shuffle else arange(n)
+        if self._iterable:
+            n = len(self.dataset)
+            if self.batch_size is None:
+                return n
+            return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+        return len(self.batch_sampler if self._auto_collation else self.sampler)
 
     def __iter__(self):
-        n = len(self.dataset)
-        order = self._order(n)
-        if self._fast and self.dataset.tensors and self.dataset.tensors[0].device.type != "cpu":
-            order = order.to(self.dataset.tensors[0].device)  # Note [Batches of device-resident data]
+        if self.pin_memory and not _C._cuda_is_available():
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned "
+                          "memory won't be used.")
+        for batch in self._batches():
+            yield _pinned(batch) if self.pin_memory and _C._cuda_is_available() else batch
+
+    def _batches(self):
+        if self._iterable:
+            if self.num_workers:
+                return iterable_batches_in_threads(self)
+            return self._iterable_batches(self.dataset)
+        order = self.sampler._order() if self._native_gather and self._own_batch_sampler and \
+            hasattr(self.sampler, "_order") else None
+        if order is not None:
+            return self._slices_of(order)
+        if self.num_workers:
+            return map_batches_in_threads(self, iter(self.batch_sampler if self._auto_collation else self.sampler))
+        return (self._fetch(i) for i in (self.batch_sampler if self._auto_collation else self.sampler))
+
+    def _slices_of(self, order):  # Note [Fast path for TensorDataset]
+        tensors = self.dataset.tensors
+        if tensors[0].device.type != "cpu":
+            order = order.to(tensors[0].device)  # Note [Batches of device-resident data]
+        n = order.shape[0]
         stop = n - n % self.batch_size if self.drop_last else n
         for start in range(0, stop, self.batch_size):
-            idx = order[start:min(start + self.batch_size, n)]
-            if self._fast:  # tensors on other devices than the first (rare) get their own copy
-                yield [t.index_select(0, idx if t.device == idx.device else idx.to(t.device))
-                       for t in self.dataset.tensors]
-            else:
-                yield self.collate_fn([self.dataset[i] for i in idx.tolist()])
+            yield self._gather(order[start:min(start + self.batch_size, n)])
+
+    def _gather(self, idx):
+        # Tensors on other devices than the index (rare) get their own copy of it.
+        return [t.index_select(0, idx if t.device == idx.device else idx.to(t.device)) for t in self.dataset.tensors]
+
+    def _fetch(self, indices):
+        """One batch (or one sample, without auto-collation) for what the sampler gave."""
+        if not self._auto_collation:
+            return self.collate_fn(self.dataset[indices])
+        if self._native_gather:
+            return self._gather(tensor(list(indices), dtype=_C.dtype.int64))
+        if hasattr(self.dataset, "__getitems__"):
+            return self.collate_fn(self.dataset.__getitems__(indices))
+        return self.collate_fn([self.dataset[i] for i in indices])
+
+    def _iterable_batches(self, stream):
+        if not self._auto_collation:
+            for sample in stream:
+                yield self.collate_fn(sample)
+            return
+        batch = []
+        for sample in stream:
+            batch.append(sample)
+            if len(batch) == self.batch_size:
+                yield self.collate_fn(batch)
+                batch = []
+        if batch and not self.drop_last:
+            yield self.collate_fn(batch)
+
+    def __del__(self):
+        workers = getattr(self, "_workers", None)  # absent when __init__ raised
+        if workers is not None:
+            workers.shutdown(wait=False)
+
+
+def _pinned(batch):
+    """The batch with every CPU tensor in page-locked memory, containers kept as they are."""
+    if isinstance(batch, Tensor):
+        return batch.pin_memory() if batch.device.type == "cpu" else batch
+    if isinstance(batch, dict):
+        return {k: _pinned(v) for k, v in batch.items()}
+    if isinstance(batch, tuple) and hasattr(batch, "_fields"):
+        return type(batch)(*(_pinned(v) for v in batch))
+    if isinstance(batch, (list, tuple)):
+        return type(batch)(_pinned(v) for v in batch)
+    return batch

@@ -1,4 +1,4 @@
-// Emulated checks of kernels/cuda/cross_entropy.cu against a naive double reference: warp rows
+// Emulated checks of kernels/cuda/loss.cu against a naive double reference: warp rows
 // and block rows, label smoothing, ignore_index, rows with -inf, and bad targets (reported to the
 // kernel error report, their rows left unwritten).
 #include <limits>

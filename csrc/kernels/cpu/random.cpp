@@ -1,3 +1,4 @@
+// The CPU random fill (kernels/cpu/random_fill.h); its CUDA twin is kernels/cuda/random.cu.
 #include "kernels/cpu/random_fill.h"
 
 namespace ember::kernels::cpu {

@@ -1,5 +1,5 @@
-// CUDA twins of kernels::cpu::cross_entropy_forward / cross_entropy_backward (Note [Fused cross
-// entropy] in ops/loss.cpp) and of kernels::cpu::pointwise_loss.
+// CUDA twins of the loss kernels (kernels/cpu/loss.cpp): cross_entropy_forward /
+// cross_entropy_backward (Note [Fused cross entropy] in ops/loss.cpp) and pointwise_loss.
 // Forward: a warp per row (a block per row of at least kBlockRowMin classes) folds the row into
 // an online logsumexp (Note [Online logsumexp]) and, with label smoothing, the sum of its logits;
 // lane 0 writes the row's loss and lse. Backward: a grid-stride loop over the logits, each element

@@ -2,8 +2,9 @@
 // generator of Note [Counter-based generator].
 #include <mutex>
 
+#include "kernels/dispatch.h"
+#include "kernels/random.h"
 #include "kernels/random_functors.h"
-#include "ops/dispatch.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
 
@@ -35,7 +36,7 @@ std::pair<uint64_t, uint64_t> reserve(uint64_t count) {
 void fill_random(const Tensor& t, const kernels::RandomSpec& spec) {
   Tensor dst = t.is_contiguous() ? t : empty(t.sizes(), t.dtype(), t.device());
   auto [seed, first] = reserve(static_cast<uint64_t>(t.numel()) * spec.counters_per_element());
-  dispatch::random_fill(dst.device(), dst.dtype(), dst.raw_data(), dst.numel(), seed, first, spec);
+  EMBER_DISPATCH_KERNEL(dst.device(), random_fill, dst.dtype(), dst.raw_data(), dst.numel(), seed, first, spec);
   if (!dst.is_same(t)) copy_into(t, dst);
 }
 

@@ -1,5 +1,5 @@
-// The CPU binary elementwise kernel (kernels/cpu/elementwise.h); its CUDA twin is kernels/cuda/binary.cu.
-#include "kernels/cpu/elementwise.h"
+// The CPU binary elementwise kernel (kernels/binary.h); its CUDA twin is kernels/cuda/binary.cu.
+#include "kernels/binary.h"
 
 #include "kernels/cpu/loops.h"
 #include "kernels/functors.h"

@@ -1,6 +1,6 @@
-// The CPU copy (cast + strided copy), where and fill (kernels/cpu/elementwise.h); their CUDA twins are in
+// The CPU copy (cast + strided copy), where and fill (kernels/copy.h); their CUDA twins are in
 // kernels/cuda/copy.cu.
-#include "kernels/cpu/elementwise.h"
+#include "kernels/copy.h"
 
 #include <cstdint>
 #include <cstring>

@@ -1,7 +1,6 @@
-// The CPU loss kernels (kernels/cpu/cross_entropy.h, kernels/cpu/pointwise_loss.h): the fused cross entropy and the pointwise losses. Their
+// The CPU loss kernels (kernels/loss.h): the fused cross entropy and the pointwise losses. Their
 // CUDA twins are in kernels/cuda/loss.cu.
-#include "kernels/cpu/cross_entropy.h"
-#include "kernels/cpu/pointwise_loss.h"
+#include "kernels/loss.h"
 
 #include <algorithm>
 #include <cmath>

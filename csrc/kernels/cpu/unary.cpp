@@ -1,5 +1,5 @@
-// The CPU unary elementwise kernels (kernels/cpu/elementwise.h); their CUDA twins are in kernels/cuda/unary.cu.
-#include "kernels/cpu/elementwise.h"
+// The CPU unary elementwise kernels (kernels/unary.h); their CUDA twins are in kernels/cuda/unary.cu.
+#include "kernels/unary.h"
 
 #include <type_traits>
 

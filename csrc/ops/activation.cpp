@@ -4,10 +4,11 @@
 
 #include "autograd/function_node.h"
 #include "autograd/grad_mode.h"
+#include "kernels/activation.h"
 #include "kernels/activation_functors.h"
-#include "ops/ops.h"
-#include "ops/dispatch_activation.h"
+#include "kernels/dispatch.h"
 #include "ops/loop_builder.h"
+#include "ops/ops.h"
 
 namespace ember {
 
@@ -37,7 +38,7 @@ Tensor gelu(const Tensor& x, bool tanh_form) {
   check_floating("gelu", x);
   Tensor xc = contiguous(x);
   Tensor y = empty(x.sizes(), x.dtype(), x.device());
-  dispatch::gelu(y.device(), x.dtype(), y.raw_data(), xc.raw_data(), x.numel(), tanh_form);
+  EMBER_DISPATCH_KERNEL(y.device(), gelu, x.dtype(), y.raw_data(), xc.raw_data(), x.numel(), tanh_form);
   if (autograd::needs_grad(x)) {
     autograd::record("GeluBackward0", {y}, {x}, {x}, [tanh_form](const BackwardArgs& c) -> tensor_list {
       return {gelu_backward(c.grad(), c.saved[0], tanh_form)};
@@ -53,7 +54,8 @@ Tensor gelu_backward(const Tensor& g, const Tensor& x, bool tanh_form) {
   Tensor gc = contiguous(g.sizes() == x.sizes() ? g : expand(g, x.sizes()));
   Tensor xc = contiguous(x);
   Tensor out = empty(x.sizes(), x.dtype(), x.device());
-  dispatch::gelu_backward(out.device(), x.dtype(), out.raw_data(), gc.raw_data(), xc.raw_data(), x.numel(), tanh_form);
+  EMBER_DISPATCH_KERNEL(out.device(), gelu_backward, x.dtype(), out.raw_data(), gc.raw_data(), xc.raw_data(), x.numel(),
+                        tanh_form);
   if (autograd::needs_grad(g, x)) {
     // out = g * f'(x) with f'(x) = Phi(x) + x phi(x), so d out/dg = f'(x) and
     // d out/dx = g * f''(x) = g * phi(x) * (2 - x^2).
@@ -75,7 +77,7 @@ Tensor leaky_relu(const Tensor& x, double negative_slope) {
   check_floating("leaky_relu", x);
   Tensor xc = contiguous(x);
   Tensor y = empty(x.sizes(), x.dtype(), x.device());
-  dispatch::leaky_relu(y.device(), x.dtype(), y.raw_data(), xc.raw_data(), x.numel(), negative_slope);
+  EMBER_DISPATCH_KERNEL(y.device(), leaky_relu, x.dtype(), y.raw_data(), xc.raw_data(), x.numel(), negative_slope);
   if (autograd::needs_grad(x)) {
     // d/dx = 1 where x > 0, else negative_slope (PyTorch's choice at 0 too).
     autograd::record("LeakyReluBackward0", {y}, {x}, {x}, [negative_slope](const BackwardArgs& c) -> tensor_list {
@@ -99,7 +101,8 @@ Tensor dropout(const Tensor& x, double p, bool train) {
   Tensor xc = contiguous(x);
   Tensor y = empty(x.sizes(), x.dtype(), x.device());
   Tensor mask = empty(x.sizes(), x.dtype(), x.device());
-  dispatch::dropout(y.device(), x.dtype(), y.raw_data(), mask.raw_data(), xc.raw_data(), x.numel(), p, seed);
+  EMBER_DISPATCH_KERNEL(y.device(), dropout, x.dtype(), y.raw_data(), mask.raw_data(), xc.raw_data(), x.numel(), p,
+                        seed);
   if (autograd::needs_grad(x)) {
     autograd::record("NativeDropoutBackward0", {y}, {x}, {mask}, [](const BackwardArgs& c) -> tensor_list {
       return {c.grad() * c.saved[0]};  // the mask already holds the 1/(1-p) scale

@@ -1,8 +1,10 @@
 // Elementwise binary ops: broadcasting, type promotion, and their backward formulas.
 #include "autograd/function_node.h"
 #include "autograd/grad_mode.h"
-#include "ops/dispatch.h"
 #include "autograd/inplace.h"
+#include "kernels/binary.h"
+#include "kernels/copy.h"
+#include "kernels/dispatch.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
 
@@ -117,7 +119,8 @@ Tensor binary_impl(BinaryOp op, const Tensor& a, const Tensor& b, DType common) 
   DType compute = compute_dtype(op, a.dtype(), b.dtype(), common);
   Tensor out = empty(out_shape, is_comparison(op) ? DType::Bool : compute, a.device());
   Tensor ac = cast_for_kernel(a, compute), bc = cast_for_kernel(b, compute);
-  dispatch::binary(out.device(), op, compute, out.raw_data(), ac.raw_data(), bc.raw_data(), make_loop(out, {&ac, &bc}));
+  EMBER_DISPATCH_KERNEL(out.device(), binary, op, compute, out.raw_data(), ac.raw_data(), bc.raw_data(),
+                        make_loop(out, {&ac, &bc}));
   if (!is_comparison(op) && autograd::needs_grad(a, b)) record_backward(op, out, a, b);
   return out;
 }
@@ -164,7 +167,8 @@ Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other) {
               " doesn't match the broadcast shape ", shape_str(shape));
   if (result == self.dtype() && !is_comparison(op)) {
     Tensor oc = cast_for_kernel(other, compute);
-    dispatch::binary(self.device(), op, compute, self.raw_data(), self.raw_data(), oc.raw_data(), make_loop(self, {&self, &oc}));
+    EMBER_DISPATCH_KERNEL(self.device(), binary, op, compute, self.raw_data(), self.raw_data(), oc.raw_data(),
+                          make_loop(self, {&self, &oc}));
   } else {
     copy_into(self, binary(op, self, other));
   }
@@ -191,8 +195,8 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   DType dt = result_type(a, b);
   Tensor out = empty(shape, dt, a.device());
   Tensor ac = cast_for_kernel(a, dt), bc = cast_for_kernel(b, dt);
-  dispatch::where(out.device(), dt, out.raw_data(), cond.raw_data(), ac.raw_data(), bc.raw_data(),
-                  make_loop(out, {&cond, &ac, &bc}));
+  EMBER_DISPATCH_KERNEL(out.device(), where, dt, out.raw_data(), cond.raw_data(), ac.raw_data(), bc.raw_data(),
+                        make_loop(out, {&cond, &ac, &bc}));
   if (is_floating(dt) && autograd::needs_grad(a, b)) {
     Shape sa = a.sizes(), sb = b.sizes();
     autograd::record("WhereBackward0", {out}, {a, b}, {cond}, [sa, sb](const BackwardArgs& c) -> tensor_list {

@@ -1,7 +1,8 @@
 // Copies and casts: contiguous(), clone(), .to(dtype), copy_().
 #include "autograd/function_node.h"
-#include "ops/dispatch.h"
 #include "autograd/inplace.h"
+#include "kernels/copy.h"
+#include "kernels/dispatch.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
 
@@ -16,7 +17,8 @@ void copy_into(const Tensor& dst, const Tensor& src) {
   Shape shape = broadcast_shapes("copy_", dst.sizes(), src.sizes());
   EMBER_CHECK(shape == dst.sizes(), Runtime, "[copy_] source of shape ", shape_str(src.sizes()),
               " cannot be broadcast to destination of shape ", shape_str(dst.sizes()));
-  dispatch::copy(dst.device(), dst.dtype(), src.dtype(), dst.raw_data(), src.raw_data(), make_loop(dst, {&src}));
+  EMBER_DISPATCH_KERNEL(dst.device(), copy, dst.dtype(), src.dtype(), dst.raw_data(), src.raw_data(),
+                        make_loop(dst, {&src}));
 }
 
 Tensor contiguous_clone(const Tensor& t) {

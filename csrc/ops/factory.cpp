@@ -1,7 +1,8 @@
 // Tensors made from nothing but a shape and a value: zeros, ones, full, arange, linspace, eye.
 #include <cmath>
 
-#include "ops/dispatch.h"
+#include "kernels/copy.h"
+#include "kernels/dispatch.h"
 #include "ops/ops.h"
 
 namespace ember {
@@ -20,7 +21,7 @@ Tensor cuda_from_host(const char* op, Device device, Build build) {
 
 Tensor full(const Shape& sizes, Scalar value, DType dtype, Device device) {
   Tensor t = empty(sizes, dtype, device);
-  dispatch::fill(t.device(), dtype, t.raw_data(), t.numel(), value.value);
+  EMBER_DISPATCH_KERNEL(t.device(), fill, dtype, t.raw_data(), t.numel(), value.value);
   return t;
 }
 

@@ -7,7 +7,8 @@
 #include <vector>
 
 #include "autograd/grad_mode.h"
-#include "ops/dispatch_optim.h"
+#include "kernels/dispatch.h"
+#include "kernels/grad_norm.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
 
@@ -54,12 +55,12 @@ Tensor grad_norm(const tensor_list& grads, double norm_type) {
   double* base = static_cast<double*>(partials.raw_data());  // a device pointer on CUDA
   int64_t offset = 0;
   each_dtype(f32, f64, [&](DType dtype, const std::vector<kernels::GradSlot>& slots) {
-    dispatch::grad_norm_partials(device, dtype, slots, norm, base + offset);
+    EMBER_DISPATCH_KERNEL(device, grad_norm_partials, dtype, slots, norm, base + offset);
     offset += kernels::norm_partial_count(slots);
   });
   // As torch: the norms of all gradients are combined in the first gradient's dtype.
   Tensor total = empty({}, grads[0].dtype(), device);
-  dispatch::grad_norm_finish(device, total.dtype(), base, count, norm, total.raw_data());
+  EMBER_DISPATCH_KERNEL(device, grad_norm_finish, total.dtype(), base, count, norm, total.raw_data());
   return total;
 }
 
@@ -78,7 +79,7 @@ void scale_grads_(const tensor_list& grads, const Tensor& scale) {
   }
   each_dtype(f32, f64, [&](DType dtype, const std::vector<kernels::GradSlot>& slots) {
     Tensor s = cast_for_kernel(contiguous(scale), dtype);  // queued on the device, no sync
-    dispatch::scale_group(device, dtype, slots, s.raw_data());
+    EMBER_DISPATCH_KERNEL(device, scale_group, dtype, slots, s.raw_data());
   });
   for (size_t i = 0; i < grads.size(); ++i) {
     if (!work[i].is_same(grads[i])) copy_into(grads[i], work[i]);

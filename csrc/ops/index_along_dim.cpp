@@ -5,14 +5,14 @@
 
 #include "autograd/function_node.h"
 #include "autograd/grad_mode.h"
+#include "kernels/dispatch.h"
+#include "kernels/index.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
-#include "ops/dispatch_index.h"
 
 namespace ember {
 
 using autograd::BackwardArgs;
-using dispatch::typed_ptr;
 
 namespace {
 
@@ -148,9 +148,9 @@ Tensor gather(const Tensor& t, int64_t dim, const Tensor& index) {
   check_index_range("gather", idx, dim, dim_size);
   Tensor out = empty(idx.sizes(), t.dtype(), t.device());
   Shape sizes = idx.dim() ? idx.sizes() : Shape{1}, strides = t.dim() ? t.strides() : Shape{1};
-  dispatch::DimIndexLoop loop{static_cast<int>(sizes.size()), static_cast<int>(dim), sizes.data(), strides.data(),
-                              dim_size};
-  dispatch::gather(out.device(), t.dtype(), out.raw_data(), t.raw_data(), typed_ptr<int64_t>(idx), loop);
+  kernels::DimIndexLoop loop{static_cast<int>(sizes.size()), static_cast<int>(dim), sizes.data(), strides.data(),
+                             dim_size};
+  EMBER_DISPATCH_KERNEL(out.device(), gather, t.dtype(), out.raw_data(), t.raw_data(), typed_ptr<int64_t>(idx), loop);
   if (autograd::needs_grad(t)) {
     Shape s = t.sizes();
     autograd::record("GatherBackward0", {out}, {t}, {idx}, [s, dim](const BackwardArgs& c) -> tensor_list {
@@ -176,9 +176,10 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
   for (int64_t d = 0; d < idx.dim(); ++d) block = slice_view(block, d, 0, idx.sizes()[d], 1);
   block = contiguous_clone(block);
   Shape sizes = idx.dim() ? idx.sizes() : Shape{1}, strides = out.dim() ? out.strides() : Shape{1};
-  dispatch::DimIndexLoop loop{static_cast<int>(sizes.size()), static_cast<int>(dim), sizes.data(), strides.data(),
-                              dim_size};
-  dispatch::scatter_add(out.device(), out.dtype(), out.raw_data(), block.raw_data(), typed_ptr<int64_t>(idx), loop);
+  kernels::DimIndexLoop loop{static_cast<int>(sizes.size()), static_cast<int>(dim), sizes.data(), strides.data(),
+                             dim_size};
+  EMBER_DISPATCH_KERNEL(out.device(), scatter_add, out.dtype(), out.raw_data(), block.raw_data(),
+                        typed_ptr<int64_t>(idx), loop);
   if (autograd::needs_grad(self, src)) {
     Shape src_shape = src.sizes();
     autograd::record("ScatterAddBackward0", {out}, {self, src}, {idx}, [dim, src_shape](const BackwardArgs& c) -> tensor_list {
@@ -212,8 +213,8 @@ Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < t.dim(); ++d) (d < dim ? outer : inner) *= d == dim ? 1 : t.sizes()[d];
   Tensor out = empty(out_shape, t.dtype(), t.device());
-  dispatch::index_select(out.device(), t.dtype(), out.raw_data(), src.raw_data(), typed_ptr<int64_t>(idx), idx.numel(),
-                         outer, size, inner);
+  EMBER_DISPATCH_KERNEL(out.device(), index_select, t.dtype(), out.raw_data(), src.raw_data(), typed_ptr<int64_t>(idx),
+                        idx.numel(), outer, size, inner);
   if (autograd::needs_grad(t)) {
     Shape s = t.sizes();
     autograd::record("IndexSelectBackward0", {out}, {t}, {idx}, [s, dim](const BackwardArgs& c) -> tensor_list {
@@ -241,8 +242,8 @@ Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Ten
   Tensor s = src.is_contiguous() ? src : contiguous_clone(src);
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < self.dim(); ++d) (d < dim ? outer : inner) *= d == dim ? 1 : self.sizes()[d];
-  dispatch::index_add(out.device(), out.dtype(), out.raw_data(), s.raw_data(), typed_ptr<int64_t>(idx), idx.numel(),
-                      outer, size, inner);
+  EMBER_DISPATCH_KERNEL(out.device(), index_add, out.dtype(), out.raw_data(), s.raw_data(), typed_ptr<int64_t>(idx),
+                        idx.numel(), outer, size, inner);
   if (autograd::needs_grad(self, src)) {
     autograd::record("IndexAddBackward0", {out}, {self, src}, {idx}, [dim](const BackwardArgs& c) -> tensor_list {
       return {c.needs[0] ? c.grad() : Tensor(), c.needs[1] ? index_select(c.grad(), dim, c.saved[0]) : Tensor()};
@@ -259,10 +260,11 @@ Tensor nonzero(const Tensor& mask) {
   const int nd = static_cast<int>(m.dim());
   const bool* bits = static_cast<const bool*>(m.raw_data());
   Tensor offsets = empty({kernels::nonzero_blocks(m.numel()) + 1}, DType::Int64, device);
-  int64_t count = dispatch::nonzero_count(device, bits, m.numel(), typed_ptr<int64_t>(offsets));
+  int64_t count = EMBER_DISPATCH_KERNEL(device, nonzero_count, bits, m.numel(), typed_ptr<int64_t>(offsets));
   Tensor out = empty({count, static_cast<int64_t>(nd)}, DType::Int64, device);
   if (count > 0)
-    dispatch::nonzero_fill(device, bits, nd, m.sizes().data(), typed_ptr<int64_t>(offsets), typed_ptr<int64_t>(out));
+    EMBER_DISPATCH_KERNEL(device, nonzero_fill, bits, nd, m.sizes().data(), typed_ptr<int64_t>(offsets),
+                          typed_ptr<int64_t>(out));
   return out;
 }
 

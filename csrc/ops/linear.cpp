@@ -6,9 +6,10 @@
 // formulas are ember ops (matmul, sum, where), so double backward works:
 //   g' = g * [y > 0] (linear_relu only);  dx = g' W;  dW = g'^T x;  db = sum over rows of g'.
 #include "autograd/function_node.h"
+#include "kernels/dispatch.h"
+#include "kernels/gemm.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
-#include "ops/dispatch_gemm.h"
 
 namespace ember {
 
@@ -64,7 +65,7 @@ void run_linear(const Tensor& out, const Tensor& x, const Tensor& w, const Tenso
   if (N == 1 && tb) ldb = K;  // a single row: any leading dimension reads the same elements
   if (M == 1 && ta) lda = std::max<int64_t>(lda, 1);
   Tensor bc = b.defined() ? contiguous(b) : Tensor();
-  dispatch::linear_gemm(out.device(), out.dtype(), ta, tb, M, N, K, xc.raw_data(), lda, wc.raw_data(), ldb,
+  EMBER_DISPATCH_KERNEL(out.device(), linear_gemm, out.dtype(), ta, tb, M, N, K, xc.raw_data(), lda, wc.raw_data(), ldb,
                         bc.defined() ? bc.raw_data() : nullptr, relu, out.raw_data());
 }
 

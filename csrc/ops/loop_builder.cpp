@@ -1,6 +1,7 @@
 #include "ops/loop_builder.h"
 
-#include "ops/dispatch.h"
+#include "kernels/copy.h"
+#include "kernels/dispatch.h"
 
 namespace ember {
 
@@ -57,7 +58,7 @@ void check_same_device(const char* op, const Tensor& a, const Tensor& b) {
 Tensor cast_for_kernel(const Tensor& t, DType dtype) {
   if (t.dtype() == dtype) return t;
   Tensor out = empty(t.sizes(), dtype, t.device());
-  dispatch::copy(out.device(), dtype, t.dtype(), out.raw_data(), t.raw_data(), make_loop(out, {&t}));
+  EMBER_DISPATCH_KERNEL(out.device(), copy, dtype, t.dtype(), out.raw_data(), t.raw_data(), make_loop(out, {&t}));
   return out;
 }
 

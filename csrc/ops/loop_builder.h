@@ -17,6 +17,12 @@ Shape broadcast_strides(const Tensor& t, const Shape& sizes);
 // Same device for every operand of one op, or RuntimeError naming the op and both devices.
 void check_same_device(const char* op, const Tensor& a, const Tensor& b);
 
+// A tensor's memory as T*, on whatever device it lives (Tensor::data<T>() is for host reads only).
+template <typename T>
+T* typed_ptr(const Tensor& t) {
+  return static_cast<T*>(t.raw_data());
+}
+
 // `t` itself when it has `dtype`, else a contiguous converted copy (no autograd: a kernel input).
 Tensor cast_for_kernel(const Tensor& t, DType dtype);
 

@@ -1,7 +1,8 @@
 // cross_entropy over class-index targets: one fused native op forward and backward.
 #include "autograd/function_node.h"
 #include "autograd/grad_mode.h"
-#include "ops/dispatch_reduce.h"
+#include "kernels/dispatch.h"
+#include "kernels/loss.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
 #include "ops/reduce_util.h"
@@ -63,11 +64,10 @@ Tensor fused_grad(const CrossEntropyArgs& a, const Tensor& x, const Tensor& targ
   Tensor gc = cast_for_kernel(up.is_contiguous() ? up : contiguous_clone(up), x.dtype());
   Tensor dx = empty(x.sizes(), x.dtype(), x.device());
   int64_t n = x.size(0);
-  dispatch::cross_entropy_backward(dx.device(), x.dtype(), dx.raw_data(), xc.raw_data(),
-                                   static_cast<const double*>(lse.raw_data()),
-                                   static_cast<const int64_t*>(target.raw_data()), gc.raw_data(),
-                                   a.reduction == Reduction::None ? 1 : 0, 1.0, n, a.classes, a.ignore_index,
-                                   a.label_smoothing);
+  EMBER_DISPATCH_KERNEL(dx.device(), cross_entropy_backward, x.dtype(), dx.raw_data(), xc.raw_data(),
+                        static_cast<const double*>(lse.raw_data()), static_cast<const int64_t*>(target.raw_data()),
+                        gc.raw_data(), a.reduction == Reduction::None ? 1 : 0, 1.0, n, a.classes, a.ignore_index,
+                        a.label_smoothing);
   return dx;
 }
 
@@ -81,15 +81,15 @@ Tensor cross_entropy_rows(const Tensor& logits, const Tensor& target, Reduction 
   Tensor x = logits.is_contiguous() ? logits : contiguous_clone(logits);
   Tensor t = target.is_contiguous() ? target : contiguous_clone(target);
   const auto* targets = static_cast<const int64_t*>(t.raw_data());
-  if (t.device().is_cpu()) {  // see Note [Cross entropy stays on the device]
-    int64_t bad = kernels::cpu::find_bad_target(targets, n, classes, ignore_index);
-    EMBER_CHECK(bad < 0, Index, "[cross_entropy] target ", bad < 0 ? 0 : targets[bad], " is out of bounds for ",
-                classes, " classes");
-  }
+  // On CUDA this finds nothing and reads nothing: see Note [Cross entropy stays on the device].
+  int64_t bad = EMBER_DISPATCH_KERNEL(t.device(), find_bad_target, targets, n, classes, ignore_index);
+  EMBER_CHECK(bad < 0, Index, "[cross_entropy] target ", bad < 0 ? 0 : targets[bad], " is out of bounds for ",
+              classes, " classes");
   Tensor rows = empty({n}, logits.dtype(), logits.device());
   Tensor lse = empty({n}, DType::Float64, logits.device());
-  dispatch::cross_entropy_forward(rows.device(), logits.dtype(), rows.raw_data(), static_cast<double*>(lse.raw_data()),
-                                  x.raw_data(), targets, n, classes, ignore_index, label_smoothing);
+  EMBER_DISPATCH_KERNEL(rows.device(), cross_entropy_forward, logits.dtype(), rows.raw_data(),
+                        static_cast<double*>(lse.raw_data()), x.raw_data(), targets, n, classes, ignore_index,
+                        label_smoothing);
   Tensor out = rows, divisor;
   {
     autograd::AutoGradMode no_grad(false);

@@ -2,7 +2,8 @@
 // per element, then the reduction, with the derivative written beside it.
 #include "autograd/function_node.h"
 #include "autograd/grad_mode.h"
-#include "ops/dispatch_reduce.h"
+#include "kernels/dispatch.h"
+#include "kernels/loss.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
 
@@ -47,10 +48,10 @@ Tensor upstream(const Tensor& g, Reduction reduction, int64_t numel) {
 // d(loss)/d(operand), summed back over broadcasting and cast back to the operand's dtype.
 Tensor to_operand(const Tensor& grad, const Tensor& like) { return to_dtype(sum_to(grad, like.sizes()), like.dtype()); }
 
-Tensor pointwise(kernels::cpu::PointwiseLoss kind, const PointwiseOperands& p) {
+Tensor pointwise(kernels::PointwiseLoss kind, const PointwiseOperands& p) {
   Tensor per_element = empty(p.shape, p.dtype, p.x.device());
-  dispatch::pointwise_loss(per_element.device(), kind, p.dtype, per_element.raw_data(), p.x.raw_data(),
-                           p.t.raw_data(), per_element.numel());
+  EMBER_DISPATCH_KERNEL(per_element.device(), pointwise_loss, kind, p.dtype, per_element.raw_data(), p.x.raw_data(),
+                        p.t.raw_data(), per_element.numel());
   return per_element;
 }
 
@@ -58,7 +59,7 @@ Tensor pointwise(kernels::cpu::PointwiseLoss kind, const PointwiseOperands& p) {
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
   PointwiseOperands p = prepare("mse_loss", input, target);
-  Tensor out = reduce_loss(pointwise(kernels::cpu::PointwiseLoss::SquaredError, p), reduction);
+  Tensor out = reduce_loss(pointwise(kernels::PointwiseLoss::SquaredError, p), reduction);
   if (autograd::needs_grad(input, target)) {
     int64_t numel = shape_numel(p.shape);
     // d/dx (x - t)^2 = 2 (x - t) = -d/dt.
@@ -76,7 +77,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
   EMBER_CHECK(input.sizes() == target.sizes(), Value, "[binary_cross_entropy_with_logits] Target size ",
               shape_str(target.sizes()), " must be the same as input size ", shape_str(input.sizes()));
   PointwiseOperands p = prepare("binary_cross_entropy_with_logits", input, target);
-  Tensor out = reduce_loss(pointwise(kernels::cpu::PointwiseLoss::BceWithLogits, p), reduction);
+  Tensor out = reduce_loss(pointwise(kernels::PointwiseLoss::BceWithLogits, p), reduction);
   if (autograd::needs_grad(input, target)) {
     int64_t numel = shape_numel(p.shape);
     // See Note [Stable BCE with logits]: d/dx = sigmoid(x) - t, d/dt = -x.

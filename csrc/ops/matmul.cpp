@@ -2,9 +2,10 @@
 // least 2-D, batch dims broadcast); the 1-D cases add and then drop a unit dim with view ops,
 // whose own backward maps the gradient back, as PyTorch's matmul does.
 #include "autograd/function_node.h"
+#include "kernels/dispatch.h"
+#include "kernels/gemm.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
-#include "ops/dispatch_gemm.h"
 
 namespace ember {
 
@@ -83,8 +84,8 @@ void run_gemm(const Tensor& out, Tensor a, Tensor b) {
   batch_a.insert(batch_a.end(), {M, K});
   batch_b.insert(batch_b.end(), {K, N});
   Shape sa = broadcast_strides(a, batch_a), sb = broadcast_strides(b, batch_b);
-  dispatch::gemm_batched(out.device(), out.dtype(), la.trans, lb.trans, M, N, K, a.raw_data(), la.ld, b.raw_data(),
-                         lb.ld, out.raw_data(), N, gemm_batch(batch, sa, sb, M * N));
+  EMBER_DISPATCH_KERNEL(out.device(), gemm_batched, out.dtype(), la.trans, lb.trans, M, N, K, a.raw_data(), la.ld,
+                        b.raw_data(), lb.ld, out.raw_data(), N, gemm_batch(batch, sa, sb, M * N));
 }
 
 // a: (..., M, K), b: (..., K, N), both at least 2-D; batch dims broadcast.

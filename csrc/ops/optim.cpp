@@ -1,6 +1,6 @@
 // The optimizers' update steps: one native call updates every parameter of a param group.
 // Python (ember/optim) owns the bookkeeping (groups, state dicts, lazy state); this file owns the
-// checks and hands the whole group to one kernel call per dtype (dispatch_optim.h): on the CPU a
+// checks and hands the whole group to one kernel call per dtype (kernels/optim.h): on the CPU a
 // loop over the tensors, on CUDA multi-tensor launches, so no per-parameter maths runs in Python.
 //
 // Note [Optimizer steps write in place]: a step writes straight into the parameters and their
@@ -16,7 +16,8 @@
 #include <vector>
 
 #include "autograd/grad_mode.h"
-#include "ops/dispatch_optim.h"
+#include "kernels/dispatch.h"
+#include "kernels/optim.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
 
@@ -128,7 +129,7 @@ tensor_list sgd_step(const tensor_list& params, const tensor_list& grads, const 
     slots.add(w.dtype(), {w.numel(), w.raw_data(), grads_c.back().raw_data(), buf, created[i]});
   }
   kernels::SgdHyper h{lr, momentum, dampening, weight_decay, nesterov, maximize};
-  slots.each([&](DType dtype, const auto& s) { dispatch::sgd_update_group(device, dtype, s, h); });
+  slots.each([&](DType dtype, const auto& s) { EMBER_DISPATCH_KERNEL(device, sgd_update_group, dtype, s, h); });
   for (size_t i = 0; i < n; ++i) {
     work[i].finish();
     if (momentum != 0.0 && !created[i]) bufs[i]->bump_version();
@@ -169,7 +170,7 @@ void adam_step(const tensor_list& params, const tensor_list& grads, const tensor
                           exp_avg_sqs[i].raw_data(), vmax, bump_step(steps[i])});
   }
   kernels::AdamHyper h{lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay};
-  slots.each([&](DType dtype, const auto& s) { dispatch::adam_update_group(device, dtype, s, h); });
+  slots.each([&](DType dtype, const auto& s) { EMBER_DISPATCH_KERNEL(device, adam_update_group, dtype, s, h); });
   for (size_t i = 0; i < n; ++i) {
     work[i].finish();
     exp_avgs[i]->bump_version();
@@ -211,7 +212,7 @@ void rmsprop_step(const tensor_list& params, const tensor_list& grads, const ten
     slots.add(w.dtype(), {w.numel(), w.raw_data(), grads_c.back().raw_data(), square_avgs[i].raw_data(), ga, buf});
   }
   kernels::RmspropHyper h{lr, alpha, eps, weight_decay, momentum, centered, maximize};
-  slots.each([&](DType dtype, const auto& s) { dispatch::rmsprop_update_group(device, dtype, s, h); });
+  slots.each([&](DType dtype, const auto& s) { EMBER_DISPATCH_KERNEL(device, rmsprop_update_group, dtype, s, h); });
   for (size_t i = 0; i < n; ++i) {
     work[i].finish();
     square_avgs[i]->bump_version();

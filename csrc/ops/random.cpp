@@ -1,7 +1,8 @@
 // rand, randn, randint, randperm and the in-place initialisers, over the counter-based
 // generator of Note [Counter-based generator]; each draws from a Generator (core/generator.h).
+#include "kernels/dispatch.h"
+#include "kernels/random.h"
 #include "kernels/random_functors.h"
-#include "ops/dispatch.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
 
@@ -23,7 +24,7 @@ void fill_random(const char* op, const Tensor& t, const kernels::RandomSpec& spe
   Tensor dst = t.is_contiguous() ? t : empty(t.sizes(), t.dtype(), t.device());
   const uint64_t counters = static_cast<uint64_t>(t.numel()) * spec.counters_per_element();
   auto [seed, first] = generator_for(op, gen, t.device()).reserve(counters);
-  dispatch::random_fill(dst.device(), dst.dtype(), dst.raw_data(), dst.numel(), seed, first, spec);
+  EMBER_DISPATCH_KERNEL(dst.device(), random_fill, dst.dtype(), dst.raw_data(), dst.numel(), seed, first, spec);
   if (!dst.is_same(t)) copy_into(t, dst);
 }
 

@@ -1,7 +1,8 @@
 // sum, mean and sum_to; the reduction plan every reduction shares.
 #include "autograd/function_node.h"
 #include "autograd/grad_mode.h"
-#include "ops/dispatch_reduce.h"
+#include "kernels/dispatch.h"
+#include "kernels/reduce.h"
 #include "ops/reduce_util.h"
 
 namespace ember {
@@ -64,10 +65,12 @@ Tensor sum_kernel(const Tensor& src, const ReducePlan& plan) {
   bool leading_only = true;
   for (int64_t i = lead; i < src.dim(); ++i) leading_only = leading_only && !plan.reduced[i];
   if (src.is_contiguous() && leading_only && lead > 0) {
-    dispatch::sum_first_axis(out.device(), src.dtype(), out.raw_data(), src.raw_data(), plan.inner, plan.outer);
+    EMBER_DISPATCH_KERNEL(out.device(), sum_first_axis, src.dtype(), out.raw_data(), src.raw_data(), plan.inner,
+                          plan.outer);
   } else {
     Tensor block = kept_then_reduced(src, plan);
-    dispatch::sum_last_axis(out.device(), src.dtype(), out.raw_data(), block.raw_data(), plan.outer, plan.inner);
+    EMBER_DISPATCH_KERNEL(out.device(), sum_last_axis, src.dtype(), out.raw_data(), block.raw_data(), plan.outer,
+                          plan.inner);
   }
   return out;
 }

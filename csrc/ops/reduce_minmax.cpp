@@ -1,6 +1,7 @@
 // amax/amin, max/min (all or along a dim, with indices) and argmax/argmin.
 #include "autograd/function_node.h"
-#include "ops/dispatch_reduce.h"
+#include "kernels/dispatch.h"
+#include "kernels/reduce.h"
 #include "ops/reduce_util.h"
 
 namespace ember {
@@ -28,8 +29,8 @@ Tensor minmax_kernel(bool is_max, const Tensor& t, const ReducePlan& plan, Tenso
   if (out.numel() == 0) return out;
   Tensor block = kept_then_reduced(t, plan);
   auto* positions = indices ? static_cast<int64_t*>(indices->raw_data()) : nullptr;  // device memory on a GPU
-  dispatch::minmax_last_axis(out.device(), t.dtype(), is_max, out.raw_data(), positions, block.raw_data(),
-                             plan.outer, plan.inner);
+  EMBER_DISPATCH_KERNEL(out.device(), minmax_last_axis, t.dtype(), is_max, out.raw_data(), positions, block.raw_data(),
+                        plan.outer, plan.inner);
   return out;
 }
 

@@ -3,7 +3,8 @@
 
 #include "autograd/function_node.h"
 #include "autograd/grad_mode.h"
-#include "ops/dispatch_reduce.h"
+#include "kernels/dispatch.h"
+#include "kernels/reduce.h"
 #include "ops/reduce_util.h"
 
 namespace ember {
@@ -17,8 +18,8 @@ Tensor var_forward(const char* op, const Tensor& t, const ReducePlan& plan, doub
               dtype_name(t.dtype()));
   Tensor out = empty(plan.out, t.dtype(), t.device());
   Tensor block = kept_then_reduced(t, plan);
-  dispatch::var_last_axis(out.device(), t.dtype(), out.raw_data(), block.raw_data(), plan.outer, plan.inner,
-                          correction);
+  EMBER_DISPATCH_KERNEL(out.device(), var_last_axis, t.dtype(), out.raw_data(), block.raw_data(), plan.outer,
+                        plan.inner, correction);
   return out;
 }
 

@@ -1,6 +1,7 @@
 // softmax and log_softmax along one dim, with their backward formulas.
 #include "autograd/function_node.h"
-#include "ops/dispatch_reduce.h"
+#include "kernels/dispatch.h"
+#include "kernels/softmax.h"
 #include "ops/ops.h"
 
 namespace ember {
@@ -23,7 +24,8 @@ Tensor softmax_forward(const char* op, bool log, const Tensor& x, int64_t dim) {
   }
   Tensor src = x.is_contiguous() ? x : contiguous_clone(x);
   Tensor y = empty(x.sizes(), x.dtype(), x.device());
-  if (y.numel() > 0) dispatch::softmax(y.device(), x.dtype(), log, y.raw_data(), src.raw_data(), outer, len, inner);
+  if (y.numel() > 0) EMBER_DISPATCH_KERNEL(y.device(), softmax, x.dtype(), log, y.raw_data(), src.raw_data(), outer,
+                                           len, inner);
   return y;
 }
 

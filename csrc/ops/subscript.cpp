@@ -13,14 +13,14 @@
 #include "autograd/function_node.h"
 #include "autograd/grad_mode.h"
 #include "autograd/inplace.h"
+#include "kernels/dispatch.h"
+#include "kernels/index.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
-#include "ops/dispatch_index.h"
 
 namespace ember {
 
 using autograd::BackwardArgs;
-using dispatch::typed_ptr;
 
 namespace {
 
@@ -150,7 +150,7 @@ Tensor combined_index(const BasicResult& r, const std::vector<int64_t>& mults, S
     terms.dim[k] = dim;
   }
   Tensor out = empty(bshape, DType::Int64, device);
-  dispatch::combine_indices(device, typed_ptr<int64_t>(out), terms, out.numel());
+  EMBER_DISPATCH_KERNEL(device, combine_indices, typed_ptr<int64_t>(out), terms, out.numel());
   return out;
 }
 
@@ -255,8 +255,9 @@ void write_region(const Tensor& dst, const std::vector<TensorIndex>& items, cons
   if (moved) value = permute(value, move_front_dims(value.dim(), nb, first, true));
   Tensor rows = empty(ordered, dst.dtype(), dst.device());
   copy_into(rows, value);
-  dispatch::put_rows(dst.device(), dst.dtype(), r.view.raw_data(), rows.raw_data(), typed_ptr<const int64_t>(offsets),
-                     n, static_cast<int>(rest.size()), rest_sizes.data(), rest_strides.data());
+  EMBER_DISPATCH_KERNEL(dst.device(), put_rows, dst.dtype(), r.view.raw_data(), rows.raw_data(),
+                        typed_ptr<const int64_t>(offsets), n, static_cast<int>(rest.size()), rest_sizes.data(),
+                        rest_strides.data());
 }
 
 // Sums a gradient of the indexed region back to the value's shape (which may have extra leading 1s).

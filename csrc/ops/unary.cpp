@@ -1,7 +1,8 @@
 // Elementwise unary ops and clamp, each with its derivative beside it.
 #include "autograd/function_node.h"
-#include "ops/dispatch.h"
 #include "autograd/inplace.h"
+#include "kernels/dispatch.h"
+#include "kernels/unary.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
 
@@ -88,7 +89,7 @@ Tensor unary(UnaryOp op, const Tensor& x) {
   DType dt = promotes_to_float(op) && !is_floating(x.dtype()) ? DType::Float32 : x.dtype();
   Tensor xc = cast_for_kernel(x, dt);
   Tensor y = empty(x.sizes(), dt, x.device());
-  dispatch::unary(y.device(), op, dt, y.raw_data(), xc.raw_data(), make_loop(y, {&xc}));
+  EMBER_DISPATCH_KERNEL(y.device(), unary, op, dt, y.raw_data(), xc.raw_data(), make_loop(y, {&xc}));
   if (autograd::needs_grad(x)) record_backward(op, y, x);
   return y;
 }
@@ -103,7 +104,7 @@ Tensor& unary_(UnaryOp op, Tensor& x) {
   }
   EMBER_CHECK(!promotes_to_float(op) || is_floating(x.dtype()), Runtime, "[", name, "_] result type ",
               dtype_name(DType::Float32), " can't be cast to the desired output type ", dtype_name(x.dtype()));
-  dispatch::unary(x.device(), op, x.dtype(), x.raw_data(), x.raw_data(), make_loop(x, {&x}));
+  EMBER_DISPATCH_KERNEL(x.device(), unary, op, x.dtype(), x.raw_data(), x.raw_data(), make_loop(x, {&x}));
   x->bump_version();
   return x;
 }
@@ -117,7 +118,7 @@ Tensor clamp(const Tensor& x, std::optional<double> lo, std::optional<double> hi
   EMBER_CHECK(lo || hi, Runtime, "[clamp] at least one of 'min' or 'max' must not be None");
   EMBER_CHECK(x.dtype() != DType::Bool, Runtime, "[clamp] not supported for bool tensors");
   Tensor y = empty(x.sizes(), x.dtype(), x.device());
-  dispatch::clamp(y.device(), x.dtype(), y.raw_data(), x.raw_data(), lo, hi, make_loop(y, {&x}));
+  EMBER_DISPATCH_KERNEL(y.device(), clamp, x.dtype(), y.raw_data(), x.raw_data(), lo, hi, make_loop(y, {&x}));
   if (autograd::needs_grad(x)) {
     // The gradient passes where lo <= x <= hi (inclusive, as in PyTorch).
     autograd::record("ClampBackward1", {y}, {x}, {x}, [lo, hi](const BackwardArgs& c) -> tensor_list {
@@ -163,7 +164,7 @@ Tensor& clamp_(Tensor& x, std::optional<double> lo, std::optional<double> hi) {
     return x;
   }
   EMBER_CHECK(lo || hi, Runtime, "[clamp] at least one of 'min' or 'max' must not be None");
-  dispatch::clamp(x.device(), x.dtype(), x.raw_data(), x.raw_data(), lo, hi, make_loop(x, {&x}));
+  EMBER_DISPATCH_KERNEL(x.device(), clamp, x.dtype(), x.raw_data(), x.raw_data(), lo, hi, make_loop(x, {&x}));
   x->bump_version();
   return x;
 }

@@ -19,13 +19,12 @@ import sys
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 CSRC = ROOT / "csrc"
-# The kernel families under test, and the harness files checking them.
-KERNELS = ["reduce.cu", "softmax.cu", "cross_entropy.cu", "index.cu", "optim.cu", "grad_norm.cu", "binary.cu", "unary.cu",
-           "copy.cu", "random.cu", "activation.cu", "gemm.cu"]
+# The kernel sources under test: every CUDA twin (kernels/cuda/<family>.cu).
+KERNELS = sorted(p.name for p in (CSRC / "kernels" / "cuda").glob("*.cu"))
 
 HARNESS = ["main.cpp", "emu_runtime.cpp"]
 # CPU twins the harness compares with (and what they need).
-EXTRA = [CSRC / "core" / "device.cpp"] + [CSRC / "kernels" / "cpu" / f for f in ("optim.cpp", "grad_norm.cpp", "task_pool.cpp", "random_fill.cpp", "activation.cpp")]
+EXTRA = [CSRC / "core" / "device.cpp"] + [CSRC / "kernels" / "cpu" / f for f in ("optim.cpp", "grad_norm.cpp", "task_pool.cpp", "random.cpp", "activation.cpp")]
 # The families main.cpp runs (one pytest case each).
 FAMILIES = ["reduce", "softmax", "cross_entropy", "index", "optim", "elementwise", "gemm"]
 

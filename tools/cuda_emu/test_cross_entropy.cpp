@@ -1,10 +1,10 @@
-// Emulated checks of kernels/cuda/cross_entropy.cu against a naive double reference: warp rows
+// Emulated checks of kernels/cuda/loss.cu against a naive double reference: warp rows
 // and block rows, label smoothing, ignore_index, rows with -inf, and bad targets (reported to the
 // kernel error report, their rows left unwritten).
 #include <limits>
 
 #include "harness_common.h"
-#include "kernels/cuda/loss.h"
+#include "kernels/loss.h"
 
 using namespace emu_test;
 namespace kc = ember::kernels::cuda;
@@ -114,12 +114,12 @@ void check_pointwise_loss() {
   for (int64_t n : {1, 255, 257, 1000}) {
     auto x = random_values<T>(n, n, 30.0);
     auto t = random_values<T>(n, n + 1, 1.0);
-    for (auto kind : {ember::kernels::cpu::PointwiseLoss::SquaredError, ember::kernels::cpu::PointwiseLoss::BceWithLogits}) {
+    for (auto kind : {ember::kernels::PointwiseLoss::SquaredError, ember::kernels::PointwiseLoss::BceWithLogits}) {
       Vec<T> out(n + 1, T(55));
       kc::pointwise_loss(kind, dt, out.data(), x.data(), t.data(), n);
       for (int64_t i = 0; i < n; ++i) {
         const double a = x[i], b = t[i];
-        const double want = kind == ember::kernels::cpu::PointwiseLoss::SquaredError
+        const double want = kind == ember::kernels::PointwiseLoss::SquaredError
                                 ? (a - b) * (a - b)
                                 : std::max(a, 0.0) - a * b + std::log1p(std::exp(-std::abs(a)));
         expect_close(double(out[i]), want, std::is_same_v<T, float> ? 1e-5 : 1e-12, 1e-6, fmt("pointwise_loss n=%lld i=%lld", n, i));

@@ -5,11 +5,12 @@
 #include <optional>
 
 #include "harness_common.h"
-#include "kernels/cpu/activation.h"
-#include "kernels/cpu/random_fill.h"
-#include "kernels/cuda/activation.h"
-#include "kernels/cuda/elementwise.h"
+#include "kernels/activation.h"
+#include "kernels/binary.h"
+#include "kernels/copy.h"
 #include "kernels/functors.h"
+#include "kernels/random.h"
+#include "kernels/unary.h"
 
 using namespace emu_test;
 namespace kc = ember::kernels::cuda;

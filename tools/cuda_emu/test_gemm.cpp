@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "harness_common.h"
-#include "kernels/cuda/gemm.h"
+#include "kernels/gemm.h"
 #include "kernels/gemm_indexing.h"
 
 namespace {

@@ -6,7 +6,7 @@
 #include <set>
 
 #include "harness_common.h"
-#include "kernels/cuda/index.h"
+#include "kernels/index.h"
 
 using namespace emu_test;
 namespace kc = ember::kernels::cuda;
@@ -50,7 +50,7 @@ void check_gather_scatter() {
       auto index = indices(rows * cols, src_cols, rows + cols, bad, &bad_values);
       auto src = random_values<T>(rows * pitch, 5);
       const int64_t sizes[2] = {rows, cols}, strides[2] = {pitch, 1};
-      ember::kernels::cpu::DimIndexLoop loop{2, 1, sizes, strides, src_cols};
+      ember::kernels::DimIndexLoop loop{2, 1, sizes, strides, src_cols};
       const std::string what = fmt("gather rows=%lld cols=%lld src_cols=%lld bad=%lld", rows, cols, src_cols, bad);
       reset_report();
       Vec<T> out(rows * cols, T(1));
@@ -92,7 +92,7 @@ void check_gather_dim0() {
     std::set<int64_t> bad_values;
     const int64_t sizes[3] = {7, a, b};  // index shape: 7 along dim 0
     auto index = indices(7 * a * b, src_n, 33, bad, &bad_values);
-    ember::kernels::cpu::DimIndexLoop loop{3, 0, sizes, strides, src_n};
+    ember::kernels::DimIndexLoop loop{3, 0, sizes, strides, src_n};
     reset_report();
     Vec<double> out(7 * a * b, 1.0);
     kc::gather(DType::Float64, out.data(), src.data(), index.data(), loop);

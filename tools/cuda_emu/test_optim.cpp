@@ -5,8 +5,8 @@
 #include <limits>
 
 #include "harness_common.h"
-#include "kernels/cpu/optim.h"
-#include "kernels/cuda/optim.h"
+#include "kernels/grad_norm.h"
+#include "kernels/optim.h"
 
 using namespace emu_test;
 namespace kc = ember::kernels::cuda;

@@ -5,7 +5,8 @@
 #include <limits>
 
 #include "harness_common.h"
-#include "kernels/cuda/reduce.h"
+#include "kernels/reduce.h"
+#include "kernels/softmax.h"
 
 using namespace emu_test;
 namespace kc = ember::kernels::cuda;

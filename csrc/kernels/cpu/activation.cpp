@@ -1,4 +1,4 @@
-#include "kernels/cpu/activation.h"
+#include "kernels/activation.h"
 
 #include "kernels/activation_functors.h"
 #include "kernels/cpu/parallel.h"

@@ -29,7 +29,7 @@
 // Note [Small GEMM]: below kSmallFlops multiply-adds (the MLP's 64 x 64 layers, 100 x 2 @ 2 x 16)
 // packing costs as much as the arithmetic, so full tiles read A and B in place through the
 // strided micro-kernel and only ragged edge tiles are packed (into a few KB).
-#include "kernels/cpu/gemm.h"
+#include "kernels/gemm.h"
 
 #include <algorithm>
 #include <vector>

@@ -1,8 +1,7 @@
 // The CPU side of the GEMM entry points: one blocked GEMM (gemm.cpp) per matrix of the batch,
 // each matrix found with the offsets arithmetic the CUDA twin runs per block (gemm_indexing.h).
-#include "kernels/cpu/gemm_batched.h"
+#include "kernels/gemm.h"
 
-#include "kernels/cpu/gemm.h"
 #include "kernels/cpu/linear_epilogue.h"
 
 namespace ember::kernels::cpu {

@@ -2,7 +2,8 @@
 // same chunks, one double partial per chunk (Note [Gradient norm in partial sums]).
 #include <algorithm>
 
-#include "kernels/cpu/optim.h"
+#include "kernels/grad_norm.h"
+
 #include "kernels/cpu/parallel.h"
 
 namespace ember::kernels::cpu {

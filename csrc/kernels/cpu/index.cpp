@@ -1,4 +1,4 @@
-#include "kernels/cpu/index.h"
+#include "kernels/index.h"
 
 #include <algorithm>
 #include <cstring>

@@ -1,4 +1,7 @@
-#include "kernels/cpu/optim.h"
+// The CPU optimizer updates (kernels/optim.h): a param group is one call of a per-tensor kernel per
+// slot. Each per-tensor kernel takes one contiguous parameter tensor and its gradient and state
+// buffers, all of the same dtype and length.
+#include "kernels/optim.h"
 
 #include "kernels/cpu/parallel.h"
 
@@ -7,7 +10,6 @@ namespace ember::kernels::cpu {
 namespace {
 template <typename T>
 T* opt_ptr(void* p, int64_t i) { return p ? static_cast<T*>(p) + i : nullptr; }
-}  // namespace
 
 void sgd_update(DType dtype, int64_t n, void* param, const void* grad, void* momentum_buf, bool first_step,
                 const SgdHyper& h) {
@@ -22,6 +24,7 @@ void sgd_update(DType dtype, int64_t n, void* param, const void* grad, void* mom
   });
 }
 
+// `step` is the tensor's step count after this update (1 on the first).
 void adam_update(DType dtype, int64_t n, void* param, const void* grad, void* exp_avg, void* exp_avg_sq,
                  void* max_exp_avg_sq, double step, const AdamHyper& h) {
   AdamStepScalars s = adam_step_scalars(h, step);
@@ -51,6 +54,8 @@ void rmsprop_update(DType dtype, int64_t n, void* param, const void* grad, void*
     });
   });
 }
+
+}  // namespace
 
 void sgd_update_group(DType dtype, const std::vector<SgdSlot>& slots, const SgdHyper& h) {
   for (const SgdSlot& s : slots) sgd_update(dtype, s.n, s.param, s.grad, s.momentum_buf, s.first_step, h);

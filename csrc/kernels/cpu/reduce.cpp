@@ -1,4 +1,4 @@
-#include "kernels/cpu/reduce.h"
+#include "kernels/reduce.h"
 
 #include <algorithm>
 #include <type_traits>

@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "kernels/activation_functors.h"
-#include "kernels/cuda/activation.h"
+#include "kernels/activation.h"
 #include "kernels/cuda/launch.cuh"
 
 namespace ember::kernels::cuda {

@@ -1,6 +1,6 @@
 // CUDA twin of kernels::cpu::binary: the same functors, one kernel per (op, dtype) that the
 // ops layer can ask for (bool never reaches sub, div or pow: ops/binary.cpp rejects or promotes).
-#include "kernels/cuda/elementwise.h"
+#include "kernels/binary.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/functors.h"
 

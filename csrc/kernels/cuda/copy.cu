@@ -1,5 +1,5 @@
 // CUDA twins of kernels::cpu::copy (cast + strided copy), where and fill.
-#include "kernels/cuda/elementwise.h"
+#include "kernels/copy.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/functors.h"
 

@@ -1,4 +1,4 @@
-// CUDA twins of the CPU GEMMs (kernels/cuda/gemm.h). Two kernels:
+// CUDA twins of the CPU GEMMs (kernels/gemm.h). Two kernels:
 //
 // Note [CUDA SGEMM]
 // Float32 runs a register-blocked shared-memory kernel: a block of 256 threads computes a
@@ -29,7 +29,7 @@
 #include <type_traits>
 
 #include "core/cuda/cuda_check.h"
-#include "kernels/cuda/gemm.h"
+#include "kernels/gemm.h"
 #include "kernels/gemm_indexing.h"
 
 namespace ember::kernels::cuda {

@@ -2,8 +2,9 @@
 // every gradient in multi-tensor launches, one single-block pass that combines them in a fixed
 // order and takes the root, and a multi-tensor in-place scale by a factor that stays on the
 // device (Note [Gradient norm in partial sums]). Nothing here reads device memory from the host.
+#include "kernels/grad_norm.h"
+
 #include "kernels/cuda/multi_tensor.cuh"
-#include "kernels/cuda/optim.h"
 
 namespace ember::kernels::cuda {
 

@@ -1,13 +1,13 @@
-// CUDA twins of the gather/scatter and indexing kernels (kernels/cuda/index.h). One thread per
+// CUDA twins of the gather/scatter and indexing kernels (kernels/index.h). One thread per
 // element with grid-stride loops; offsets come from kernels/index_offsets.h, the arithmetic the
 // CPU kernels use. The scatters add with atomics, so duplicate indices accumulate (in an order
 // that varies from run to run for floats, as PyTorch's CUDA scatter_add/index_add).
 #include <algorithm>
 
 #include "core/cuda_backend.h"
-#include "kernels/cuda/index.h"
 #include "kernels/cuda/kernel_error.cuh"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/index.h"
 
 namespace ember::kernels::cuda {
 

@@ -3,8 +3,9 @@
 // updated by the same functor as the CPU loop (kernels/optim_functors.h). The functor is built
 // once on the host from the group's hyperparameters; per-tensor fields (SGD's first step, Adam's
 // bias corrections from the CPU step count) come from the launch struct: no host-device traffic.
+#include "kernels/optim.h"
+
 #include "kernels/cuda/multi_tensor.cuh"
-#include "kernels/cuda/optim.h"
 
 namespace ember::kernels::cuda {
 

@@ -5,7 +5,7 @@
 // (CMakeLists.txt), so `a + (b - a) * u` is rounded twice as on the CPU instead of fused: rand,
 // uniform_ and randint give identical numbers on both devices for the same seed. randn and
 // normal_ go through the device's log and cos, which may differ from the host's in the last bit.
-#include "kernels/cuda/elementwise.h"
+#include "kernels/random.h"
 #include "kernels/cuda/launch.cuh"
 
 namespace ember::kernels::cuda {

@@ -4,8 +4,8 @@
 // integer sums in int64 (wrapping like the CPU's and PyTorch's).
 #include <type_traits>
 
-#include "kernels/cuda/reduce.h"
 #include "kernels/cuda/row_reduce.cuh"
+#include "kernels/reduce.h"
 
 namespace ember::kernels::cuda {
 

@@ -8,8 +8,8 @@
 // A row's sum accumulates in the element type (float for float32, as PyTorch's CUDA softmax does;
 // each thread adds at most dim / 32 terms before the tree merge); a column's, added by one
 // thread from end to end, in double.
-#include "kernels/cuda/reduce.h"
 #include "kernels/cuda/row_reduce.cuh"
+#include "kernels/softmax.h"
 
 namespace ember::kernels::cuda {
 

@@ -1,5 +1,5 @@
 // CUDA twins of kernels::cpu::unary and clamp.
-#include "kernels/cuda/elementwise.h"
+#include "kernels/unary.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/functors.h"
 

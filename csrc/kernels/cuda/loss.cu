@@ -1,13 +1,13 @@
-// CUDA twins of kernels::cpu::cross_entropy_forward / cross_entropy_backward (Note [Fused cross
-// entropy] in ops/loss.cpp) and of kernels::cpu::pointwise_loss.
+// CUDA twins of the loss kernels (kernels/loss.h): cross_entropy_forward / cross_entropy_backward
+// (Note [Fused cross entropy] in ops/loss.cpp), find_bad_target and pointwise_loss.
 // Forward: a warp per row (a block per row of at least kBlockRowMin classes) folds the row into
 // an online logsumexp (Note [Online logsumexp]) and, with label smoothing, the sum of its logits;
 // lane 0 writes the row's loss and lse. Backward: a grid-stride loop over the logits, each element
 // its own softmax-minus-one-hot. Targets are checked here, on the device (Note [Errors found by
 // kernels]): the host never reads them.
 #include "kernels/cuda/kernel_error.cuh"
-#include "kernels/cuda/loss.h"
 #include "kernels/cuda/row_reduce.cuh"
+#include "kernels/loss.h"
 #include "kernels/loss_functors.h"
 
 namespace ember::kernels::cuda {
@@ -125,6 +125,9 @@ __global__ void cross_entropy_backward_kernel(const ForwardArgs a, T* d, const T
 
 }  // namespace
 
+// Nothing to find on the host: the kernels below check every target (see kernels/loss.h).
+int64_t find_bad_target(const int64_t* target, int64_t n, int64_t classes, int64_t ignore_index) { return -1; }
+
 void cross_entropy_forward(DType dtype, void* loss, double* lse, const void* logits, const int64_t* target,
                            int64_t n, int64_t classes, int64_t ignore_index, double label_smoothing) {
   if (n == 0) return;
@@ -156,7 +159,7 @@ void cross_entropy_backward(DType dtype, void* dlogits, const void* logits, cons
   });
 }
 
-void pointwise_loss(cpu::PointwiseLoss kind, DType dtype, void* out, const void* x, const void* t, int64_t n) {
+void pointwise_loss(PointwiseLoss kind, DType dtype, void* out, const void* x, const void* t, int64_t n) {
   if (n == 0) return;
   // One flat loop of three unit-stride operands: the elementwise launcher's fast case.
   LoopShape s;
@@ -168,7 +171,7 @@ void pointwise_loss(cpu::PointwiseLoss kind, DType dtype, void* out, const void*
     auto* o = static_cast<scalar_t*>(out);
     auto* a = static_cast<const scalar_t*>(x);
     auto* b = static_cast<const scalar_t*>(t);
-    if (kind == cpu::PointwiseLoss::SquaredError) launch_elementwise("mse_loss", s, SquaredErrorF{}, o, a, b);
+    if (kind == PointwiseLoss::SquaredError) launch_elementwise("mse_loss", s, SquaredErrorF{}, o, a, b);
     else launch_elementwise("binary_cross_entropy_with_logits", s, BceWithLogitsF{}, o, a, b);
   });
 }

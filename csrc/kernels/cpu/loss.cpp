@@ -1,4 +1,6 @@
-#include "kernels/cpu/cross_entropy.h"
+// The CPU loss kernels (kernels/loss.h): the fused cross entropy and the pointwise losses. Their
+// CUDA twins are in kernels/cuda/loss.cu.
+#include "kernels/loss.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,6 +9,7 @@
 
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/simd_math.h"
+#include "kernels/loss_functors.h"
 #include "kernels/reduce_functors.h"
 
 namespace ember::kernels::cpu {
@@ -124,6 +127,26 @@ void cross_entropy_backward(DType dtype, void* dlogits, const void* logits, cons
         }
       }
     });
+  });
+}
+
+namespace {
+// out[i] = f(x[i], t[i]) in parallel chunks.
+template <typename T, typename F>
+void apply(F f, T* out, const T* x, const T* t, int64_t n) {
+  parallel_for(n, kParallelGrain, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) out[i] = f(x[i], t[i]);
+  });
+}
+}  // namespace
+
+void pointwise_loss(PointwiseLoss kind, DType dtype, void* out, const void* x, const void* t, int64_t n) {
+  EMBER_DISPATCH_FLOATING(dtype, "loss", [&] {
+    auto* o = static_cast<scalar_t*>(out);
+    auto* a = static_cast<const scalar_t*>(x);
+    auto* b = static_cast<const scalar_t*>(t);
+    if (kind == PointwiseLoss::SquaredError) apply(SquaredErrorF{}, o, a, b, n);
+    else apply(BceWithLogitsF{}, o, a, b, n);
   });
 }
 

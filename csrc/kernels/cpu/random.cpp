@@ -1,4 +1,5 @@
-#include "kernels/cpu/random_fill.h"
+// The CPU random fill (kernels/random.h); its CUDA twin is kernels/cuda/random.cu.
+#include "kernels/random.h"
 
 namespace ember::kernels::cpu {
 

@@ -1,0 +1,23 @@
+// The activation kernels (GELU, leaky ReLU, the dropout mask) over contiguous buffers of n
+// elements: kernels/cpu/activation.cpp and its CUDA twin kernels/cuda/activation.cu compute the
+// same per-element maths (kernels/activation_functors.h). Raw pointers and sizes only; the ops
+// in ops/activation.cpp make their operands contiguous.
+#pragma once
+#include <cstdint>
+
+#include "core/dtype.h"
+#include "kernels/twins.h"
+
+#define EMBER_ACTIVATION_KERNELS                                                                    \
+  /* out = gelu(x) */                                                                               \
+  void gelu(DType dtype, void* out, const void* x, int64_t n, bool tanh_form);                      \
+  /* out = g * gelu'(x) */                                                                          \
+  void gelu_backward(DType dtype, void* out, const void* g, const void* x, int64_t n, bool tanh_form); \
+  /* out = x > 0 ? x : slope * x */                                                                 \
+  void leaky_relu(DType dtype, void* out, const void* x, int64_t n, double slope);                  \
+  /* mask[i] = 1/(1-p) where the element is kept (probability 1 - p), else 0; out = x * mask.       \
+     Element i's draw is uniform01(seed, i) (Note [Counter-based generator]), so the mask does not \
+     depend on threading and the CUDA twin reproduces it. */                                        \
+  void dropout(DType dtype, void* out, void* mask, const void* x, int64_t n, double p, uint64_t seed);
+
+EMBER_DECLARE_TWINS(EMBER_ACTIVATION_KERNELS)

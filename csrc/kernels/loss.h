@@ -1,0 +1,37 @@
+// The loss kernels: the fused softmax-cross-entropy over logits [n, classes] (contiguous) and
+// int64 class targets [n] (Note [Fused cross entropy] in ops/loss.cpp), and the elementwise
+// losses (mse, bce-with-logits) over contiguous buffers. kernels/cpu/loss.cpp and its CUDA twin
+// kernels/cuda/loss.cu share their maths (kernels/reduce_functors.h, kernels/loss_functors.h).
+// On the CPU the targets are checked before the kernels (find_bad_target); on CUDA the kernels
+// check them: a target outside [0, classes) that is not ignore_index is reported at the next
+// sync (Note [Errors found by kernels]) and its row is not written.
+#pragma once
+#include <cstdint>
+
+#include "core/dtype.h"
+#include "kernels/twins.h"
+
+namespace ember::kernels {
+enum class PointwiseLoss : uint8_t { SquaredError, BceWithLogits };
+}  // namespace ember::kernels
+
+#define EMBER_LOSS_KERNELS                                                                          \
+  /* The first row whose target is outside [0, classes) and is not ignore_index, or -1. The CUDA    \
+     twin returns -1 at once, reading nothing: its kernels check the targets themselves, and a      \
+     check here would cost a sync (Note [Cross entropy stays on the device]). */                    \
+  int64_t find_bad_target(const int64_t* target, int64_t n, int64_t classes, int64_t ignore_index); \
+  /* One pass over each row: lse[r] = logsumexp(x[r, :]) (always written, in double) and            \
+       loss[r] = (1 - eps) * (lse - x[r, t]) + eps * (lse - mean_c x[r, c])                         \
+     with t = target[r] and eps = label_smoothing; loss[r] = 0 where t == ignore_index. */          \
+  void cross_entropy_forward(DType dtype, void* loss, double* lse, const void* logits, const int64_t* target, \
+                             int64_t n, int64_t classes, int64_t ignore_index, double label_smoothing);      \
+  /* dlogits[r, c] = (exp(x[r, c] - lse[r]) - (1 - eps) [c == t] - eps / classes) * scale *        \
+     grad[r * grad_stride], and 0 on ignored rows. grad_stride is 0 when one upstream gradient     \
+     (a mean or sum) serves every row. */                                                           \
+  void cross_entropy_backward(DType dtype, void* dlogits, const void* logits, const double* lse,     \
+                              const int64_t* target, const void* grad, int64_t grad_stride, double scale, \
+                              int64_t n, int64_t classes, int64_t ignore_index, double label_smoothing); \
+  /* out[i] = loss(x[i], t[i]) for i < n; floating dtypes only. */                                  \
+  void pointwise_loss(PointwiseLoss kind, DType dtype, void* out, const void* x, const void* t, int64_t n);
+
+EMBER_DECLARE_TWINS(EMBER_LOSS_KERNELS)

@@ -4,7 +4,9 @@
     bindings -> ops -> (autograd, kernels) -> core
 
 - core includes only core;
-- kernels include only kernels and core (never ops, autograd or bindings);
+- kernels include only kernels and core (never ops, autograd or bindings); a CUDA kernel never
+  includes a CPU kernel's header, and the shared kernel headers (kernels/*.h) include neither
+  side's: what both twins need lives in kernels/ (Note [One declaration per kernel family]);
 - autograd includes autograd and core, and of ops only the math API, ops/ops.h;
 - ops include anything but bindings;
 - nothing outside bindings includes bindings.
@@ -25,6 +27,11 @@ ALLOWED = {
     "ops": {"ops", "autograd", "kernels", "core"},
     "bindings": {"bindings", "ops", "autograd", "kernels", "core"},
 }
+# Folders whose files may not include these prefixes, though their layer allows them.
+FORBIDDEN = {
+    "kernels/cuda": ("kernels/cpu/",),
+    "kernels": ("kernels/cpu/", "kernels/cuda/"),  # the shared headers directly in kernels/
+}
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
 SOURCE_SUFFIXES = {".h", ".cpp", ".cu", ".cuh"}
 
@@ -33,7 +40,8 @@ def violations(csrc: Path):
     for path in sorted(csrc.rglob("*")):
         if path.suffix not in SOURCE_SUFFIXES:
             continue
-        layer = path.relative_to(csrc).parts[0]
+        parts = path.relative_to(csrc).parts
+        layer, folder = parts[0], "/".join(parts[:-1])
         allowed = ALLOWED.get(layer)
         if allowed is None:
             yield f"{path}: unknown layer '{layer}' (add it to tools/check_layers.py)"
@@ -45,9 +53,10 @@ def violations(csrc: Path):
             target = m.group(1)
             if "/" not in target:  # a sibling header included by its bare name
                 continue
-            if target.split("/")[0] in allowed or target in allowed:
-                continue
-            yield f"{path}:{lineno}: {layer} may not include \"{target}\""
+            if target.startswith(FORBIDDEN.get(folder, ())):
+                yield f"{path}:{lineno}: {folder} may not include \"{target}\""
+            elif not (target.split("/")[0] in allowed or target in allowed):
+                yield f"{path}:{lineno}: {layer} may not include \"{target}\""
 
 
 def main(argv):

@@ -1,6 +1,6 @@
 """ember.Tensor is one Python class, `class Tensor(_C.TensorBase)` in ember/tensor.py, and every
 tensor C++ hands back surfaces as an instance of it (Note [Tensors surface as ember.Tensor]);
-plus the to() argument forms of Tensor.to (tensor.parse_to)."""
+plus the to() argument forms that Tensor.to and nn.Module.to share (tensor.parse_to)."""
 import copy
 import pickle
 import weakref
@@ -220,7 +220,7 @@ def test_set_tensor_class_checks_its_argument():
     assert type(ember.zeros(1)) is ember.Tensor
 
 
-# ---- Tensor.to(): PyTorch's forms
+# ---- to(): one parser for Tensor.to and nn.Module.to, PyTorch's forms
 
 TO_FORMS = [
     ("dtype", lambda lib: ((lib.float64,), {})),
@@ -271,3 +271,40 @@ def test_tensor_to_int_device_means_cuda():
     else:
         with pytest.raises(Exception, match="cuda|CUDA"):
             ember.ones(1).to(0)
+
+
+MODULE_FORMS = [
+    ("dtype", lambda lib: ((lib.float64,), {}), "float64"),
+    ("dtype, non_blocking positional", lambda lib: ((lib.float64, True), {}), "float64"),
+    ("dtype kw", lambda lib: ((), {"dtype": lib.float64}), "float64"),
+    ("device", lambda lib: (("cpu",), {}), "float32"),
+    ("device, dtype positional", lambda lib: (("cpu", lib.float64), {}), "float64"),
+    ("device, dtype, non_blocking positional", lambda lib: (("cpu", lib.float64, False), {}), "float64"),
+    ("device kw, non_blocking kw", lambda lib: ((), {"device": lib.device("cpu"), "non_blocking": True}), "float32"),
+    ("tensor", lambda lib: ((lib.ones(1, dtype=lib.float64),), {}), "float64"),
+    ("tensor, non_blocking", lambda lib: ((lib.ones(1, dtype=lib.float64), True), {}), "float64"),
+]
+
+
+@pytest.mark.parametrize("form", [f for f, _, _ in MODULE_FORMS])
+def test_module_to_forms_match_torch(form):
+    make, want = {f: (m, w) for f, m, w in MODULE_FORMS}[form]
+    for lib in (ember, torch):
+        model = lib.nn.Linear(2, 2)
+        args, kwargs = make(lib)
+        assert model.to(*args, **kwargs) is model
+        assert str(model.weight.dtype).endswith(want) and model.weight.device.type == "cpu"
+        assert isinstance(model.weight, lib.nn.Parameter)
+
+
+@pytest.mark.parametrize("args, kwargs", [
+    ((ember.float32, False, True), {}),  # Module.to takes no copy
+    ((), {"copy": True}),
+    ((ember.int64,), {}),                # only floating dtypes
+])
+def test_module_to_rejects_what_torch_rejects(args, kwargs):
+    targs = tuple(getattr(torch, str(a).split(".")[-1]) if isinstance(a, ember.dtype) else a for a in args)
+    with pytest.raises((TypeError, RuntimeError)) as want:
+        torch.nn.Linear(2, 2).to(*targs, **kwargs)
+    with pytest.raises(want.type):
+        nn.Linear(2, 2).to(*args, **kwargs)

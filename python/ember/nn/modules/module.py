@@ -5,7 +5,7 @@ from collections import OrderedDict
 
 from ... import _C
 from ...autograd.grad_mode import no_grad
-from ...tensor import Tensor
+from ...tensor import Tensor, parse_to
 from ..parameter import Parameter
 from ._backward_hooks import BackwardHookState
 from .state_dict import StateDictMixin
@@ -339,21 +339,10 @@ class Module(StateDictMixin):
         return self
 
     def to(self, *args, **kwargs):
-        """to(device), to(dtype), to(tensor): floating parameters and buffers take the dtype; the
+        """to(device), to(dtype), to(tensor), to(device, dtype), with non_blocking (the forms are
+        ember.tensor.parse_to's, without copy): floating parameters and buffers take the dtype; the
         device must be one this build has (Tensor.to raises the error otherwise)."""
-        dtype, device = kwargs.pop("dtype", None), kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, _C.dtype):
-                dtype = a
-            elif isinstance(a, (str, _C.device)):
-                device = a
-            elif isinstance(a, Tensor):
-                dtype, device = a.dtype, a.device
-            else:
-                raise TypeError(f"to() received an invalid argument of type {type(a).__name__}")
+        device, dtype, _, _ = parse_to(args, kwargs, copy_allowed=False)
         if dtype is not None and dtype not in (_C.dtype.float32, _C.dtype.float64):
             raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
 

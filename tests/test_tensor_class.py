@@ -259,6 +259,7 @@ def test_tensor_to_forms_match_torch(form):
     ((ember.ones(1),), {"other": ember.ones(1)}, "unexpected keyword argument 'other'"),
     ((1.5,), {}, "expected a device"),
     (("cpu", "float64"), {}, "expected a dtype"),
+    ((ember.float64, "cpu"), {}, "expected bools"),  # the device goes first
 ])
 def test_tensor_to_rejects_what_torch_rejects(args, kwargs, match):
     with pytest.raises(TypeError, match=match):

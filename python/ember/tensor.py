@@ -106,8 +106,10 @@ def parse_to(args, kwargs, copy_allowed=True):
         device, dtype = bound["other"].device, bound["other"].dtype
     if dtype is not None and not isinstance(dtype, _C.dtype):
         raise TypeError(f"to() expected a dtype, got {type(dtype).__name__}")
-    return (None if device is None else _as_device(device), dtype,
-            builtins.bool(bound.get("non_blocking", False)), builtins.bool(bound.get("copy", False)))
+    flags = [bound.get("non_blocking", False), bound.get("copy", False)]
+    if not all(isinstance(f, builtins.bool) for f in flags):
+        raise TypeError(f"to() expected bools for non_blocking and copy, got {[type(f).__name__ for f in flags]}")
+    return (None if device is None else _as_device(device), dtype, *flags)
 
 
 class Tensor(_C.TensorBase):

@@ -6,7 +6,7 @@ import operator
 from collections import OrderedDict
 from collections import abc as container_abcs
 
-from ... import _C
+from ...tensor import Tensor
 from ..parameter import Parameter
 from .module import Module
 
@@ -24,7 +24,7 @@ def _entry_lines(entries, type_name):
     """The repr lines PyTorch prints for a parameter container's entries (shapes, not values)."""
     lines = []
     for k, p in entries:
-        if isinstance(p, _C.Tensor):
+        if isinstance(p, Tensor):
             size = "x".join(str(s) for s in p.shape)
             device = f" ({p.device})" if p.device.type == "cuda" else ""
             kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
@@ -36,7 +36,7 @@ def _entry_lines(entries, type_name):
 
 def _as_parameter(value):
     """Where an entry goes in: a Tensor that is not a Parameter becomes one (requires_grad=True)."""
-    if isinstance(value, _C.Tensor) and not isinstance(value, Parameter):
+    if isinstance(value, Tensor) and not isinstance(value, Parameter):
         return Parameter(value)
     return value
 
@@ -83,7 +83,7 @@ class ParameterList(Module):
 
     def extend(self, values):
         # A Tensor is iterable, but is never unpacked into entries.
-        if not isinstance(values, container_abcs.Iterable) or isinstance(values, _C.Tensor):
+        if not isinstance(values, container_abcs.Iterable) or isinstance(values, Tensor):
             raise TypeError("ParameterList.extend should be called with an iterable, but got "
                             + type(values).__name__)
         for value in values:

@@ -197,8 +197,12 @@ def test_plain_tensors_take_no_attributes_and_do_not_pickle():
 
 def test_constructor_and_user_subclasses():
     base = ember.ones(2)
-    t = ember.Tensor(base, True)  # a new leaf over base's storage
-    assert type(t) is ember.Tensor and t.requires_grad and t.data_ptr() == base.data_ptr()
+    t = ember.Tensor(base)  # a new leaf over base's storage, as torch.Tensor(tensor) aliases it
+    assert type(t) is ember.Tensor and not t.requires_grad and t.data_ptr() == base.data_ptr()
+    with pytest.raises(TypeError):
+        torch.Tensor(torch.ones(2), True)
+    with pytest.raises(TypeError, match="new"):
+        ember.Tensor(base, True)
 
     class Mine(ember.Tensor):
         pass

@@ -116,7 +116,8 @@ void init_autograd(py::module_& m, PyTensor& cls) {
       .def_property_readonly("grad_fn", [](const Tensor& t) { return current_grad_fn(t); })
       .def_property_readonly("is_leaf", [](const Tensor& t) { return current_grad_fn(t) == nullptr; })
       .def_property_readonly("retains_grad", [](const Tensor& t) { return t->retains_grad(); })
-      .def_property_readonly("data", [](const Tensor& t) { return detach(t); })
+      .def_property("data", [](const Tensor& t) { return detach(t); },
+                    [](const Tensor& t, const Tensor& src) { t->set_data(*src); })
       .def("detach", [](const Tensor& t) { return detach(t); })
       .def("detach_", [](Tensor& t) -> Tensor& {
         t->set_history(nullptr, 0);

@@ -9,7 +9,7 @@ namespace {
 
 std::string type_name(py::handle h) { return py::str(py::type::of(h).attr("__name__")); }
 
-// A Python list used as an index is an int64 (or bool) tensor, as in PyTorch.
+// A Python list, range or NumPy array used as an index is an int64 (or bool) tensor, as in PyTorch.
 Tensor list_index(py::handle h) {
   py::object ember = py::module_::import("ember");
   if (py::len(h) == 0) return empty({0}, DType::Int64);
@@ -30,13 +30,16 @@ TensorIndex to_index(py::handle h) {
     return TensorIndex::range(start, stop, step);
   }
   if (auto t = as_tensor(h)) return TensorIndex::of(*t);
+  // Before the integer test: an ndarray has __index__ (for its 0-d integer arrays only).
+  if (py::isinstance(h, py::module_::import("numpy").attr("ndarray"))) return TensorIndex::of(list_index(h));
   if (PyBool_Check(o)) return TensorIndex::of(scalar_tensor(Scalar{o == Py_True ? 1.0 : 0.0, ScalarKind::Bool}, DType::Bool));
   if (PyLong_Check(o) || (!PyFloat_Check(o) && PyIndex_Check(o))) {
     return TensorIndex::integer(py::reinterpret_borrow<py::object>(h).cast<int64_t>());
   }
   if (PyList_Check(o)) return TensorIndex::of(list_index(h));
-  throw py::type_error("only integers, slices (`:`), ellipsis (`...`), None, lists and int64 or bool tensors are "
-                       "valid indices (got " + type_name(h) + ")");
+  if (PyRange_Check(o)) return TensorIndex::of(list_index(py::list(py::reinterpret_borrow<py::object>(h))));
+  throw py::type_error("only integers, slices (`:`), ellipsis (`...`), None, lists, ranges, NumPy arrays and "
+                       "int64 or bool tensors are valid indices (got " + type_name(h) + ")");
 }
 
 std::vector<TensorIndex> to_indices(py::handle key) {

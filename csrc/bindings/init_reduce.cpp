@@ -39,49 +39,48 @@ Tensor std_fn(const Tensor& t, py::object dim, py::object unbiased, bool keepdim
 }
 }  // namespace
 
+// PyTorch also takes NumPy's spellings of dim and keepdim (x.sum(1, keepdims=True), x.sum(axis=0)):
+// each reduction is registered under both, the second tried when a call does not fit the first.
+constexpr std::pair<const char*, const char*> kDimSpellings[] = {{"dim", "keepdim"}, {"axis", "keepdims"}};
+
 void init_reduce(py::module_& m, PyTensor& cls) {
   auto sum_fn = [](const Tensor& t, py::object dim, bool keepdim, std::optional<DType> dtype) {
     return sum(t, dims_arg("sum", dim), keepdim, dtype);
   };
-  cls.def("sum", sum_fn, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
-          py::arg("dtype") = py::none());
-  m.def("sum", sum_fn, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
-        py::arg("dtype") = py::none());
-
-  cls.def("mean", &mean_fn, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
-          py::arg("dtype") = py::none());
-  m.def("mean", &mean_fn, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
-        py::arg("dtype") = py::none());
-  for (auto [name, fn] : {std::pair{"var", &var_fn}, std::pair{"std", &std_fn}}) {
-    cls.def(name, fn, py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim") = false,
-            py::kw_only(), py::arg("correction") = py::none());
-    m.def(name, fn, py::arg("input"), py::arg("dim") = py::none(), py::arg("unbiased") = py::none(),
-          py::arg("keepdim") = false, py::kw_only(), py::arg("correction") = py::none());
-  }
-
   auto amax_fn = [](const Tensor& t, py::object dim, bool keepdim) { return amax(t, dims_arg("amax", dim), keepdim); };
   auto amin_fn = [](const Tensor& t, py::object dim, bool keepdim) { return amin(t, dims_arg("amin", dim), keepdim); };
   auto argmax_fn = [](const Tensor& t, std::optional<int64_t> dim, bool keepdim) { return argmax(t, dim, keepdim); };
   auto argmin_fn = [](const Tensor& t, std::optional<int64_t> dim, bool keepdim) { return argmin(t, dim, keepdim); };
-  cls.def("amax", amax_fn, py::arg("dim") = py::none(), py::arg("keepdim") = false);
-  cls.def("amin", amin_fn, py::arg("dim") = py::none(), py::arg("keepdim") = false);
-  cls.def("argmax", argmax_fn, py::arg("dim") = py::none(), py::arg("keepdim") = false);
-  cls.def("argmin", argmin_fn, py::arg("dim") = py::none(), py::arg("keepdim") = false);
-  m.def("amax", amax_fn, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false);
-  m.def("amin", amin_fn, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false);
-  m.def("argmax", argmax_fn, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false);
-  m.def("argmin", argmin_fn, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  auto all_fn = [](const Tensor& t, py::object dim, bool keepdim) { return all(t, dims_arg("all", dim), keepdim); };
+  auto any_fn = [](const Tensor& t, py::object dim, bool keepdim) { return any(t, dims_arg("any", dim), keepdim); };
+  for (auto [dim, keepdim] : kDimSpellings) {
+    for (auto [name, fn] : {std::pair{"sum", +sum_fn}, std::pair{"mean", &mean_fn}}) {
+      cls.def(name, fn, py::arg(dim) = py::none(), py::arg(keepdim) = false, py::kw_only(),
+              py::arg("dtype") = py::none());
+      m.def(name, fn, py::arg("input"), py::arg(dim) = py::none(), py::arg(keepdim) = false, py::kw_only(),
+            py::arg("dtype") = py::none());
+    }
+    for (auto [name, fn] : {std::pair{"var", &var_fn}, std::pair{"std", &std_fn}}) {
+      cls.def(name, fn, py::arg(dim) = py::none(), py::arg("unbiased") = py::none(), py::arg(keepdim) = false,
+              py::kw_only(), py::arg("correction") = py::none());
+      m.def(name, fn, py::arg("input"), py::arg(dim) = py::none(), py::arg("unbiased") = py::none(),
+            py::arg(keepdim) = false, py::kw_only(), py::arg("correction") = py::none());
+    }
+    for (auto [name, fn] : {std::pair{"amax", +amax_fn}, std::pair{"amin", +amin_fn}, std::pair{"all", +all_fn},
+                            std::pair{"any", +any_fn}}) {
+      cls.def(name, fn, py::arg(dim) = py::none(), py::arg(keepdim) = false);
+      m.def(name, fn, py::arg("input"), py::arg(dim) = py::none(), py::arg(keepdim) = false);
+    }
+    for (auto [name, fn] : {std::pair{"argmax", +argmax_fn}, std::pair{"argmin", +argmin_fn}}) {
+      cls.def(name, fn, py::arg(dim) = py::none(), py::arg(keepdim) = false);
+      m.def(name, fn, py::arg("input"), py::arg(dim) = py::none(), py::arg(keepdim) = false);
+    }
+  }
 
   m.def("_max_all", [](const Tensor& t) { return max_all(t); });
   m.def("_min_all", [](const Tensor& t) { return min_all(t); });
   m.def("_max_dim", [](const Tensor& t, int64_t dim, bool keepdim) { return max_dim(t, dim, keepdim); });
   m.def("_min_dim", [](const Tensor& t, int64_t dim, bool keepdim) { return min_dim(t, dim, keepdim); });
-  for (auto [name, fn] : {std::pair{"all", &all}, std::pair{"any", &any}}) {
-    auto f = fn;
-    auto bound = [f, name = name](const Tensor& t, py::object dim, bool keepdim) { return f(t, dims_arg(name, dim), keepdim); };
-    cls.def(name, bound, py::arg("dim") = py::none(), py::arg("keepdim") = false);
-    m.def(name, bound, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false);
-  }
 }
 
 }  // namespace ember::bindings

@@ -59,6 +59,33 @@ py::tuple to_tuple(const Shape& s) {
   return t;
 }
 
+// ember.Size (python/ember/size.py), a tuple subclass that registers itself here; `shape` and
+// `size()` build one directly, as cheaply as a plain tuple.
+PyTypeObject* size_python_type = nullptr;
+
+py::object to_size(const Shape& s) {
+  if (!size_python_type) return to_tuple(s);
+  const auto n = static_cast<Py_ssize_t>(s.size());
+  auto out = py::reinterpret_steal<py::object>(size_python_type->tp_alloc(size_python_type, n));
+  if (!out) throw py::error_already_set();
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    PyObject* v = PyLong_FromLongLong(s[static_cast<size_t>(i)]);
+    if (!v) throw py::error_already_set();
+    PyTuple_SET_ITEM(out.ptr(), i, v);
+  }
+  return out;
+}
+
+void set_size_class(const py::type& cls) {
+  auto* type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+  if (!PyType_IsSubtype(type, &PyTuple_Type) || type->tp_basicsize != PyTuple_Type.tp_basicsize)
+    throw py::type_error("[_set_size_class] expected a tuple subclass with __slots__ = (), got " +
+                         std::string(py::str(cls)));
+  Py_INCREF(type);
+  Py_XDECREF(size_python_type);
+  size_python_type = type;
+}
+
 py::object item(const Tensor& t_any) {
   EMBER_CHECK(t_any.numel() == 1, Runtime, "a Tensor with ", t_any.numel(), " elements cannot be converted to Scalar");
   // A CUDA value is read after a copy to the host (a sync).
@@ -131,13 +158,13 @@ Tensor from_numpy(py::array a) {
 
 void init_tensor(py::module_& m, PyTensor& cls) {
   tensor_base_type = reinterpret_cast<PyTypeObject*>(cls.ptr());
-  cls.def_property_readonly("shape", [](const Tensor& t) { return to_tuple(t.sizes()); })
+  cls.def_property_readonly("shape", [](const Tensor& t) { return to_size(t.sizes()); })
       .def("size", [](const Tensor& t, std::optional<int64_t> dim) -> py::object {
         if (dim) return py::int_(t.size(*dim));
-        return to_tuple(t.sizes());
+        return to_size(t.sizes());
       }, py::arg("dim") = py::none())
       .def("stride", [](const Tensor& t, std::optional<int64_t> dim) -> py::object {
-        if (dim) return py::int_(t.strides()[wrap_dim(*dim, t.dim())]);
+        if (dim) return py::int_(t.strides()[existing_dim(*dim, t.dim())]);
         return to_tuple(t.strides());
       }, py::arg("dim") = py::none())
       .def_property_readonly("dtype", [](const Tensor& t) { return t.dtype(); })
@@ -190,6 +217,7 @@ void init_tensor(py::module_& m, PyTensor& cls) {
 
   m.def("_set_tensor_class", &set_tensor_class, py::arg("cls"),
         "Makes every tensor returned to Python an instance of cls (ember.Tensor; see tensor.py).");
+  m.def("_set_size_class", &set_size_class, py::arg("cls"), "Makes Tensor.shape and size() return cls (ember.Size).");
   m.def("from_numpy", &from_numpy);
   m.def("_empty", [](const Shape& s, DType d, Device dev) { return empty(s, d, dev); });
 }

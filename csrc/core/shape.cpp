@@ -39,6 +39,11 @@ int64_t wrap_dim(int64_t dim, int64_t ndim) {
   return dim < 0 ? dim + (ndim > 0 ? ndim : 1) : dim;
 }
 
+int64_t existing_dim(int64_t dim, int64_t ndim) {
+  EMBER_CHECK(ndim > 0, Index, "Dimension specified as ", dim, " but tensor has no dimensions");
+  return wrap_dim(dim, ndim);
+}
+
 Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
   size_t n = a.size() > b.size() ? a.size() : b.size();
   Shape out(n);

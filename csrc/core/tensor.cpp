@@ -43,6 +43,20 @@ uint64_t TensorImpl::next_history_stamp() {
 // seen (Note [Stale views]).
 bool TensorImpl::stale_view_requires_grad() const { return history_is_stale() && view_base_->requires_grad(); }
 
+void TensorImpl::set_data(const TensorImpl& src) {
+  EMBER_CHECK(!requires_grad() || is_floating(src.dtype_), Runtime,
+              "data set to a tensor that requires gradients must be floating point or complex dtype");
+  storage_ = src.storage_;
+  offset_ = src.offset_;
+  sizes_ = src.sizes_;
+  strides_ = src.strides_;
+  numel_ = src.numel_;
+  dtype_ = src.dtype_;
+  contiguous_ = src.contiguous_;
+  view_base_ = Tensor();
+  differentiable_view_ = false;
+}
+
 void TensorImpl::set_requires_grad(bool r) {
   EMBER_CHECK(!r || is_floating(dtype_), Runtime,
               "only Tensors of floating point dtype can require gradients, got ", dtype_name(dtype_));

@@ -85,6 +85,10 @@ class TensorImpl {
     return static_cast<char*>(storage_->data()) + offset_ * static_cast<int64_t>(itemsize(dtype_));
   }
 
+  // x.data = src (Python): x takes src's memory, layout and dtype and keeps its own autograd state
+  // (history, .grad, hooks, version counter), as PyTorch's set_data does. x stops being a view.
+  void set_data(const TensorImpl& src);
+
   // -- versions and views
   uint32_t version() const { return version_->version; }
   void bump_version() { ++version_->version; }
@@ -155,7 +159,7 @@ class TensorImpl {
 
 inline const Shape& Tensor::sizes() const { return impl_->sizes(); }
 inline const Shape& Tensor::strides() const { return impl_->strides(); }
-inline int64_t Tensor::size(int64_t d) const { return impl_->sizes()[wrap_dim(d, impl_->dim())]; }
+inline int64_t Tensor::size(int64_t d) const { return impl_->sizes()[existing_dim(d, impl_->dim())]; }
 inline int64_t Tensor::dim() const { return impl_->dim(); }
 inline int64_t Tensor::numel() const { return impl_->numel(); }
 inline DType Tensor::dtype() const { return impl_->dtype(); }

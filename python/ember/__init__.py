@@ -18,6 +18,12 @@ double = float64
 long = int64
 
 from .tensor import Tensor  # noqa: E402
+from .size import Size  # noqa: E402
+from .type_info import finfo, iinfo  # noqa: E402
+from .functions import (addbmm, addmm, addmv, baddbmm, broadcast_to, clone, detach, diag, dot, einsum,  # noqa: E402
+                        flatten, flip, is_floating_point, is_nonzero, masked_fill, meshgrid, mv, numel, outer,
+                        permute, reshape, roll, squeeze, swapaxes, swapdims, t, tensordot, transpose, tril, triu,
+                        unbind, unsqueeze)
 from .factories import (arange, as_tensor, empty, empty_like, eye, full, full_like,  # noqa: E402
                         linspace, ones, ones_like, tensor, zeros, zeros_like)
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,  # noqa: E402
@@ -28,6 +34,7 @@ from ._C import is_grad_enabled  # noqa: E402
 from . import autograd, cuda  # noqa: E402
 from . import viz  # noqa: E402
 from ._reductions import amax, amin, argmax, argmin, log_softmax, max, mean, min, softmax, std, var  # noqa: E402,A004
+from ._C import sum  # noqa: E402,A004
 from . import nn  # noqa: E402
 from . import data, optim  # noqa: E402
 from .serialization import load, save  # noqa: E402

@@ -8,10 +8,11 @@ csrc/bindings/init_tensor.cpp), so `type(ember.zeros(2)) is ember.Tensor`; nn.Pa
 it. isinstance(x, _C.TensorBase) is the same test as isinstance(x, ember.Tensor), for modules that
 load before this one."""
 import builtins
+import numbers
 
 import numpy as np
 
-from . import _C, _reductions
+from . import _C, _composite_ops, _reductions
 
 
 # ---- printing, in PyTorch's style: tensor([[1., 2.],\n        [3., 4.]], requires_grad=True)
@@ -112,12 +113,40 @@ def parse_to(args, kwargs, copy_allowed=True):
     return (None if device is None else _as_device(device), dtype, *flags)
 
 
+def _legacy_new(args, device):
+    """What torch.Tensor(...) builds: Tensor() an empty float tensor, Tensor(2, 3) or Tensor(Size)
+    an uninitialised float tensor of that size, Tensor(data) a float tensor of the data (a list,
+    NumPy array ...), Tensor(tensor) that tensor itself (aliased)."""
+    from .factories import empty, tensor
+    from .size import Size
+    if len(args) == 1 and isinstance(args[0], _C.TensorBase):
+        return args[0]
+    if not args:
+        return empty(0, device=device)
+    if len(args) == 1 and isinstance(args[0], Size) or all(
+            isinstance(a, int) and not isinstance(a, builtins.bool) for a in args):
+        return empty(*args, device=device)
+    if len(args) > 1:
+        raise TypeError(f"new(): expected sizes (ints) or one sequence of data, got {len(args)} arguments")
+    data = args[0]
+    if isinstance(data, str):
+        raise TypeError("new(): invalid data type 'str'")
+    if isinstance(data, numbers.Number):
+        raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
+    return tensor(data, dtype=_C.dtype.float32, device=device)
+
+
 class Tensor(_C.TensorBase):
     # No per-instance __dict__: the layout must stay _C.TensorBase's, and `x.attr = 1` raises as it
     # does on the base (nn.Parameter, a subclass without __slots__, does take attributes).
     __slots__ = ()
     __module__ = "ember"
     __array_priority__ = 1000  # ndarray + Tensor defers to Tensor.__radd__
+
+    def __init__(self, *args, device=None):
+        """ember.Tensor(data) / ember.Tensor(*sizes) / ember.Tensor(): PyTorch's legacy constructor
+        (a new leaf over the memory _legacy_new made; Note [Parameter construction])."""
+        _C.TensorBase.__init__(self, _legacy_new(args, device), False)
 
     # ---- printing, in PyTorch's style: tensor([[1., 2.],\n        [3., 4.]], requires_grad=True)
 
@@ -178,6 +207,25 @@ class Tensor(_C.TensorBase):
     def __index__(self):
         return builtins.int(self.item())
 
+    def __format__(self, format_spec):
+        """A 0-d tensor formats as its number ('{:+.2f}'.format(loss)); others only with '', as in PyTorch."""
+        if self.dim() == 0:
+            return self.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
+
+    def __contains__(self, element):
+        if isinstance(element, (_C.TensorBase, numbers.Number)):
+            return builtins.bool((self == element).any().item())
+        raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a {type(element)}.")
+
+    @property
+    def nbytes(self):
+        return self.numel() * self.element_size()
+
+    @property
+    def itemsize(self):
+        return self.element_size()
+
     # ---- autograd
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -225,6 +273,76 @@ class Tensor(_C.TensorBase):
     def type_as(self, other):
         return self._to_dtype(other.dtype)
 
+    def type(self, dtype=None, non_blocking=False):
+        """type() the legacy type name ('ember.FloatTensor'); type(dtype) the cast to dtype."""
+        if dtype is None:
+            return _LEGACY_TYPE_NAMES[self.dtype]
+        return self._to_dtype(dtype)
+
+    # ---- new tensors like this one (its dtype and device unless told otherwise)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        from .factories import tensor
+        return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        from .factories import empty
+        return empty(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        from .factories import zeros
+        return zeros(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        from .factories import ones
+        return ones(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        from .factories import full
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad)
+
+    # ---- views and copies composed of native ones (each differentiable through them)
+
+    def repeat(self, *sizes):
+        """Tiles the tensor sizes[i] times along dim i: a view per dim, expanded, then one copy."""
+        if len(sizes) == 1 and not isinstance(sizes[0], int):
+            sizes = tuple(sizes[0])
+        if len(sizes) < self.dim():
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions "
+                               "of tensor")
+        shape = (1,) * (len(sizes) - self.dim()) + tuple(self.shape)
+        interleaved = [v for s in shape for v in (1, s)]
+        expanded = [v for r, s in zip(sizes, shape) for v in (r, s)]
+        return self.reshape(interleaved).expand(expanded).reshape([r * s for r, s in zip(sizes, shape)])
+
+    def unbind(self, dim=0):
+        return tuple(self.select(dim, i) for i in builtins.range(self.shape[dim]))
+
+    def broadcast_to(self, size):
+        return self.expand(*size) if not isinstance(size, int) else self.expand(size)
+
+    def masked_fill(self, mask, value):
+        """value where mask is true, self elsewhere (mask broadcasts; value keeps self's dtype)."""
+        if not isinstance(mask, _C.TensorBase) or mask.dtype != _C.dtype.bool:
+            raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with dtype "
+                               f"{getattr(mask, 'dtype', type(mask).__name__)}")
+        if isinstance(value, _C.TensorBase) and value.dim() != 0:
+            raise RuntimeError(f"masked_fill only supports a 0-dimensional value tensor, but got tensor with "
+                               f"{value.dim()} dimension(s).")
+        fill = value._to_dtype(self.dtype) if isinstance(value, _C.TensorBase) else \
+            _C._full([], value, self.dtype, self.device)
+        return _C.where(mask, fill, self)
+
+    def masked_fill_(self, mask, value):
+        return self.copy_(self.masked_fill(mask, value))
+
+    flip, roll, tril, triu, diag = (_composite_ops.flip, _composite_ops.roll, _composite_ops.tril,
+                                    _composite_ops.triu, _composite_ops.diag)
+    outer, dot, mv = _composite_ops.outer, _composite_ops.dot, _composite_ops.mv
+    addmm, addmv, baddbmm, addbmm = (_composite_ops.addmm, _composite_ops.addmv, _composite_ops.baddbmm,
+                                     _composite_ops.addbmm)
+
     # ---- copying
 
     def __deepcopy__(self, memo):
@@ -242,5 +360,8 @@ class Tensor(_C.TensorBase):
         memo[id(self)] = result
         return result
 
+
+_LEGACY_TYPE_NAMES = {_C.dtype.float32: "ember.FloatTensor", _C.dtype.float64: "ember.DoubleTensor",
+                      _C.dtype.int64: "ember.LongTensor", _C.dtype.bool: "ember.BoolTensor"}
 
 _C._set_tensor_class(Tensor)

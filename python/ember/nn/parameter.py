@@ -11,7 +11,7 @@ class Parameter(Tensor):
             data = _C._empty([0], _C.dtype.float32, _C.device("cpu"))
         if not isinstance(data, Tensor):
             raise TypeError(f"Parameter data must be a Tensor, got {type(data).__name__}")
-        super().__init__(data, requires_grad)
+        _C.TensorBase.__init__(self, data, requires_grad)  # Note [Parameter construction]
 
     def __repr__(self):
         return "Parameter containing:\n" + Tensor.__repr__(self)
@@ -27,19 +27,3 @@ class Parameter(Tensor):
 
     def __reduce_ex__(self, proto):
         raise TypeError("ember tensors are not picklable; save state dicts with ember.save")
-
-    # `p.data` is a detached alias of p; `p.data = t` writes t's values into p (PyTorch swaps the
-    # storage instead; copying keeps the identity of p, which is what optimizers hold on to).
-    @property
-    def data(self):
-        return self.detach()
-
-    @data.setter
-    def data(self, value):
-        if value.data_ptr() == self.data_ptr() and tuple(value.shape) == tuple(self.shape) \
-                and value.stride() == self.stride():
-            return  # `p.data -= x` assigns back the alias it just updated in place
-        if tuple(value.shape) != tuple(self.shape):
-            raise RuntimeError(f"[Parameter.data] ember can't change a parameter's shape in place "
-                               f"({tuple(self.shape)} -> {tuple(value.shape)}); assign a new Parameter instead")
-        self.detach().copy_(value)

@@ -1,0 +1,164 @@
+"""Ops PyTorch has that ember composes from its native ones (views, index_select, where, matmul),
+each differentiable through them: flip, roll, tril/triu, diag, outer, dot, mv, addmm, baddbmm,
+tensordot. They are both Tensor methods (tensor.py) and ember functions (functions.py). Index
+tensors are built natively (arange); nothing loops over elements in Python."""
+import builtins
+
+from . import _C
+
+
+def _dims(dims, ndim, op):
+    dims = [dims] if isinstance(dims, int) else list(dims)
+    wrapped = [d + ndim if d < 0 else d for d in dims]
+    for d, w in zip(dims, wrapped):
+        if not 0 <= w < builtins.max(ndim, 1):
+            raise IndexError(f"[{op}] Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], "
+                             f"but got {d})")
+    if len(set(wrapped)) != len(wrapped):
+        raise RuntimeError(f"[{op}] dims has duplicates: {dims}")
+    return wrapped
+
+
+def _arange(n, device, start=0, step=1):
+    return _C._arange(start, start + step * n, step, _C.dtype.int64, device) if n else \
+        _C._empty([0], _C.dtype.int64, device)
+
+
+def flip(input, dims):
+    """Reverses the order of elements along each of `dims`."""
+    out = input
+    for d in _dims(dims, input.dim(), "flip"):
+        n = input.shape[d]
+        out = out.index_select(d, _arange(n, input.device, n - 1, -1))
+    return out
+
+
+def roll(input, shifts, dims=None):
+    """Shifts elements along dims, wrapping around; without dims, over the flattened tensor."""
+    if dims is None:
+        return roll(input.flatten(), shifts, 0).view(input.shape)
+    shifts = [shifts] if isinstance(shifts, int) else list(shifts)
+    dims = _dims(dims, input.dim(), "roll")
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    out = input
+    for s, d in zip(shifts, dims):
+        n = input.shape[d]
+        if n and s % n:
+            head = n - s % n  # element i moves to (i + s) mod n: the last s % n come first
+            idx = _C.cat([_arange(n - head, input.device, head), _arange(head, input.device)], 0)
+            out = out.index_select(d, idx)
+    return out
+
+
+def _outside_triangle(input, diagonal, lower):
+    """True where element (i, j) of the last two dims lies outside the triangle kept."""
+    if input.dim() < 2:
+        raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 dimensions")
+    rows, cols = input.shape[-2], input.shape[-1]
+    r = _arange(rows, input.device).view(rows, 1)
+    c = _arange(cols, input.device).view(1, cols)
+    return (c - r > diagonal) if lower else (c - r < diagonal)
+
+
+def tril(input, diagonal=0):
+    """The lower triangle (j - i <= diagonal) of the last two dims; zeros elsewhere."""
+    return input.masked_fill(_outside_triangle(input, diagonal, True), 0)
+
+
+def triu(input, diagonal=0):
+    """The upper triangle (j - i >= diagonal) of the last two dims; zeros elsewhere."""
+    return input.masked_fill(_outside_triangle(input, diagonal, False), 0)
+
+
+def diag(input, diagonal=0):
+    """A 1-D input becomes a square matrix with it on the given diagonal; a 2-D input gives that diagonal."""
+    if input.dim() == 1:
+        n = input.shape[0] + builtins.abs(diagonal)
+        out = _C._zeros([n, n], input.dtype, input.device)
+        idx = _arange(input.shape[0], input.device)
+        rows, cols = (idx, idx + diagonal) if diagonal >= 0 else (idx - diagonal, idx)
+        out[rows, cols] = input
+        return out
+    if input.dim() == 2:
+        rows, cols = input.shape
+        length = builtins.max(0, builtins.min(rows, cols - diagonal) if diagonal >= 0 else
+                              builtins.min(rows + diagonal, cols))
+        idx = _arange(length, input.device)
+        return input[idx, idx + diagonal] if diagonal >= 0 else input[idx - diagonal, idx]
+    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.dim()}D")
+
+
+def outer(input, vec2):
+    for name, v in (("self", input), ("vec2", vec2)):
+        if v.dim() != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v.dim()}-D")
+    return input.unsqueeze(1) * vec2.unsqueeze(0)
+
+
+def dot(input, other):
+    if input.dim() != 1 or other.dim() != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.dim()}D and {other.dim()}D tensors")
+    if input.shape[0] != other.shape[0]:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src [{other.shape[0]}] "
+                           f"to have the same number of elements, but got {input.shape[0]} and {other.shape[0]} "
+                           "elements respectively")
+    if input.dtype != other.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {input.dtype} and {other.dtype}")
+    return _C.matmul(input, other)
+
+
+def mv(input, vec):
+    if input.dim() != 2 or vec.dim() != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {input.dim()}, {vec.dim()}")
+    return _C.matmul(input, vec)
+
+
+def _scaled_sum(input, product, beta, alpha):
+    """beta * input + alpha * product; beta == 0 ignores input entirely (NaN there does not spread)."""
+    out = product if alpha == 1 else product * alpha
+    if beta == 0:
+        return out
+    return out + (input if beta == 1 else input * beta)
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    return _scaled_sum(input, _C.mm(mat1, mat2), beta, alpha)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    return _scaled_sum(input, mv(mat, vec), beta, alpha)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    return _scaled_sum(input, _C.bmm(batch1, batch2), beta, alpha)
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    return _scaled_sum(input, _C.bmm(batch1, batch2).sum(0), beta, alpha)
+
+
+def tensordot(a, b, dims=2):
+    """Contracts dims of a with dims of b: an int n takes a's last n and b's first n; a pair of
+    lists names them. A permute and a reshape on each side, then one matrix product."""
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        dims_a, dims_b = list(builtins.range(a.dim() - dims, a.dim())), list(builtins.range(dims))
+    else:
+        dims_a, dims_b = ([d] if isinstance(d, int) else list(d) for d in dims)
+    dims_a, dims_b = _dims(dims_a, a.dim(), "tensordot"), _dims(dims_b, b.dim(), "tensordot")
+    if len(dims_a) != len(dims_b):
+        raise RuntimeError("both dimension lists should have same length")
+    for da, db in zip(dims_a, dims_b):
+        if a.shape[da] != b.shape[db]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {a.shape[da]} in dim {da} "
+                               f"and second has size {b.shape[db]} in dim {db}")
+    free_a = [d for d in builtins.range(a.dim()) if d not in dims_a]
+    free_b = [d for d in builtins.range(b.dim()) if d not in dims_b]
+    k = 1
+    for d in dims_a:
+        k *= a.shape[d]
+    lhs = a.permute(*(free_a + dims_a)).reshape(-1, k)
+    rhs = b.permute(*(dims_b + free_b)).reshape(k, -1)
+    return _C.mm(lhs, rhs).reshape([a.shape[d] for d in free_a] + [b.shape[d] for d in free_b])

@@ -30,6 +30,22 @@ void init_nn_ops(py::module_& m, PyTensor& cls) {
   m.def("binary_cross_entropy_with_logits", [](const Tensor& input, const Tensor& target, const std::string& reduction) {
     return binary_cross_entropy_with_logits(input, target, parse_reduction("binary_cross_entropy_with_logits", reduction));
   }, py::arg("input"), py::arg("target"), py::arg("reduction") = "mean");
+  m.def("l1_loss", [](const Tensor& input, const Tensor& target, const std::string& reduction) {
+    return l1_loss(input, target, parse_reduction("l1_loss", reduction));
+  }, py::arg("input"), py::arg("target"), py::arg("reduction") = "mean");
+  m.def("smooth_l1_loss", [](const Tensor& input, const Tensor& target, const std::string& reduction, double beta) {
+    return smooth_l1_loss(input, target, parse_reduction("smooth_l1_loss", reduction), beta);
+  }, py::arg("input"), py::arg("target"), py::arg("reduction") = "mean", py::arg("beta") = 1.0);
+  m.def("huber_loss", [](const Tensor& input, const Tensor& target, const std::string& reduction, double delta) {
+    return huber_loss(input, target, parse_reduction("huber_loss", reduction), delta);
+  }, py::arg("input"), py::arg("target"), py::arg("reduction") = "mean", py::arg("delta") = 1.0);
+  m.def("binary_cross_entropy", [](const Tensor& input, const Tensor& target, const std::string& reduction) {
+    return binary_cross_entropy(input, target, parse_reduction("binary_cross_entropy", reduction));
+  }, py::arg("input"), py::arg("target"), py::arg("reduction") = "mean");
+  // 'batchmean' is the sum divided by the batch size in nn.functional.kl_div.
+  m.def("kl_div", [](const Tensor& input, const Tensor& target, const std::string& reduction, bool log_target) {
+    return kl_div(input, target, parse_reduction("kl_div", reduction), log_target);
+  }, py::arg("input"), py::arg("target"), py::arg("reduction") = "mean", py::arg("log_target") = false);
 }
 
 }  // namespace ember::bindings

@@ -12,7 +12,12 @@
 #include "kernels/twins.h"
 
 namespace ember::kernels {
-enum class PointwiseLoss : uint8_t { SquaredError, BceWithLogits };
+enum class PointwiseLoss : uint8_t { SquaredError, BceWithLogits, AbsError, SmoothL1, Huber, Bce, KlDiv, KlDivLogTarget };
+
+// Calls body(functor) with the functor of `kind` (kernels/loss_functors.h), built with its
+// parameter (SmoothL1's beta, Huber's delta; the others ignore it): one switch for both twins.
+template <typename Body>
+void with_pointwise_loss(PointwiseLoss kind, double param, Body&& body);
 }  // namespace ember::kernels
 
 #define EMBER_LOSS_KERNELS                                                                          \
@@ -31,7 +36,27 @@ enum class PointwiseLoss : uint8_t { SquaredError, BceWithLogits };
   void cross_entropy_backward(DType dtype, void* dlogits, const void* logits, const double* lse,     \
                               const int64_t* target, const void* grad, int64_t grad_stride, double scale, \
                               int64_t n, int64_t classes, int64_t ignore_index, double label_smoothing); \
-  /* out[i] = loss(x[i], t[i]) for i < n; floating dtypes only. */                                  \
-  void pointwise_loss(PointwiseLoss kind, DType dtype, void* out, const void* x, const void* t, int64_t n);
+  /* out[i] = loss(x[i], t[i]) for i < n; floating dtypes only. `param` is SmoothL1's beta or      \
+     Huber's delta. */                                                                             \
+  void pointwise_loss(PointwiseLoss kind, double param, DType dtype, void* out, const void* x, const void* t, \
+                      int64_t n);
 
 EMBER_DECLARE_TWINS(EMBER_LOSS_KERNELS)
+
+#include "kernels/loss_functors.h"
+
+namespace ember::kernels {
+template <typename Body>
+void with_pointwise_loss(PointwiseLoss kind, double param, Body&& body) {
+  switch (kind) {
+    case PointwiseLoss::SquaredError: return body(SquaredErrorF{});
+    case PointwiseLoss::BceWithLogits: return body(BceWithLogitsF{});
+    case PointwiseLoss::AbsError: return body(AbsErrorF{});
+    case PointwiseLoss::SmoothL1: return body(SmoothL1F{param});
+    case PointwiseLoss::Huber: return body(HuberF{param});
+    case PointwiseLoss::Bce: return body(BceF{});
+    case PointwiseLoss::KlDiv: return body(KlDivF{false});
+    case PointwiseLoss::KlDivLogTarget: return body(KlDivF{true});
+  }
+}
+}  // namespace ember::kernels

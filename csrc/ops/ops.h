@@ -154,6 +154,12 @@ Reduction parse_reduction(const char* op, const std::string& r);
 Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction, int64_t ignore_index,
                      double label_smoothing);
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction);
+Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction);
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta);
+Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, double delta);
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction reduction);  // input: probabilities
+// input: log-probabilities; target: probabilities, or log-probabilities when log_target.
+Tensor kl_div(const Tensor& input, const Tensor& target, Reduction reduction, bool log_target);
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, Reduction reduction);
 
 // ---- joining and splitting (join.cpp)

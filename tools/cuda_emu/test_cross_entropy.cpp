@@ -114,16 +114,26 @@ void check_pointwise_loss() {
   for (int64_t n : {1, 255, 257, 1000}) {
     auto x = random_values<T>(n, n, 30.0);
     auto t = random_values<T>(n, n + 1, 1.0);
-    for (auto kind : {ember::kernels::PointwiseLoss::SquaredError, ember::kernels::PointwiseLoss::BceWithLogits}) {
+    using ember::kernels::PointwiseLoss;
+    // Probabilities for BCE and KL targets: |t| of the [-1, 1] values, with some exact 0 and 1.
+    Vec<T> p(n);
+    for (int64_t i = 0; i < n; ++i) p[i] = i % 17 == 0 ? T(i % 2) : std::abs(t[i]);
+    for (auto kind : {PointwiseLoss::SquaredError, PointwiseLoss::BceWithLogits, PointwiseLoss::AbsError,
+                      PointwiseLoss::SmoothL1, PointwiseLoss::Huber, PointwiseLoss::Bce, PointwiseLoss::KlDiv,
+                      PointwiseLoss::KlDivLogTarget}) {
+      const double param = kind == PointwiseLoss::SmoothL1 ? 0.5 : 2.0;
+      const bool probs = kind == PointwiseLoss::Bce;
+      const Vec<T>& xs = probs ? p : x;
+      const Vec<T>& ts = kind == PointwiseLoss::KlDiv || probs ? p : t;
       Vec<T> out(n + 1, T(55));
-      kc::pointwise_loss(kind, dt, out.data(), x.data(), t.data(), n);
-      for (int64_t i = 0; i < n; ++i) {
-        const double a = x[i], b = t[i];
-        const double want = kind == ember::kernels::PointwiseLoss::SquaredError
-                                ? (a - b) * (a - b)
-                                : std::max(a, 0.0) - a * b + std::log1p(std::exp(-std::abs(a)));
-        expect_close(double(out[i]), want, std::is_same_v<T, float> ? 1e-5 : 1e-12, 1e-6, fmt("pointwise_loss n=%lld i=%lld", n, i));
-      }
+      kc::pointwise_loss(kind, param, dt, out.data(), xs.data(), ts.data(), n);
+      // The reference: the same functor, element by element on the host, in double (the values
+      // of each formula against PyTorch are tests/test_losses.py's job).
+      ember::kernels::with_pointwise_loss(kind, param, [&](auto f) {
+        for (int64_t i = 0; i < n; ++i)
+          expect_close(double(out[i]), f(double(xs[i]), double(ts[i])), std::is_same_v<T, float> ? 1e-5 : 1e-12,
+                       1e-6, fmt("pointwise_loss kind=%d n=%lld i=%lld", int(kind), n, i));
+      });
       expect(out[n] == T(55), "pointwise_loss wrote past the end");
     }
   }

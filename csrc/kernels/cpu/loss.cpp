@@ -140,13 +140,13 @@ void apply(F f, T* out, const T* x, const T* t, int64_t n) {
 }
 }  // namespace
 
-void pointwise_loss(PointwiseLoss kind, DType dtype, void* out, const void* x, const void* t, int64_t n) {
+void pointwise_loss(PointwiseLoss kind, double param, DType dtype, void* out, const void* x, const void* t,
+                    int64_t n) {
   EMBER_DISPATCH_FLOATING(dtype, "loss", [&] {
     auto* o = static_cast<scalar_t*>(out);
     auto* a = static_cast<const scalar_t*>(x);
     auto* b = static_cast<const scalar_t*>(t);
-    if (kind == PointwiseLoss::SquaredError) apply(SquaredErrorF{}, o, a, b, n);
-    else apply(BceWithLogitsF{}, o, a, b, n);
+    with_pointwise_loss(kind, param, [&](auto f) { apply(f, o, a, b, n); });
   });
 }
 

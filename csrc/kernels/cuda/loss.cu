@@ -159,7 +159,8 @@ void cross_entropy_backward(DType dtype, void* dlogits, const void* logits, cons
   });
 }
 
-void pointwise_loss(PointwiseLoss kind, DType dtype, void* out, const void* x, const void* t, int64_t n) {
+void pointwise_loss(PointwiseLoss kind, double param, DType dtype, void* out, const void* x, const void* t,
+                    int64_t n) {
   if (n == 0) return;
   // One flat loop of three unit-stride operands: the elementwise launcher's fast case.
   LoopShape s;
@@ -171,8 +172,7 @@ void pointwise_loss(PointwiseLoss kind, DType dtype, void* out, const void* x, c
     auto* o = static_cast<scalar_t*>(out);
     auto* a = static_cast<const scalar_t*>(x);
     auto* b = static_cast<const scalar_t*>(t);
-    if (kind == PointwiseLoss::SquaredError) launch_elementwise("mse_loss", s, SquaredErrorF{}, o, a, b);
-    else launch_elementwise("binary_cross_entropy_with_logits", s, BceWithLogitsF{}, o, a, b);
+    with_pointwise_loss(kind, param, [&](auto f) { launch_elementwise("pointwise_loss", s, f, o, a, b); });
   });
 }
 

@@ -6,3 +6,4 @@ from .modules import (BatchNorm1d, BCEWithLogitsLoss, CrossEntropyLoss, Dropout,
                       MSELoss, NLLLoss, ParameterDict, ParameterList, ReLU, Sequential, Sigmoid, Softmax, Tanh,
                       Unflatten)
 from .parameter import Parameter  # noqa: F401
+from .modules import BCELoss, HuberLoss, KLDivLoss, L1Loss, SmoothL1Loss  # noqa: F401,E402

@@ -17,6 +17,8 @@ unsigned grid_for(int64_t n) {
   return static_cast<unsigned>(std::max<int64_t>(1, std::min<int64_t>((n + kThreads - 1) / kThreads, kMaxBlocks)));
 }
 
+__device__ __forceinline__ int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
+
 #define EMBER_GRID_STRIDE(e, n)                                                                   \
   for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x,                   \
                step_ = static_cast<int64_t>(blockDim.x) * gridDim.x;                               \
@@ -29,7 +31,7 @@ __global__ void max_pool2d_kernel(const T* x, T* out, int64_t* indices, const Wi
     const T* plane = x + p * g.H * g.W;
     // The CPU twin's loop (Note [Max pool NaN and ties] in kernels/cpu/pool.cpp).
     int64_t h0 = oh * g.sh - g.ph, w0 = ow * g.sw - g.pw;
-    const int64_t h1 = min(h0 + (g.kh - 1) * g.dh + 1, g.H), w1 = min(w0 + (g.kw - 1) * g.dw + 1, g.W);
+    const int64_t h1 = min_i64(h0 + (g.kh - 1) * g.dh + 1, g.H), w1 = min_i64(w0 + (g.kw - 1) * g.dw + 1, g.W);
     while (h0 < 0) h0 += g.dh;
     while (w0 < 0) w0 += g.dw;
     int64_t best = h0 * g.W + w0;
@@ -70,7 +72,7 @@ __global__ void avg_pool2d_backward_kernel(const T* gout, T* gx, const Window2d 
     const T* go = gout + p * g.OH * g.OW;
     const int64_t oh0 = h + g.ph - g.kh + 1 > 0 ? (h + g.ph - g.kh + 1 + g.sh - 1) / g.sh : 0;
     const int64_t ow0 = w + g.pw - g.kw + 1 > 0 ? (w + g.pw - g.kw + 1 + g.sw - 1) / g.sw : 0;
-    const int64_t oh1 = min((h + g.ph) / g.sh + 1, g.OH), ow1 = min((w + g.pw) / g.sw + 1, g.OW);
+    const int64_t oh1 = min_i64((h + g.ph) / g.sh + 1, g.OH), ow1 = min_i64((w + g.pw) / g.sw + 1, g.OW);
     T s = T(0);
     for (int64_t oh = oh0; oh < oh1; ++oh)
       for (int64_t ow = ow0; ow < ow1; ++ow) {

@@ -26,29 +26,35 @@ void max_pool2d(DType dtype, const void* x, void* out, int64_t* indices, const W
   EMBER_DISPATCH_FLOATING(dtype, "max_pool2d", [&] {
     const auto* in = static_cast<const scalar_t*>(x);
     auto* o = static_cast<scalar_t*>(out);
-    const int64_t HW = g.H * g.W, OHW = g.OH * g.OW;
-    for_planes(g, OHW * g.kh * g.kw, [&](int64_t p) {
-      const scalar_t* plane = in + p * HW;
-      for (int64_t oh = 0; oh < g.OH; ++oh)
-        for (int64_t ow = 0; ow < g.OW; ++ow) {
+    for_planes(g, g.OH * g.OW * g.kh * g.kw, [&, g](int64_t p) {
+      // The sizes as locals: the int64 stores to `indices` could alias a Window2d's fields, and
+      // the compiler would reload them after each store.
+      const int64_t H = g.H, W = g.W, OH = g.OH, OW = g.OW, kh = g.kh, kw = g.kw, sh = g.sh, sw = g.sw;
+      const int64_t ph = g.ph, pw = g.pw, dh = g.dh, dw = g.dw;
+      const scalar_t* plane = in + p * H * W;
+      scalar_t* op = o + p * OH * OW;
+      int64_t* ip = indices + p * OH * OW;
+      for (int64_t oh = 0; oh < OH; ++oh)
+        for (int64_t ow = 0; ow < OW; ++ow) {
           // Note [Max pool NaN and ties] (PyTorch's loop): the first in-image element is the
-          // index when nothing beats -inf; a strictly larger value or any NaN takes over.
-          int64_t h0 = oh * g.sh - g.ph, w0 = ow * g.sw - g.pw;
-          const int64_t h1 = std::min(h0 + (g.kh - 1) * g.dh + 1, g.H), w1 = std::min(w0 + (g.kw - 1) * g.dw + 1, g.W);
-          while (h0 < 0) h0 += g.dh;
-          while (w0 < 0) w0 += g.dw;
-          int64_t best = h0 * g.W + w0;
+          // index when nothing beats -inf; a strictly larger value or any NaN takes over (so the
+          // first maximum wins a tie, and the last NaN wins over everything).
+          int64_t h0 = oh * sh - ph, w0 = ow * sw - pw;
+          const int64_t h1 = std::min(h0 + (kh - 1) * dh + 1, H), w1 = std::min(w0 + (kw - 1) * dw + 1, W);
+          while (h0 < 0) h0 += dh;
+          while (w0 < 0) w0 += dw;
+          int64_t best = h0 * W + w0;
           scalar_t m = -std::numeric_limits<scalar_t>::infinity();
-          for (int64_t h = h0; h < h1; h += g.dh)
-            for (int64_t w = w0; w < w1; w += g.dw) {
-              const scalar_t v = plane[h * g.W + w];
-              if (v > m || std::isnan(v)) {
+          for (int64_t h = h0; h < h1; h += dh)
+            for (int64_t w = w0; w < w1; w += dw) {
+              const scalar_t v = plane[h * W + w];
+              if (v > m || v != v) {
                 m = v;
-                best = h * g.W + w;
+                best = h * W + w;
               }
             }
-          o[p * OHW + oh * g.OW + ow] = m;
-          indices[p * OHW + oh * g.OW + ow] = best;
+          op[oh * OW + ow] = m;
+          ip[oh * OW + ow] = best;
         }
     });
   });

@@ -75,6 +75,11 @@ def test_conv2d_matches_torch(xs, ws, kw, bias, dtype):
     run_both(lambda *a: F.conv2d(*a, **kw), lambda *a: TF.conv2d(*a, **kw), arrays, dtype)
 
 
+def test_conv2d_zero_input_channels_gives_zeros():
+    out = F.conv2d(ember.randn(1, 0, 8, 8), ember.randn(4, 0, 3, 3))
+    assert tuple(out.shape) == (1, 4, 6, 6) and not out.numpy().any()
+
+
 @pytest.mark.parametrize("dtype", FLOATS, ids=str)
 def test_conv2d_noncontiguous_input(dtype):
     kw = dict(stride=2, padding=1, groups=2)
@@ -214,6 +219,9 @@ ERRORS = [
     (lambda: F.conv2d(X(), ember.randn(3, 1, 3, 3), groups=2), RuntimeError, "expected weight to be divisible by 2"),
     (lambda: F.conv2d(X(), ember.randn(4, 1, 3, 3), groups=2), RuntimeError, "to have 2 channels, but got 3"),
     (lambda: F.conv2d(X(), ember.randn(4, 3, 3, 3), groups=0), RuntimeError, "non-positive groups"),
+    (lambda: F.conv2d(X(), ember.randn(0, 3, 3, 3)), RuntimeError, "expected weight to be at least 1 at dimension 0"),
+    (lambda: F.conv2d(X(), ember.randn(4, 3, 0, 3)), RuntimeError,
+     "kernel size should be greater than zero, but got kernel_height: 0 kernel_width: 3"),
     (lambda: F.conv2d(ember.randn(1, 3, 2, 2), ember.randn(4, 3, 3, 3)), RuntimeError,
      "Kernel size can't be greater than actual input size"),
     (lambda: F.conv2d(X(), ember.randn(4, 3, 3, 3), stride=0), RuntimeError, "non-positive stride"),

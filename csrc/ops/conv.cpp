@@ -86,6 +86,11 @@ void check_conv2d(const Tensor& x, const Tensor& w, const Tensor& b, Int2 stride
   if (x.dim() == 3) xs.insert(xs.begin(), 1);
   EMBER_CHECK(w.dim() == 4, Runtime, "[conv2d] Expected 4-dimensional weight for 4-dimensional input ", dims(xs),
               ", but got ", w.dim(), "-dimensional weight of size ", dims(w.sizes()), " instead");
+  EMBER_CHECK(w.size(0) >= 1, Runtime, "[conv2d] Given groups=", groups,
+              ", expected weight to be at least 1 at dimension 0, but got weight of size ", dims(w.sizes()), " instead");
+  EMBER_CHECK(w.size(2) > 0 && w.size(3) > 0, Runtime,
+              "[conv2d] kernel size should be greater than zero, but got kernel_height: ", w.size(2),
+              " kernel_width: ", w.size(3));
   EMBER_CHECK(x.dtype() == w.dtype(), Runtime, "[conv2d] Input type (", c_type_name(x.dtype()), ") and weight type (",
               c_type_name(w.dtype()), ") should be the same");
   EMBER_CHECK(is_floating(x.dtype()), NotImplemented, "[conv2d] not implemented for ", dtype_name(x.dtype()));

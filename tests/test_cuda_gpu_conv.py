@@ -106,3 +106,12 @@ def test_cnn_trains_on_cuda():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.5 * losses[0]
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x, w: F.conv2d(x, w),
+    lambda x, w: F.conv2d(x, w.cpu(), ember.randn(4).cuda()),
+])
+def test_conv2d_device_mismatch_raises(fn):
+    with pytest.raises(RuntimeError, match=r"^\[conv2d\] expected all tensors on the same device"):
+        fn(ember.randn(1, 3, 8, 8).cuda(), ember.randn(4, 3, 3, 3))

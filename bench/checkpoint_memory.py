@@ -11,18 +11,21 @@ be identical first; then each mode is run `repeats` times, interleaved, reportin
   time:               the median wall time of forward + backward.
 Bytes come from ember's allocator counters (ember._C._memory_stats()).
 
-    PYTHONPATH=python python bench/checkpoint_memory.py [--depth 32 --width 1024 --batch 256 --every 4]
+    python bench/checkpoint_memory.py [--depth 32 --width 1024 --batch 256 --every 4]
 """
 import argparse
 import os
-import platform
 import statistics
 import time
 
-import numpy as np
+import _common
 
-import ember
-from ember.utils.checkpoint import checkpoint
+_common.use_dev_build()
+
+import numpy as np  # noqa: E402
+
+import ember  # noqa: E402
+from ember.utils.checkpoint import checkpoint  # noqa: E402
 
 
 def make_params(depth, width, seed=0):
@@ -101,7 +104,7 @@ def main():
     act = a.batch * a.width * 4
     print(f"ember checkpoint memory: {a.depth} layers of {a.width}, batch {a.batch}, float32 "
           f"(one activation = {act / mib:.2f} MiB; parameters = {sum(p.numel() for q in params for p in q) * 4 / mib:.0f} MiB)")
-    print(f"machine: {platform.machine()} {platform.processor() or ''} {os.cpu_count()} cores, "
+    print(f"machine: {_common.machine_line()}, "
           f"threads {ember._C._build_info()['threads']}, load average {os.getloadavg()[0]:.2f}")
     print("gradients identical with and without checkpointing: yes")
     grads = sum(p.numel() for q in params for p in q) * 4 / mib

@@ -13,7 +13,8 @@ block (the suite sleeps 100 ms at 2 threads), and prints the median time, GFLOP/
 of the per-round ratios torch / ember (above 1 = ember faster)."""
 import argparse
 import os
-import sys
+
+import _common
 
 
 def _parse():
@@ -31,18 +32,14 @@ def _parse():
 
 
 ARGS = _parse()
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = str(ARGS.threads)
-
-import glob  # noqa: E402
-import time  # noqa: E402
+_common.set_threads_env(ARGS.threads)
+_common.use_dev_build(ARGS.ember_path)
+if ARGS.cpu_time:
+    _common.use_cpu_time()
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-_SRC = ARGS.ember_path or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python")
-if glob.glob(os.path.join(_SRC, "ember", "_C*.so")):
-    sys.path.insert(0, _SRC)
 import ember  # noqa: E402
 
 torch.set_num_threads(ARGS.threads)
@@ -77,25 +74,6 @@ def operands(lib, M, N, K, layout, dtype):
     return a, b
 
 
-CLOCK = time.process_time if ARGS.cpu_time else time.perf_counter
-
-
-def time_block(fn, calls):
-    t0 = CLOCK()
-    for _ in range(calls):
-        fn()
-    return (CLOCK() - t0) / calls
-
-
-def calls_for(fn, block_s):
-    n = 1
-    while True:
-        dt = time_block(fn, n) * n
-        if dt >= block_s / 4 or n >= 1 << 20:
-            return max(1, int(round(n * block_s / max(dt, 1e-9))))
-        n *= 2
-
-
 def main():
     shapes = {"mlp": mlp_shapes, "square": square_shapes}.get(ARGS.shapes, lambda: mlp_shapes() + square_shapes())()
     print(f"threads {ARGS.threads}, {ARGS.dtype}, idle {ARGS.idle_ms} ms, {'cpu' if ARGS.cpu_time else 'wall'} time, "
@@ -107,16 +85,10 @@ def main():
         got, want = (ea @ eb).numpy(), (ta @ tb).numpy()
         err = np.abs(got - want).max() / max(np.abs(want).max(), 1e-30)
         assert err < 1e-4, f"{label}: ember and torch disagree ({err:.3g})"
-        fns = {"ember": lambda: ea @ eb, "torch": lambda: ta @ tb}
-        calls = {k: calls_for(f, ARGS.block_ms / 1e3) for k, f in fns.items()}
-        times = {k: [] for k in fns}
-        for r in range(ARGS.repeats):
-            for k in (("ember", "torch") if r % 2 == 0 else ("torch", "ember")):
-                if ARGS.idle_ms:
-                    time.sleep(ARGS.idle_ms / 1e3)
-                times[k].append(time_block(fns[k], calls[k]))
-        te, tt = np.median(times["ember"]), np.median(times["torch"])
-        ratio = np.median(np.asarray(times["torch"]) / np.asarray(times["ember"]))
+        times_e, times_t = _common.interleaved([lambda: ea @ eb, lambda: ta @ tb], ARGS.repeats, ARGS.block_ms / 1e3,
+                                               idle_s=ARGS.idle_ms / 1e3, warmup=3)
+        te, tt = np.median(times_e), np.median(times_t)
+        ratio = _common.ratio_stats(times_t, times_e)[0]
         gf = 2 * M * N * K / 1e9
         print(f"{label:28} {f'{M}x{N}x{K}':>16} {layout:>3} {te * 1e6:8.1f}us {gf / te:6.1f} {tt * 1e6:8.1f}us "
               f"{gf / tt:6.1f} {ratio:10.2f}x", flush=True)

@@ -11,19 +11,16 @@ arithmetic as ember's kernel. Without a GPU (or without a CUDA build of either e
 `skipped: <reason>` and exits 0."""
 import argparse
 import datetime
-import glob
-import os
 import platform
 import sys
 
-import numpy as np
+import _common
 
-# Prefer a development build in python/ember (cmake + ninja) over an installed ember.
-_SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python")
-if glob.glob(os.path.join(_SRC, "ember", "_C*.so")):
-    sys.path.insert(0, _SRC)
+_common.use_dev_build()
+
+import numpy as np  # noqa: E402
+
 import ember  # noqa: E402
-from gpu_timing import interleaved, skip_reason  # noqa: E402
 
 
 def _parse():
@@ -69,7 +66,7 @@ def main():
         import torch
     except ImportError:
         torch = None
-    reason = skip_reason(ember, torch)
+    reason = _common.gpu_skip_reason(ember, torch)
     if reason:
         print(f"skipped: {reason}")
         return 0
@@ -79,9 +76,10 @@ def main():
     for n in args.sizes:
         inputs, fns = engines(torch, n, rng)
         errs = validate(inputs, fns, n)
-        res = interleaved(fns["ember"][0], fns["torch"][0], (fns["ember"][1], fns["torch"][1]), args.repeats,
-                          args.block_ms / 1e3, warmup=3)
-        med, ratio = {"ember": res["ember_s"], "torch": res["torch_s"]}, res["ratio"]
+        times = _common.interleaved([fns["ember"][0], fns["torch"][0]], args.repeats, args.block_ms / 1e3,
+                                    syncs=[fns["ember"][1], fns["torch"][1]], warmup=3)
+        med = {"ember": float(np.median(times[0])), "torch": float(np.median(times[1]))}
+        ratio = _common.ratio_stats(*times)[0]
         flops = 2.0 * n ** 3
         rows.append((n, med, ratio, flops, errs))
         print(f"  n={n}: ember {flops / med['ember'] / 1e9:.0f} GFLOP/s, torch {flops / med['torch'] / 1e9:.0f} "

@@ -11,18 +11,17 @@ per-repeat ratio ember / torch. Without a usable GPU (or without a CUDA build of
 prints 'skipped: <reason>' and exits 0."""
 import argparse
 import datetime
-import glob
 import os
 import platform
 import sys
 
-import numpy as np
+import _common
 
-_SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python")
-if glob.glob(os.path.join(_SRC, "ember", "_C*.so")):  # prefer a development build
-    sys.path.insert(0, _SRC)
+_common.use_dev_build()
+
+import numpy as np  # noqa: E402
+
 import ember  # noqa: E402
-from gpu_timing import interleaved, skip_reason  # noqa: E402
 
 WIDTHS = [16, 64, 256, 1024]
 BATCHES = [64, 512, 4096]
@@ -137,7 +136,7 @@ def main(argv=None):
         import torch
     except ImportError:
         torch = None
-    reason = skip_reason(ember, torch)
+    reason = _common.gpu_skip_reason(ember, torch)
     if reason:
         print(f"skipped: {reason}")
         return 0
@@ -146,8 +145,8 @@ def main(argv=None):
     for label, make in workloads(torch, args.quick):
         validate(lambda: make(ember), lambda: make(torch))
         (ember_step, _), (torch_step, _) = make(ember), make(torch)
-        res = interleaved(ember_step, torch_step, syncs, args.repeats, args.block_ms / 1e3)
-        res.update(ember_us=res["ember_s"] * 1e6, torch_us=res["torch_s"] * 1e6)
+        res = _common.ember_vs_torch(*_common.interleaved([ember_step, torch_step], args.repeats,
+                                                           args.block_ms / 1e3, syncs=syncs))
         del ember_step, torch_step
         rows.append((label, res))
         print(f"  {label}: ember {res['ember_us']:.1f} us, torch {res['torch_us']:.1f} us, "

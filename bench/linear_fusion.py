@@ -7,7 +7,8 @@ Each row first checks that the two paths agree, then warms up, then times them i
 (A B, B A, ...) and prints the median time of each and the median per-repeat ratio."""
 import argparse
 import os
-import sys
+
+import _common
 
 
 def _parse():
@@ -19,17 +20,11 @@ def _parse():
 
 
 ARGS = _parse()
-os.environ["OMP_NUM_THREADS"] = str(ARGS.threads)  # before the OpenMP runtime starts
-
-import glob  # noqa: E402
-import platform  # noqa: E402
-import time  # noqa: E402
+_common.set_threads_env(ARGS.threads)
+_common.use_dev_build()
 
 import numpy as np  # noqa: E402
 
-_SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python")
-if glob.glob(os.path.join(_SRC, "ember", "_C*.so")):
-    sys.path.insert(0, _SRC)
 import ember  # noqa: E402
 import ember.nn.functional as F  # noqa: E402
 
@@ -58,15 +53,8 @@ def make(batch, fan_in, fan_out, backward):
     return run(unfused), run(fused), (x, w, b)
 
 
-def time_block(fn, n):
-    t = time.perf_counter()
-    for _ in range(n):
-        fn()
-    return (time.perf_counter() - t) / n
-
-
 def main():
-    print(f"# linear_relu fusion, ember {ember.__version__}, {platform.processor() or platform.machine()}, "
+    print(f"# linear_relu fusion, ember {ember.__version__}, {_common.machine_line()}, "
           f"threads={ARGS.threads}, load average {os.getloadavg()[0]:.1f} (shared machine: distrust rows "
           "measured under load)")
     print(f"{'shape (batch x in -> out)':>28} {'pass':>9} {'unfused us':>11} {'fused us':>9} {'fused/unfused':>14}")
@@ -75,20 +63,10 @@ def main():
             a, b, (x, w, bias) = make(batch, fan_in, fan_out, backward)
             np.testing.assert_allclose(fused(x, w, bias).detach().numpy(), unfused(x, w, bias).detach().numpy(),
                                        rtol=1e-4, atol=1e-4)
-            per_call = max(time_block(a, 3), 1e-6)
-            n = max(1, int(ARGS.block_ms / 1e3 / per_call))
-            ta, tb, ratios = [], [], []
-            for r in range(ARGS.repeats):
-                order = (a, b) if r % 2 == 0 else (b, a)
-                times = {}
-                for fn in order:
-                    times[fn] = time_block(fn, n)
-                ta.append(times[a])
-                tb.append(times[b])
-                ratios.append(times[b] / times[a])
+            ta, tb = _common.interleaved([a, b], ARGS.repeats, ARGS.block_ms / 1e3, warmup=3)
             shape = f"{batch} x {fan_in} -> {fan_out}"
             print(f"{shape:>28} {'fwd+bwd' if backward else 'fwd':>9} {np.median(ta) * 1e6:11.1f} "
-                  f"{np.median(tb) * 1e6:9.1f} {np.median(ratios):14.2f}")
+                  f"{np.median(tb) * 1e6:9.1f} {_common.ratio_stats(tb, ta)[0]:14.2f}")
 
 
 if __name__ == "__main__":

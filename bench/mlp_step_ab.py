@@ -18,7 +18,9 @@ a core (only meaningful at one thread: at two it also counts the workers' spinni
 development build in python/, to compare two builds run by run."""
 import argparse
 import os
-import sys
+import time
+
+import _common
 
 
 def _parse():
@@ -36,19 +38,10 @@ def _parse():
 
 
 ARGS = _parse()
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = str(ARGS.threads)
-
-import glob  # noqa: E402
-import time  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-_SRC = ARGS.ember_path or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python")
-if glob.glob(os.path.join(_SRC, "ember", "_C*.so")):
-    sys.path.insert(0, _SRC)
+_common.set_threads_env(ARGS.threads)
+_common.use_dev_build(ARGS.ember_path)
 if ARGS.cpu_time:
-    time.perf_counter = time.process_time  # the runner's clock (see --cpu-time)
+    _common.use_cpu_time()  # the runner's clock
 from ember.bench import engines as E, runner, workloads as W  # noqa: E402
 
 ROWS = {

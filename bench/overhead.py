@@ -1,7 +1,7 @@
 """Per-op overhead of ember against PyTorch on tiny tensors, where the time is all dispatch,
 allocation and graph bookkeeping rather than arithmetic.
 
-    python bench/overhead.py [--threads 1] [--repeats 31] [--out bench/results/overhead-cpu-DATE.md]
+    python bench/overhead.py [--threads 1] [--repeats 31] [--out bench/results/overhead-cpu-DATE.md] [--ember-path DIR]
 
 Both engines run in this one process with the same thread count (OMP_NUM_THREADS and
 torch.set_num_threads). Each row first checks that the two engines compute the same thing, then
@@ -11,6 +11,8 @@ import argparse
 import os
 import sys
 
+import _common
+
 
 def _parse():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -18,27 +20,20 @@ def _parse():
     p.add_argument("--repeats", type=int, default=31, help="timed blocks per engine and row")
     p.add_argument("--block-ms", type=float, default=20.0, help="target length of one timed block")
     p.add_argument("--out", help="also write the table as markdown to this file")
+    p.add_argument("--ember-path", help="import ember from this folder instead of python/ (to compare builds)")
     return p.parse_args()
 
 
 ARGS = _parse()
-# Before the libraries load: OpenMP reads this once, when its runtime starts.
-os.environ["OMP_NUM_THREADS"] = str(ARGS.threads)
+_common.set_threads_env(ARGS.threads)
+_common.use_dev_build(ARGS.ember_path)
 
 import datetime  # noqa: E402
-import gc  # noqa: E402
 import platform  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-import glob  # noqa: E402
-
-# Prefer a development build in python/ember (cmake + ninja) over an installed ember.
-_SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python")
-if glob.glob(os.path.join(_SRC, "ember", "_C*.so")):
-    sys.path.insert(0, _SRC)
 import ember  # noqa: E402
 
 torch.set_num_threads(ARGS.threads)
@@ -117,60 +112,12 @@ def validate_mlp():
 
 # ---------------------------------------------------------------- timing
 
-def calibrate(fn, block_s):
-    """Calls per block so that one block takes about `block_s`."""
-    n = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        dt = time.perf_counter() - t0
-        if dt > block_s / 4 or n > 1 << 20:
-            return max(1, int(n * block_s / max(dt, 1e-9)))
-        n *= 2
-
-
-def time_block(fn, calls):
-    gc.disable()
-    try:
-        t0 = time.perf_counter_ns()
-        for _ in range(calls):
-            fn()
-        return (time.perf_counter_ns() - t0) / calls / 1e3  # microseconds per call
-    finally:
-        gc.enable()
-
-
 def compare(ember_fn, torch_fn, repeats, block_s):
-    for fn in (ember_fn, torch_fn):  # warm up
-        for _ in range(50):
-            fn()
-    calls = {id(f): calibrate(f, block_s) for f in (ember_fn, torch_fn)}
-    te, tt, ratios = [], [], []
-    for r in range(repeats):
-        order = [(ember_fn, te), (torch_fn, tt)]
-        if r % 2:
-            order.reverse()
-        for fn, sink in order:
-            time.sleep(IDLE_S)
-            sink.append(time_block(fn, calls[id(fn)]))
-        ratios.append(te[-1] / tt[-1])
-    q1, med, q3 = np.percentile(ratios, [25, 50, 75])
-    return dict(ember_us=float(np.median(te)), torch_us=float(np.median(tt)), ratio=float(med),
-                iqr=(float(q1), float(q3)))
+    te, tt = _common.interleaved([ember_fn, torch_fn], repeats, block_s, idle_s=IDLE_S, warmup=50)
+    return _common.ember_vs_torch(te, tt)
 
 
 # ---------------------------------------------------------------- report
-
-def machine():
-    cpu = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return cpu, os.cpu_count()
-
 
 def main():
     rows, notes = [], []
@@ -192,10 +139,9 @@ def main():
         notes.append("MLP step skipped: ember.matmul is not available in this build.")
     load_after = os.getloadavg()
 
-    cpu, cores = machine()
     header = [
         f"date: {datetime.date.today().isoformat()}",
-        f"machine: {cpu}, {cores} logical cores, {platform.system()} {platform.release()}",
+        f"machine: {_common.machine_line()}",
         f"threads: {ARGS.threads} for both (OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}, "
         f"torch.get_num_threads()={torch.get_num_threads()})",
         f"versions: ember {ember.__version__}, torch {torch.__version__}, numpy {np.__version__}, "

@@ -3,9 +3,9 @@
 The same as `python -m ember.bench` (see ember/bench/__init__.py for the options), except that it
 sets the thread variables before NumPy, OpenMP or BLAS load, so the thread count holds even where
 threadpoolctl is not installed, and it prefers a development build in python/ember."""
-import glob
-import os
 import sys
+
+import _common
 
 
 def _threads(argv):
@@ -18,12 +18,8 @@ def _threads(argv):
 
 
 if __name__ == "__main__":
-    n = _threads(sys.argv[1:])
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = n  # before the imports below start any thread pool
-    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python")
-    if glob.glob(os.path.join(src, "ember", "_C*.so")):
-        sys.path.insert(0, src)
+    _common.set_threads_env(_threads(sys.argv[1:]))  # before the imports below start any thread pool
+    _common.use_dev_build()
     import ember.bench
 
     sys.exit(ember.bench.main(sys.argv[1:]))

@@ -86,6 +86,7 @@ def test_user_level_failures_are_one_line_errors(tmp_path, capsys):
 def test_info_and_module_entry_point():
     out = subprocess.run([sys.executable, "-m", "ember", "info"], capture_output=True, text=True, check=True).stdout
     assert "ember " in out and "OpenMP" in out and "CUDA backend built" in out
+    assert f"CPU ISA: {ember._C._detected_cpu_isa()}" in out  # as the kernels' dispatch reports it
 
 
 def test_digits_mlp_reaches_97_percent(tmp_path, capsys):

@@ -69,47 +69,55 @@ Tensor& clamp_any_(Tensor& t, py::handle lo, py::handle hi) {
   return clamp_(t, scalar_bound(lo), scalar_bound(hi));
 }
 
+// How Python passes a binary op's operands: the PyArgs column of EMBER_BINARY_OPS
+// (kernels/op_kinds.h, Note [One table per elementwise op family]).
+enum class PyArgs { Operand, Alpha, Tensors };
+
+// The Tensor method `name`, its in-place form `name_` and the function ember.`name` of one
+// arithmetic op of the table.
+template <BinaryOp op>
+void def_binary(py::module_& m, PyTensor& cls, PyArgs args) {
+  const char* name = op_name(op);
+  const std::string inplace = std::string(name) + "_";
+  switch (args) {
+    case PyArgs::Tensors:  // no in-place form, no Python numbers (as torch.maximum)
+      cls.def(name, [](const Tensor& a, const Tensor& b) { return binary(op, a, b); });
+      m.def(name, [](const Tensor& a, const Tensor& b) { return binary(op, a, b); });
+      return;
+    case PyArgs::Alpha:
+      cls.def(name, [](const Tensor& s, py::handle o, py::object alpha) {
+        py::object keep;
+        return forward_op<op>(s, scaled(o, alpha, keep));
+      }, py::arg("other"), py::kw_only(), py::arg("alpha") = py::none());
+      cls.def(inplace.c_str(), [](Tensor& s, py::handle o, py::object alpha) -> Tensor& {
+        py::object keep;
+        return inplace_op<op>(s, scaled(o, alpha, keep));
+      }, py::arg("other"), py::kw_only(), py::arg("alpha") = py::none());
+      break;
+    case PyArgs::Operand:
+      cls.def(name, &forward_op<op>);
+      cls.def(inplace.c_str(), &inplace_op<op>);
+      break;
+  }
+  m.def(name, [](py::handle a, py::handle b) {
+    return binary(op, as_operand(a, op_name(op)), as_operand(b, op_name(op)));
+  });
+}
+
 }  // namespace
 
 void init_math(py::module_& m, PyTensor& cls) {
+  // Python's operators; the named methods and functions come from the tables below.
   cls.def("__add__", &forward_op<BinaryOp::Add>).def("__radd__", &reflected_op<BinaryOp::Add>)
       .def("__sub__", &forward_op<BinaryOp::Sub>).def("__rsub__", &reflected_op<BinaryOp::Sub>)
       .def("__mul__", &forward_op<BinaryOp::Mul>).def("__rmul__", &reflected_op<BinaryOp::Mul>)
       .def("__truediv__", &forward_op<BinaryOp::Div>).def("__rtruediv__", &reflected_op<BinaryOp::Div>)
       .def("__pow__", &forward_op<BinaryOp::Pow>).def("__rpow__", &reflected_op<BinaryOp::Pow>)
-      .def("__eq__", &forward_op<BinaryOp::Eq>).def("__ne__", &forward_op<BinaryOp::Ne>)
-      .def("__lt__", &forward_op<BinaryOp::Lt>).def("__le__", &forward_op<BinaryOp::Le>)
-      .def("__gt__", &forward_op<BinaryOp::Gt>).def("__ge__", &forward_op<BinaryOp::Ge>)
       .def("__iadd__", &inplace_op<BinaryOp::Add>).def("__isub__", &inplace_op<BinaryOp::Sub>)
       .def("__imul__", &inplace_op<BinaryOp::Mul>).def("__itruediv__", &inplace_op<BinaryOp::Div>)
       .def("__neg__", [](const Tensor& t) { return neg(t); })
       .def("__pos__", [](const Tensor& t) { return t; })
       .def("__abs__", [](const Tensor& t) { return unary(UnaryOp::Abs, t); })
-      .def("add", [](const Tensor& s, py::handle o, py::object alpha) {
-        py::object keep;
-        return forward_op<BinaryOp::Add>(s, scaled(o, alpha, keep));
-      }, py::arg("other"), py::kw_only(), py::arg("alpha") = py::none())
-      .def("sub", [](const Tensor& s, py::handle o, py::object alpha) {
-        py::object keep;
-        return forward_op<BinaryOp::Sub>(s, scaled(o, alpha, keep));
-      }, py::arg("other"), py::kw_only(), py::arg("alpha") = py::none())
-      .def("mul", &forward_op<BinaryOp::Mul>).def("div", &forward_op<BinaryOp::Div>)
-      .def("pow", &forward_op<BinaryOp::Pow>)
-      .def("maximum", [](const Tensor& a, const Tensor& b) { return binary(BinaryOp::Maximum, a, b); })
-      .def("minimum", [](const Tensor& a, const Tensor& b) { return binary(BinaryOp::Minimum, a, b); })
-      .def("eq", &forward_op<BinaryOp::Eq>).def("ne", &forward_op<BinaryOp::Ne>)
-      .def("lt", &forward_op<BinaryOp::Lt>).def("le", &forward_op<BinaryOp::Le>)
-      .def("gt", &forward_op<BinaryOp::Gt>).def("ge", &forward_op<BinaryOp::Ge>)
-      .def("add_", [](Tensor& s, py::handle o, py::object alpha) -> Tensor& {
-        py::object keep;
-        return inplace_op<BinaryOp::Add>(s, scaled(o, alpha, keep));
-      }, py::arg("other"), py::kw_only(), py::arg("alpha") = py::none())
-      .def("sub_", [](Tensor& s, py::handle o, py::object alpha) -> Tensor& {
-        py::object keep;
-        return inplace_op<BinaryOp::Sub>(s, scaled(o, alpha, keep));
-      }, py::arg("other"), py::kw_only(), py::arg("alpha") = py::none())
-      .def("mul_", &inplace_op<BinaryOp::Mul>).def("div_", &inplace_op<BinaryOp::Div>)
-      .def("pow_", &inplace_op<BinaryOp::Pow>)
       .def("zero_", [](Tensor& s) -> Tensor& { return copy_(s, zeros({}, s.dtype(), s.device())); })
       .def("fill_", [](Tensor& s, py::handle v) -> Tensor& { return copy_(s, as_operand(v, "fill_")); })
       .def("clamp", &clamp_any, py::arg("min") = py::none(), py::arg("max") = py::none())
@@ -117,25 +125,27 @@ void init_math(py::module_& m, PyTensor& cls) {
       .def("clamp_", &clamp_any_, py::arg("min") = py::none(), py::arg("max") = py::none())
       .def("clip_", &clamp_any_, py::arg("min") = py::none(), py::arg("max") = py::none());
 
-  struct UnaryName { const char* name; UnaryOp op; };
-  static const UnaryName unaries[] = {
-      {"neg", UnaryOp::Neg},   {"exp", UnaryOp::Exp},   {"log", UnaryOp::Log},         {"tanh", UnaryOp::Tanh},
-      {"sigmoid", UnaryOp::Sigmoid}, {"relu", UnaryOp::Relu}, {"sqrt", UnaryOp::Sqrt}, {"abs", UnaryOp::Abs},
-      {"sin", UnaryOp::Sin},   {"cos", UnaryOp::Cos},   {"sign", UnaryOp::Sign}};
-  for (const UnaryName& u : unaries) {
-    UnaryOp op = u.op;
+  // The elementwise op tables of kernels/op_kinds.h (Note [One table per elementwise op family]).
+  // `from ._C import *` in python/ember/__init__.py re-exports the functions listed in __all__.
+  py::list exported;
+  for (const OpKind<UnaryOp>& u : kUnaryOps) {
+    const UnaryOp op = u.op;
     cls.def(u.name, [op](const Tensor& t) { return unary(op, t); });
     cls.def((std::string(u.name) + "_").c_str(), [op](Tensor& t) -> Tensor& { return unary_(op, t); });
     m.def(u.name, [op](const Tensor& t) { return unary(op, t); });
+    exported.append(u.name);
   }
+#define EMBER_DEF_BINARY(Op, name, F, rule, py) \
+  def_binary<BinaryOp::Op>(m, cls, PyArgs::py); \
+  exported.append(name);
+#define EMBER_DEF_COMPARISON(Op, name, F) \
+  cls.def(name, &forward_op<BinaryOp::Op>).def("__" name "__", &forward_op<BinaryOp::Op>);
+  EMBER_BINARY_OPS(EMBER_DEF_BINARY)
+  EMBER_COMPARISON_OPS(EMBER_DEF_COMPARISON)
+#undef EMBER_DEF_BINARY
+#undef EMBER_DEF_COMPARISON
+  m.attr("__all__") = exported;
 
-  m.def("add", [](py::handle a, py::handle b) { return binary(BinaryOp::Add, as_operand(a, "add"), as_operand(b, "add")); });
-  m.def("sub", [](py::handle a, py::handle b) { return binary(BinaryOp::Sub, as_operand(a, "sub"), as_operand(b, "sub")); });
-  m.def("mul", [](py::handle a, py::handle b) { return binary(BinaryOp::Mul, as_operand(a, "mul"), as_operand(b, "mul")); });
-  m.def("div", [](py::handle a, py::handle b) { return binary(BinaryOp::Div, as_operand(a, "div"), as_operand(b, "div")); });
-  m.def("pow", [](py::handle a, py::handle b) { return binary(BinaryOp::Pow, as_operand(a, "pow"), as_operand(b, "pow")); });
-  m.def("maximum", [](const Tensor& a, const Tensor& b) { return binary(BinaryOp::Maximum, a, b); });
-  m.def("minimum", [](const Tensor& a, const Tensor& b) { return binary(BinaryOp::Minimum, a, b); });
   m.def("where", [](const Tensor& c, py::handle a, py::handle b) {
     return where(c, as_operand(a, "where"), as_operand(b, "where"));
   });

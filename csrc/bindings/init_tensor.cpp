@@ -1,4 +1,5 @@
-// ember.Tensor: layout, dtype/device, views, copies, NumPy interop.
+// ember.Tensor's native base, _C.TensorBase: layout, dtype/device, views, copies, NumPy interop;
+// and the Python class every tensor surfaces as.
 #include <pybind11/numpy.h>
 
 #include "bindings/bindings.h"
@@ -6,7 +7,51 @@
 
 namespace ember::bindings {
 
+// Note [Tensors surface as ember.Tensor]: the Python-level methods live in a Python subclass,
+// `class Tensor(_C.TensorBase)` (python/ember/tensor.py), which registers itself through
+// _C._set_tensor_class once defined. From then on every tensor C++ hands to Python is created as
+// an instance of that class, the way pybind11 creates one of the bound class (a new instance, its
+// holder sharing the impl); a Python subclass declares `__slots__ = ()`, so the instance layout is
+// the base's. A tensor that already has a Python object (a Parameter, say) gets that object back.
+py::handle wrap_tensor(const Tensor& t) {
+  namespace detail = py::detail;
+  static const detail::type_info* base = detail::get_type_info(typeid(TensorImpl));
+  void* impl = t.impl().get();
+  // A live Python object holds a copy of the shared_ptr, so an impl that only t holds (a fresh
+  // op result, the common case) has none, and the registry lookup can be skipped.
+  if (t.impl().use_count() > 1)
+    if (py::handle alive = detail::find_registered_python_instance(impl, base)) return alive;
+  PyTypeObject* type = tensor_python_type ? tensor_python_type : tensor_base_type;
+  auto obj = py::reinterpret_steal<py::object>(detail::make_new_instance(type));
+  auto* inst = reinterpret_cast<detail::instance*>(obj.ptr());
+  detail::values_and_holders(inst).begin()->value_ptr() = impl;
+  inst->owned = true;
+  base->init_instance(inst, &t.impl());  // the holder: a copy of t's shared_ptr
+  return obj.release();
+}
+
 namespace {
+
+void set_tensor_class(const py::type& cls) {
+  auto* type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+  PyTypeObject* base_type = tensor_base_type;
+  // Same layout as the base: nothing added to the instance, not even a (3.11+: managed) __dict__.
+  constexpr unsigned long dict_flags =
+#ifdef Py_TPFLAGS_MANAGED_DICT
+      Py_TPFLAGS_MANAGED_DICT;
+#else
+      0;
+#endif
+  bool same_layout = type->tp_basicsize == base_type->tp_basicsize &&
+                     type->tp_dictoffset == base_type->tp_dictoffset &&
+                     (type->tp_flags & dict_flags) == (base_type->tp_flags & dict_flags);
+  if (!PyType_IsSubtype(type, base_type) || !same_layout)
+    throw py::type_error("[_set_tensor_class] expected a subclass of _C.TensorBase with __slots__ = (), got " +
+                         std::string(py::str(cls)));
+  Py_INCREF(type);  // held for the life of the process, as the class itself is
+  Py_XDECREF(tensor_python_type);
+  tensor_python_type = type;
+}
 
 py::tuple to_tuple(const Shape& s) {
   py::tuple t(s.size());
@@ -85,6 +130,7 @@ Tensor from_numpy(py::array a) {
 }  // namespace
 
 void init_tensor(py::module_& m, PyTensor& cls) {
+  tensor_base_type = reinterpret_cast<PyTypeObject*>(cls.ptr());
   cls.def_property_readonly("shape", [](const Tensor& t) { return to_tuple(t.sizes()); })
       .def("size", [](const Tensor& t, std::optional<int64_t> dim) -> py::object {
         if (dim) return py::int_(t.size(*dim));
@@ -142,6 +188,8 @@ void init_tensor(py::module_& m, PyTensor& cls) {
       .def("flatten", [](const Tensor& t, int64_t s, int64_t e) { return flatten(t, s, e); },
            py::arg("start_dim") = 0, py::arg("end_dim") = -1);
 
+  m.def("_set_tensor_class", &set_tensor_class, py::arg("cls"),
+        "Makes every tensor returned to Python an instance of cls (ember.Tensor; see tensor.py).");
   m.def("from_numpy", &from_numpy);
   m.def("_empty", [](const Shape& s, DType d, Device dev) { return empty(s, d, dev); });
 }

@@ -37,7 +37,7 @@ PYBIND11_MODULE(_C, m) {
   m.doc() = "ember's native core: tensors, ops, kernels and the autograd engine";
   translate_errors();
   init_types(m);
-  PyTensor cls(m, "Tensor");
+  PyTensor cls(m, "TensorBase");
   init_tensor(m, cls);
   init_math(m, cls);
   init_autograd(m, cls);

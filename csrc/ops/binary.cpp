@@ -14,12 +14,6 @@ using autograd::BackwardArgs;
 
 namespace {
 
-const char* binary_name(BinaryOp op) {
-  static const char* names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum",
-                                "eq",  "ne",  "lt",  "le",  "gt",  "ge"};
-  return names[static_cast<int>(op)];
-}
-
 // PyTorch's rule: a 0-dim tensor only decides the dtype when it is of a higher category
 // (bool < integer < floating) than every dimensioned operand.
 int category(DType d) { return d == DType::Bool ? 0 : (d == DType::Int64 ? 1 : 2); }
@@ -38,14 +32,15 @@ DType scalar_dtype(Scalar s) { return s.kind == ScalarKind::Bool ? DType::Bool :
 
 // The dtype the kernel computes in, with the op's own rules on top of promotion.
 DType compute_dtype(BinaryOp op, DType a, DType b, DType common) {
-  if (op == BinaryOp::Div && !is_floating(common)) return DType::Float32;  // true division
+  if (dtype_rule(op) == DtypeRule::ToFloat && !is_floating(common)) return DType::Float32;  // e.g. true division
   EMBER_CHECK(!(op == BinaryOp::Sub && common == DType::Bool), Runtime,
               "[sub] Subtraction, the `-` operator, with two bool tensors is not supported. "
               "Use the `^` or `logical_xor()` operator instead.");
   EMBER_CHECK(!(op == BinaryOp::Sub && (a == DType::Bool || b == DType::Bool)), Runtime,
               "[sub] Subtraction, the `-` operator, with a bool tensor is not supported. "
               "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
-  EMBER_CHECK(!(op == BinaryOp::Pow && common == DType::Bool), NotImplemented, "[pow] not implemented for bool tensors");
+  EMBER_CHECK(!(dtype_rule(op) == DtypeRule::NoBool && common == DType::Bool), NotImplemented, "[", op_name(op),
+              "] not implemented for bool tensors");
   return common;
 }
 
@@ -58,6 +53,9 @@ Tensor if_needed(const Tensor& t, const Tensor& other) { return other.requires_g
 
 Tensor zero_like_scalar(const Tensor& g) { return scalar_tensor(Scalar{0, ScalarKind::Float}, g.dtype(), g.device()); }
 
+// Backward formulas: d(out)/da and d(out)/db, each summed back to its input's shape. A new op of
+// EMBER_BINARY_OPS (kernels/op_kinds.h) gets its case here; the switch has no default, so the
+// build warns until it has one.
 void record_backward(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
   Shape sa = a.sizes(), sb = b.sizes();
   switch (op) {
@@ -107,13 +105,15 @@ void record_backward(BinaryOp op, const Tensor& out, const Tensor& a, const Tens
                 c.needs[1] ? sum_to(g * (1.0 - share_a), sb) : Tensor()};
       });
     }
-    default:
+#define EMBER_COMPARISON_CASE(Op, name, F) case BinaryOp::Op:
+    EMBER_COMPARISON_OPS(EMBER_COMPARISON_CASE)
+#undef EMBER_COMPARISON_CASE
       return;  // comparisons give bool: not differentiable
   }
 }
 
 Tensor binary_impl(BinaryOp op, const Tensor& a, const Tensor& b, DType common) {
-  const char* name = binary_name(op);
+  const char* name = op_name(op);
   check_same_device(name, a, b);
   Shape out_shape = a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(name, a.sizes(), b.sizes());
   DType compute = compute_dtype(op, a.dtype(), b.dtype(), common);
@@ -150,7 +150,7 @@ Tensor mul(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Mul, a, b
 Tensor div(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Div, a, b); }
 
 Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other) {
-  const char* name = binary_name(op);
+  const char* name = op_name(op);
   check_same_device(name, self, other);
   check_inplace(name, self, other.requires_grad());
   DType compute = compute_dtype(op, self.dtype(), other.dtype(), result_type(self, other));

@@ -3,10 +3,10 @@
 `import ember as torch` is meant to run an ordinary small-MLP script.
 """
 from . import _C
-from ._C import Tensor, device, dtype, from_numpy
+from ._C import device, dtype, from_numpy
 from ._C import get_num_threads, set_num_threads
-from ._C import (abs, add, all, any, clamp, clip, cos, div, exp, log, maximum, minimum, mul, neg, pow, relu,
-                 sigmoid, sign, sin, sqrt, sub, tanh, where)
+from ._C import *  # noqa: F401,F403  the elementwise ops of csrc/kernels/op_kinds.h (_C.__all__): abs, add, exp ...
+from ._C import all, any, clamp, clip, where
 from ._C import bmm, cat, chunk, gather, index_select, matmul, mm, narrow, scatter_add, select, split, stack  # noqa: E501
 
 float32 = dtype.float32
@@ -17,7 +17,7 @@ float = float32
 double = float64
 long = int64
 
-from . import tensor as _tensor_methods  # noqa: E402,F401  (adds repr, tolist, ... to Tensor)
+from .tensor import Tensor  # noqa: E402
 from .factories import (arange, as_tensor, empty, empty_like, eye, full, full_like,  # noqa: E402
                         linspace, ones, ones_like, tensor, zeros, zeros_like)
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,  # noqa: E402

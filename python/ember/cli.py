@@ -75,23 +75,14 @@ def _train(args, parser):
     return 0
 
 
-def _cpu_isa():
-    """The vector extensions this CPU offers (what ember's run-time dispatch can pick from)."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
-    except OSError:
-        return "unknown"
-    wanted = ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl"]
-    return " ".join(w for w in wanted if w in flags) or "baseline"
-
-
 def _info():
     b = ember._C._build_info()
     print(f"ember {ember.__version__} ({os.path.dirname(ember.__file__)})")
     print(f"compiler: {b['compiler']}; -march=native: {b['native_arch']}; "
           f"OpenMP: {b['openmp']} ({b['threads']} threads)")
-    print(f"CPU ISA: {_cpu_isa()}")
+    # The best vector ISA the kernels' run-time dispatch found (Note [Runtime ISA dispatch]).
+    isa, used = ember._C._detected_cpu_isa(), ember._C._cpu_isa()
+    print(f"CPU ISA: {isa}" + ("" if used == isa else f" (kernels forced to {used})"))
     print(f"CUDA backend built: {b['cuda']}; CUDA available: {ember.cuda.is_available()}; "
           f"devices: {ember.cuda.device_count()}")
     if not ember.cuda.is_available():

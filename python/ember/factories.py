@@ -4,7 +4,7 @@ import builtins
 import numpy as np
 
 from . import _C
-from ._C import Tensor
+from .tensor import Tensor
 
 _NUMPY_TO_EMBER = {
     np.dtype(np.float32): _C.dtype.float32,

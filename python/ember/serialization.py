@@ -15,8 +15,8 @@ import os
 import numpy as np
 
 from . import _C
+from .tensor import Tensor
 
-Tensor = _C.Tensor
 
 _DTYPES = {"F32": (_C.dtype.float32, np.dtype("<f4")), "F64": (_C.dtype.float64, np.dtype("<f8")),
            "I64": (_C.dtype.int64, np.dtype("<i8")), "BOOL": (_C.dtype.bool, np.dtype("|b1"))}

@@ -127,12 +127,12 @@ def draw(tensor, params=None, show_shapes=True, format=None, path=None):  # noqa
     file's extension when format is None: .svg/.png/.pdf render, anything else gets DOT text)."""
     outputs = list(tensor) if isinstance(tensor, (tuple, list)) else [tensor]
     for i, t in enumerate(outputs):
-        if not isinstance(t, _C.Tensor):
+        if not isinstance(t, _C.TensorBase):
             raise TypeError(f"ember.viz.draw expects a Tensor or a tuple of Tensors, got {type(t).__name__} "
                             f"at position {i}")
     names = {}
     for name, p in (params or {}).items():
-        if not isinstance(p, _C.Tensor):
+        if not isinstance(p, _C.TensorBase):
             raise TypeError(f"ember.viz.draw: params[{name!r}] is a {type(p).__name__}, not a Tensor")
         names[id(p)] = name
     if format is None and path is not None:

@@ -14,21 +14,21 @@ void binary_typed(BinaryOp op, void* out, const void* a, const void* b, const Lo
   auto* pb = static_cast<const T*>(b);
   T* o = static_cast<T*>(out);
   bool* ob = static_cast<bool*>(out);
+  // One case per row of the tables in kernels/op_kinds.h (Note [One table per elementwise op
+  // family]); an op's kernel exists for the dtypes its DtypeRule takes.
   switch (op) {
-    case BinaryOp::Add: return binary_loop(o, pa, pb, s, AddF{});
-    case BinaryOp::Sub: return binary_loop(o, pa, pb, s, SubF{});
-    case BinaryOp::Mul: return binary_loop(o, pa, pb, s, MulF{});
-    case BinaryOp::Div: return binary_loop(o, pa, pb, s, DivF{});
-    case BinaryOp::Pow: return binary_loop(o, pa, pb, s, PowF{});
-    case BinaryOp::Maximum: return binary_loop(o, pa, pb, s, MaxF{});
-    case BinaryOp::Minimum: return binary_loop(o, pa, pb, s, MinF{});
-    case BinaryOp::Eq: return binary_loop(ob, pa, pb, s, EqF{});
-    case BinaryOp::Ne: return binary_loop(ob, pa, pb, s, NeF{});
-    case BinaryOp::Lt: return binary_loop(ob, pa, pb, s, LtF{});
-    case BinaryOp::Le: return binary_loop(ob, pa, pb, s, LeF{});
-    case BinaryOp::Gt: return binary_loop(ob, pa, pb, s, GtF{});
-    case BinaryOp::Ge: return binary_loop(ob, pa, pb, s, GeF{});
+#define EMBER_ARITHMETIC_CASE(Op, name, F, rule, py)                                     \
+  case BinaryOp::Op:                                                                     \
+    if constexpr (rule_takes<T>(DtypeRule::rule)) return binary_loop(o, pa, pb, s, F{}); \
+    break;
+#define EMBER_COMPARISON_CASE(Op, name, F) \
+  case BinaryOp::Op: return binary_loop(ob, pa, pb, s, F{});
+    EMBER_BINARY_OPS(EMBER_ARITHMETIC_CASE)
+    EMBER_COMPARISON_OPS(EMBER_COMPARISON_CASE)
+#undef EMBER_ARITHMETIC_CASE
+#undef EMBER_COMPARISON_CASE
   }
+  fail(ErrorKind::Type, "[binary] op not supported for this dtype");
 }
 
 }  // namespace

@@ -16,13 +16,6 @@ template <typename T>
 void unary_typed(UnaryOp op, void* out, const void* x, const LoopShape& s) {
   T* o = static_cast<T*>(out);
   auto* px = static_cast<const T*>(x);
-  switch (op) {
-    case UnaryOp::Neg: return unary_loop(o, px, s, NegF{});
-    case UnaryOp::Relu: return unary_loop(o, px, s, ReluF{});
-    case UnaryOp::Abs: return unary_loop(o, px, s, AbsF{});
-    case UnaryOp::Sign: return unary_loop(o, px, s, SignF{});
-    default: break;
-  }
   if constexpr (std::is_same_v<T, float>) {
     // float32 exp and sigmoid use the vectorised polynomial (Note [Polynomial exp]); contiguous
     // data goes through the run-time-dispatched array kernels, strided data through the same
@@ -40,17 +33,15 @@ void unary_typed(UnaryOp op, void* out, const void* x, const LoopShape& s) {
       return unary_loop(o, px, s, [](float v) { return fast_sigmoidf(v); });
     }
   }
-  if constexpr (std::is_floating_point_v<T>) {
-    switch (op) {
-      case UnaryOp::Exp: return unary_loop(o, px, s, ExpF{});
-      case UnaryOp::Log: return unary_loop(o, px, s, LogF{});
-      case UnaryOp::Tanh: return unary_loop(o, px, s, TanhF{});
-      case UnaryOp::Sigmoid: return unary_loop(o, px, s, SigmoidF{});
-      case UnaryOp::Sqrt: return unary_loop(o, px, s, SqrtF{});
-      case UnaryOp::Sin: return unary_loop(o, px, s, SinF{});
-      case UnaryOp::Cos: return unary_loop(o, px, s, CosF{});
-      default: break;
-    }
+  // One case per row of EMBER_UNARY_OPS (kernels/op_kinds.h, Note [One table per elementwise op
+  // family]); an op's kernel exists for the dtypes its DtypeRule takes.
+  switch (op) {
+#define EMBER_UNARY_CASE(Op, name, F, rule)                                         \
+  case UnaryOp::Op:                                                                 \
+    if constexpr (rule_takes<T>(DtypeRule::rule)) return unary_loop(o, px, s, F{}); \
+    break;
+    EMBER_UNARY_OPS(EMBER_UNARY_CASE)
+#undef EMBER_UNARY_CASE
   }
   fail(ErrorKind::Type, "[unary] op not supported for this dtype");
 }

@@ -294,31 +294,58 @@ dim3 grid_for(int64_t tiles, int64_t count) {
   return dim3(static_cast<unsigned>(std::min(tiles, kMaxGridX)), 1, static_cast<unsigned>(std::min(count, kMaxGridZ)));
 }
 
+// One launch: C = alpha op(A) op(B) + beta C, then the Linear epilogue, over the whole batch.
 template <typename T>
-void run(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* B,
-         int64_t ldb, T beta, T* C, int64_t ldc, const GemmBatch& batch, const T* bias, bool relu) {
-  const int64_t count = batch.count();
-  if (M <= 0 || N <= 0 || count <= 0) return;
-  // alpha == 0 reads neither A nor B (BLAS): a K of 0 leaves only beta * C and the epilogue.
-  GemmArgs<T> g{M, N, alpha == T(0) ? 0 : K, A, lda, B, ldb, C, ldc, alpha, beta, bias, relu, batch};
+void launch(const GemmArgs<T>& g, bool ta, bool tb) {
+  const int64_t count = g.batch.count();
   cudaStream_t stream = ember::cuda::current_stream();
   if constexpr (std::is_same_v<T, float>) {
-    const int64_t tiles = ((M + BM - 1) / BM) * ((N + BN - 1) / BN);
+    const int64_t tiles = ((g.M + BM - 1) / BM) * ((g.N + BN - 1) / BN);
     const dim3 grid = grid_for(tiles, count);
-    const bool va = can_vectorize(A, lda, batch.stride_a, batch.ndim);
-    const bool vb = can_vectorize(B, ldb, batch.stride_b, batch.ndim);
-    const bool vc = aligned16(C) && ldc % 4 == 0 && batch.stride_c % 4 == 0;
+    const bool va = can_vectorize(g.A, g.lda, g.batch.stride_a, g.batch.ndim);
+    const bool vb = can_vectorize(g.B, g.ldb, g.batch.stride_b, g.batch.ndim);
+    const bool vc = aligned16(g.C) && g.ldc % 4 == 0 && g.batch.stride_c % 4 == 0;
     if (!ta && !tb) sgemm_kernel<false, false><<<grid, kSgemmThreads, 0, stream>>>(g, va, vb, vc);
     else if (!ta && tb) sgemm_kernel<false, true><<<grid, kSgemmThreads, 0, stream>>>(g, va, vb, vc);
     else if (ta && !tb) sgemm_kernel<true, false><<<grid, kSgemmThreads, 0, stream>>>(g, va, vb, vc);
     else sgemm_kernel<true, true><<<grid, kSgemmThreads, 0, stream>>>(g, va, vb, vc);
     EMBER_CUDA_CHECK_LAUNCH("sgemm");
   } else {
-    const int64_t tiles = ((M + GM - 1) / GM) * ((N + GN - 1) / GN);
+    const int64_t tiles = ((g.M + GM - 1) / GM) * ((g.N + GN - 1) / GN);
     gemm_generic_kernel<T><<<grid_for(tiles, count), kGenericThreads, 0, stream>>>(g, ta, tb);
     const char* name = std::is_same_v<T, double> ? "dgemm" : "igemm";
     EMBER_CUDA_CHECK_LAUNCH(name);
   }
+}
+
+// Note [K in panels] (kernels/cpu/gemm.cpp) on the GPU: a thread sums its outputs' products in
+// registers, so a floating product with a long K is launched once per panel of kKPanel products;
+// C accumulates the panels (beta = 1 after the first) and the Linear epilogue runs on the last.
+// The emulated build uses tiny panels so its small test shapes cross panel boundaries.
+#ifdef EMBER_CUDA_EMU_MAX_BLOCKS
+constexpr int64_t kKPanel = 16;
+#else
+constexpr int64_t kKPanel = 4096;
+#endif
+
+template <typename T>
+void run(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* B,
+         int64_t ldb, T beta, T* C, int64_t ldc, const GemmBatch& batch, const T* bias, bool relu) {
+  if (M <= 0 || N <= 0 || batch.count() <= 0) return;
+  // alpha == 0 reads neither A nor B (BLAS): a K of 0 leaves only beta * C and the epilogue.
+  if (alpha == T(0)) K = 0;
+  const int64_t panel = std::is_integral_v<T> ? std::max<int64_t>(K, 1) : kKPanel;
+  int64_t p0 = 0;
+  do {
+    const int64_t kp = std::min(panel, K - p0);
+    const bool last = p0 + kp == K;
+    const T* Ap = A + (ta ? p0 * lda : p0);
+    const T* Bp = B + (tb ? p0 : p0 * ldb);
+    launch(GemmArgs<T>{M, N, kp, Ap, lda, Bp, ldb, C, ldc, alpha, p0 == 0 ? beta : T(1), last ? bias : nullptr,
+                       last && relu, batch},
+           ta, tb);
+    p0 += kp;
+  } while (p0 < K);
 }
 
 }  // namespace

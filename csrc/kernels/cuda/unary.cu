@@ -11,29 +11,15 @@ template <typename T>
 void unary_typed(UnaryOp op, void* out, const void* x, const LoopShape& s) {
   T* o = static_cast<T*>(out);
   auto* px = static_cast<const T*>(x);
+  // One case per row of EMBER_UNARY_OPS (kernels/op_kinds.h), as in the CPU kernel; the ops
+  // refuse or promote the dtypes an op's DtypeRule does not take.
   switch (op) {
-    case UnaryOp::Abs: return launch_elementwise("abs", s, AbsF{}, o, px);
-    case UnaryOp::Sign: return launch_elementwise("sign", s, SignF{}, o, px);
-    default: break;
-  }
-  if constexpr (!std::is_same_v<T, bool>) {  // neg and relu of bool are rejected by ops/unary.cpp
-    switch (op) {
-      case UnaryOp::Neg: return launch_elementwise("neg", s, NegF{}, o, px);
-      case UnaryOp::Relu: return launch_elementwise("relu", s, ReluF{}, o, px);
-      default: break;
-    }
-  }
-  if constexpr (std::is_floating_point_v<T>) {
-    switch (op) {
-      case UnaryOp::Exp: return launch_elementwise("exp", s, ExpF{}, o, px);
-      case UnaryOp::Log: return launch_elementwise("log", s, LogF{}, o, px);
-      case UnaryOp::Tanh: return launch_elementwise("tanh", s, TanhF{}, o, px);
-      case UnaryOp::Sigmoid: return launch_elementwise("sigmoid", s, SigmoidF{}, o, px);
-      case UnaryOp::Sqrt: return launch_elementwise("sqrt", s, SqrtF{}, o, px);
-      case UnaryOp::Sin: return launch_elementwise("sin", s, SinF{}, o, px);
-      case UnaryOp::Cos: return launch_elementwise("cos", s, CosF{}, o, px);
-      default: break;
-    }
+#define EMBER_UNARY_CASE(Op, name, F, rule)                                                       \
+  case UnaryOp::Op:                                                                               \
+    if constexpr (rule_takes<T>(DtypeRule::rule)) return launch_elementwise(name, s, F{}, o, px); \
+    break;
+    EMBER_UNARY_OPS(EMBER_UNARY_CASE)
+#undef EMBER_UNARY_CASE
   }
   fail(ErrorKind::Type, "[unary] op not supported for this dtype on cuda");
 }

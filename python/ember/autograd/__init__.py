@@ -6,7 +6,7 @@ from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled  #
 def _as_list(x):
     if x is None:
         return None
-    return [x] if isinstance(x, _C.Tensor) else list(x)
+    return [x] if isinstance(x, _C.TensorBase) else list(x)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):

@@ -97,7 +97,7 @@ def _level(level, what):
 def make_dual(tensor, tangent, *, level=None):
     """Returns a tensor whose value is `tensor` and whose tangent (forward gradient) is `tangent`."""
     lvl = _level(level, "create a dual Tensor")
-    if not isinstance(tensor, _C.Tensor) or not isinstance(tangent, _C.Tensor):
+    if not isinstance(tensor, _C.TensorBase) or not isinstance(tangent, _C.TensorBase):
         raise TypeError(f"make_dual expects Tensors, got {type(tensor).__name__} and {type(tangent).__name__}")
     if not tensor.is_floating_point():
         raise ValueError(f"Expected primal to be floating point or complex, but got: {tensor.dtype}")

@@ -61,7 +61,7 @@ class _OnceDifferentiableError(Function):
 
     @staticmethod
     def forward(ctx, *grads):
-        ctx.mark_non_differentiable(*[g for g in grads if isinstance(g, _C.Tensor) and not g.is_floating_point()])
+        ctx.mark_non_differentiable(*[g for g in grads if isinstance(g, _C.TensorBase) and not g.is_floating_point()])
         return grads
 
     @staticmethod
@@ -79,15 +79,15 @@ def once_differentiable(backward):
             grads = backward(ctx, *grad_outputs)
         if not _C.is_grad_enabled():
             return grads
-        if not any(isinstance(g, _C.Tensor) and g.requires_grad for g in grad_outputs):
+        if not any(isinstance(g, _C.TensorBase) and g.requires_grad for g in grad_outputs):
             return grads
         single = not isinstance(grads, tuple)
         items = (grads,) if single else grads
-        tensors = [g for g in items if isinstance(g, _C.Tensor)]
+        tensors = [g for g in items if isinstance(g, _C.TensorBase)]
         # The error node takes the incoming gradients as inputs so create_graph reaches it.
         wrapped = _OnceDifferentiableError.apply(*tensors, *[g for g in grad_outputs
-                                                           if isinstance(g, _C.Tensor) and g.requires_grad])
+                                                           if isinstance(g, _C.TensorBase) and g.requires_grad])
         wrapped = iter(wrapped[:len(tensors)])
-        out = tuple(next(wrapped) if isinstance(g, _C.Tensor) else g for g in items)
+        out = tuple(next(wrapped) if isinstance(g, _C.TensorBase) else g for g in items)
         return out[0] if single else out
     return wrapper

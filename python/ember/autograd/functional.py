@@ -19,7 +19,7 @@ def _as_tuple(x, arg_name, fn_name):
     is_tuple = isinstance(x, (tuple, list))
     items = tuple(x) if is_tuple else (x,)
     for i, el in enumerate(items):
-        if not isinstance(el, _C.Tensor):
+        if not isinstance(el, _C.TensorBase):
             where = f"value at index {i}" if is_tuple else f"given {arg_name}"
             raise TypeError(f"The {arg_name} given to {fn_name} must be either a Tensor or a tuple of Tensors "
                             f"but the {where} has type {type(el)}.")
@@ -243,7 +243,7 @@ def _jacobian_forward(func, inputs, strict):
 def _single_scalar_output(func, fn_name):
     def wrapped(*inputs):
         is_out_tuple, out = _as_tuple(func(*inputs), "outputs of the user-provided function", fn_name)
-        if is_out_tuple or not isinstance(out[0], _C.Tensor):
+        if is_out_tuple or not isinstance(out[0], _C.TensorBase):
             raise RuntimeError(f"The function given to {fn_name} should return a single Tensor")
         if out[0].numel() != 1:
             raise RuntimeError(f"The Tensor returned by the function given to {fn_name} should contain a single "

@@ -53,13 +53,13 @@ def _analytical_jacobian(fn, inputs, wrt):
 
 def _check_float64(what, inputs):
     for i, x in enumerate(inputs):
-        if isinstance(x, _C.Tensor) and x.requires_grad and x.dtype != _C.dtype.float64:
+        if isinstance(x, _C.TensorBase) and x.requires_grad and x.dtype != _C.dtype.float64:
             raise GradcheckError(f"{what}: input {i} requires grad but is {x.dtype}; use float64")
 
 
 def _compare_jacobians(what, fn, inputs, eps, atol, rtol, raise_exception, input_names):
     for i, x in enumerate(inputs):
-        if not (isinstance(x, _C.Tensor) and x.requires_grad):
+        if not (isinstance(x, _C.TensorBase) and x.requires_grad):
             continue
         numerical = _numerical_jacobian(fn, inputs, i, eps)
         analytical = _analytical_jacobian(fn, inputs, i)
@@ -98,7 +98,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     failure reproduces). Returns True, or raises GradcheckError naming the worst element."""
     inputs = _as_tuple(inputs)
     _check_float64("gradgradcheck", inputs)
-    wrt = [i for i, x in enumerate(inputs) if isinstance(x, _C.Tensor) and x.requires_grad]
+    wrt = [i for i, x in enumerate(inputs) if isinstance(x, _C.TensorBase) and x.requires_grad]
     outputs = _as_tuple(fn(*inputs))
     if grad_outputs is None:
         rng = np.random.default_rng(0)

@@ -2,7 +2,8 @@
 PyTorch's names and behaviour."""
 from . import functional, init, utils  # noqa: F401
 from .modules import (BatchNorm1d, BCEWithLogitsLoss, CrossEntropyLoss, Dropout, Flatten, GELU,  # noqa: F401
-                      Identity, LayerNorm, LeakyReLU, Linear, LogSoftmax, Module, ModuleList, MSELoss,
-                      NLLLoss, ReLU, Sequential, Sigmoid, Softmax, Tanh)
+                      Identity, LayerNorm, LeakyReLU, Linear, LogSoftmax, Module, ModuleDict, ModuleList,
+                      MSELoss, NLLLoss, ParameterDict, ParameterList, ReLU, Sequential, Sigmoid, Softmax, Tanh,
+                      Unflatten)
 from .modules import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d  # noqa: F401
 from .parameter import Parameter  # noqa: F401

@@ -1,9 +1,14 @@
-"""nn.init: the in-place initialisers with PyTorch's fan computations and gains. Each runs under
+"""nn.init: the in-place initialisers with PyTorch's fan computations and gains (trunc_normal_ by
+PyTorch's rejection sampling, orthogonal_ by a host QR). Each runs under
 no_grad, fills natively (ember's counter-based generator) and returns the tensor."""
 import math
 import warnings
 
+import numpy as np
+
+from .. import _C
 from ..autograd.grad_mode import no_grad
+from ..factories import empty, empty_like, tensor as _tensor
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -55,6 +60,77 @@ def uniform_(tensor, a=0.0, b=1.0, generator=None):
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     with no_grad():
         return tensor.normal_(mean, std, generator=generator)
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """N(mean, std) restricted to [a, b], drawn by rejection as PyTorch 2.13 does: redraw the values
+    outside [a, b] when they are rare; else propose uniformly on [a, b] and accept with the normal
+    density relative to its peak on [a, b]."""
+    if (mean < a - 2 * std) or (mean > b + 2 * std):
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values "
+                      "may be incorrect.", stacklevel=2)
+    with no_grad():
+        inside = _norm_cdf((b - mean) / std) - _norm_cdf((a - mean) / std)
+        if inside > 0.3:
+            # The bounds as the tensor's dtype holds them, so a value equal to a bound is kept.
+            lo, hi = (_tensor(bound, dtype=tensor.dtype).item() for bound in (a, b))
+            result = tensor.normal_(mean, std, generator=generator)
+            while True:
+                below = result < lo
+                outside = _C.where(below, below, result > hi)
+                if not outside.any():
+                    break
+                result = _C.where(outside, empty_like(result).normal_(mean, std, generator=generator), result)
+            if result is not tensor:
+                tensor.copy_(result)
+            return tensor
+        log_peak = -0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2
+        candidates, accept = empty_like(tensor), empty_like(tensor)
+
+        def rejected(c):
+            """log u > log(pdf(c) / peak), with c overwritten by the right-hand side."""
+            c.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+            return accept.uniform_(0.0, 1.0, generator=generator).log_().gt(c)
+
+        tensor.uniform_(a, b, generator=generator)
+        candidates.copy_(tensor)
+        pending = rejected(candidates)
+        result = tensor
+        while pending.any():
+            candidates.uniform_(a, b, generator=generator)
+            result = _C.where(pending, candidates, result)
+            pending = _C.where(pending, rejected(candidates), pending)
+        if result is not tensor:
+            tensor.copy_(result)
+        return tensor
+
+
+def _norm_cdf(x):
+    return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+
+def orthogonal_(tensor, gain=1, generator=None):
+    """A (semi-)orthogonal matrix times gain, over dim 0 by the rest flattened: Q of the QR of a
+    standard normal matrix (drawn with ember's generator), its columns' signs fixed by R's diagonal
+    so Q is Haar-distributed. The factorisation runs in NumPy on the host (float64)."""
+    if tensor.dim() < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    with no_grad():
+        normal = empty(rows, cols, dtype=tensor.dtype, device=tensor.device).normal_(0.0, 1.0, generator=generator)
+        flattened = normal.cpu().numpy().astype(np.float64)
+        if rows < cols:
+            flattened = flattened.T
+        q, r = np.linalg.qr(flattened)
+        q *= np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        tensor.view(rows, cols).copy_(_tensor(np.ascontiguousarray(q), dtype=tensor.dtype, device=tensor.device))
+        tensor.mul_(gain)
+    return tensor
 
 
 def constant_(tensor, val):

@@ -2,19 +2,19 @@
 attribute. It is a leaf aliasing the storage of the data it was made from (see Note [Parameter
 construction] in csrc/bindings/init_nn_layers.cpp)."""
 from .. import _C
-from ..tensor import _repr as _tensor_repr
+from ..tensor import Tensor
 
 
-class Parameter(_C.Tensor):
+class Parameter(Tensor):
     def __init__(self, data=None, requires_grad=True):
         if data is None:
             data = _C._empty([0], _C.dtype.float32, _C.device("cpu"))
-        if not isinstance(data, _C.Tensor):
+        if not isinstance(data, Tensor):
             raise TypeError(f"Parameter data must be a Tensor, got {type(data).__name__}")
         super().__init__(data, requires_grad)
 
     def __repr__(self):
-        return "Parameter containing:\n" + _tensor_repr(self)
+        return "Parameter containing:\n" + Tensor.__repr__(self)
 
     __str__ = __repr__
 

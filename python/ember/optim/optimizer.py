@@ -7,10 +7,8 @@ from collections import defaultdict
 from copy import deepcopy
 from itertools import chain
 
-from .. import _C
 from ..autograd.grad_mode import no_grad
-
-Tensor = _C.Tensor
+from ..tensor import Tensor
 
 
 class _RequiredParameter:

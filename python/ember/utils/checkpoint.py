@@ -48,7 +48,7 @@ def _rng_state_of(state):
 
 
 def _detached_inputs(args):
-    return [a.detach().requires_grad_(a.requires_grad) if isinstance(a, _C.Tensor) else a for a in args]
+    return [a.detach().requires_grad_(a.requires_grad) if isinstance(a, _C.TensorBase) else a for a in args]
 
 
 class _Recomputation:
@@ -94,8 +94,8 @@ class _ReentrantCheckpoint(Function):
     @staticmethod
     def forward(ctx, function, rng_state, *args):
         ctx.function, ctx.rng_state = function, rng_state
-        ctx.non_tensor_args = [None if isinstance(a, _C.Tensor) else a for a in args]
-        ctx.save_for_backward(*[a if isinstance(a, _C.Tensor) else None for a in args])
+        ctx.non_tensor_args = [None if isinstance(a, _C.TensorBase) else a for a in args]
+        ctx.save_for_backward(*[a if isinstance(a, _C.TensorBase) else None for a in args])
         return function(*args)
 
     @staticmethod
@@ -107,10 +107,10 @@ class _ReentrantCheckpoint(Function):
             outputs = ctx.function(*inputs)
         outputs = outputs if isinstance(outputs, tuple) else (outputs,)
         pairs = [(o, g) for o, g in zip(outputs, grads)
-                 if isinstance(o, _C.Tensor) and o.requires_grad and g is not None]
+                 if isinstance(o, _C.TensorBase) and o.requires_grad and g is not None]
         if pairs:
             _C._run_backward([o for o, _ in pairs], [g for _, g in pairs], None, False)
-        return (None, None) + tuple(i.grad if isinstance(i, _C.Tensor) and i.requires_grad else None
+        return (None, None) + tuple(i.grad if isinstance(i, _C.TensorBase) and i.requires_grad else None
                                     for i in inputs)
 
 

@@ -7,7 +7,7 @@ always arrive first. When every input gradient has arrived (or at once, when no 
 grad) the user hooks run as hook(module, grad_input, grad_output) with tuples, None for inputs
 that do not require grad. A hook may return a replacement grad_input tuple; ember applies it to
 the input whose gradient arrived last (all of them for a single-input module)."""
-from ... import _C
+from ...tensor import Tensor
 
 
 class BackwardHookState:
@@ -23,7 +23,7 @@ class BackwardHookState:
         self.grad_input = [None] * len(args)
         wrapped = list(args)
         for i, a in enumerate(args):
-            if isinstance(a, _C.Tensor) and a.requires_grad:
+            if isinstance(a, Tensor) and a.requires_grad:
                 wrapped[i] = a.view_as(a)
                 wrapped[i].register_hook(self._input_hook(i))
         self.input_slots = [i for i, a in enumerate(wrapped) if a is not args[i]]
@@ -31,11 +31,11 @@ class BackwardHookState:
 
     def wrap_outputs(self, output):
         outs = output if isinstance(output, tuple) else (output,)
-        tensors = [o for o in outs if isinstance(o, _C.Tensor) and o.requires_grad]
+        tensors = [o for o in outs if isinstance(o, Tensor) and o.requires_grad]
         self.grad_output = [None] * len(outs)
         self.n_output_tensors = self.outputs_waiting = len(tensors)
         for i, o in enumerate(outs):
-            if isinstance(o, _C.Tensor) and o.requires_grad:
+            if isinstance(o, Tensor) and o.requires_grad:
                 o.register_hook(self._output_hook(i))
         return output
 

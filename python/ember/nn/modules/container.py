@@ -1,8 +1,9 @@
-"""Sequential and ModuleList. Sequential runs a Linear directly followed by a ReLU as one fused
+"""Sequential, ModuleList and ModuleDict. Sequential runs a Linear directly followed by a ReLU as one fused
 native op (linear_relu); the modules, their names, state_dict and repr stay as built."""
 import operator
 from collections import OrderedDict
-from itertools import islice
+from collections import abc as container_abcs
+from itertools import chain, islice
 
 from ... import _C
 from .activation import ReLU
@@ -15,6 +16,21 @@ def _fusable(linear, relu):
     differ) and only without hooks, which must see the intermediate output."""
     return (type(linear) is Linear and type(relu) is ReLU
             and not linear._has_hooks() and not relu._has_hooks())
+
+
+def _renumber(modules):
+    """Keeps a list container's string indices contiguous after a deletion, as PyTorch does."""
+    values = list(modules.values())
+    modules.clear()
+    for i, m in enumerate(values):
+        modules[str(i)] = m
+
+
+def _insert(modules, index, module):
+    """Shifts entries index.. up by one and puts module at index (no checks: ModuleList has none)."""
+    for i in range(len(modules), index, -1):
+        modules[str(i)] = modules[str(i - 1)]
+    modules[str(index)] = module
 
 
 class Sequential(Module):
@@ -50,11 +66,7 @@ class Sequential(Module):
                 delattr(self, key)
         else:
             delattr(self, self._get_item_by_idx(iter(self._modules.keys()), idx))
-        # keep the string indices contiguous, as PyTorch does
-        modules = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(modules):
-            self._modules[str(i)] = m
+        _renumber(self._modules)
 
     def __len__(self):
         return len(self._modules)
@@ -65,6 +77,20 @@ class Sequential(Module):
     def append(self, module):
         self.add_module(str(len(self)), module)
         return self
+
+    def insert(self, index, module):
+        if not isinstance(module, Module):
+            raise AssertionError(f"module should be of type: {Module}")
+        n = len(self._modules)
+        if not -n <= index <= n:
+            raise IndexError(f"Index out of range: {index}")
+        _insert(self._modules, index + n if index < 0 else index, module)
+        return self
+
+    def pop(self, key):
+        v = self[key]
+        del self[key]
+        return v
 
     def extend(self, modules):
         for m in modules:
@@ -105,6 +131,14 @@ class ModuleList(Module):
     def __setitem__(self, idx, module):
         setattr(self, self._index(idx), module)
 
+    def __delitem__(self, idx):
+        if isinstance(idx, slice):
+            for k in range(len(self._modules))[idx]:
+                delattr(self, str(k))
+        else:
+            delattr(self, self._index(idx))
+        _renumber(self._modules)
+
     def __len__(self):
         return len(self._modules)
 
@@ -114,19 +148,30 @@ class ModuleList(Module):
     def __iadd__(self, modules):
         return self.extend(modules)
 
+    def __add__(self, other):
+        combined = ModuleList()
+        for i, module in enumerate(chain(self, other)):
+            combined.add_module(str(i), module)
+        return combined
+
     def append(self, module):
         self.add_module(str(len(self)), module)
         return self
 
     def extend(self, modules):
+        if not isinstance(modules, container_abcs.Iterable):
+            raise TypeError("ModuleList.extend should be called with an iterable, but got " + type(modules).__name__)
         for m in modules:
             self.append(m)
         return self
 
     def insert(self, index, module):
-        for i in range(len(self._modules), index, -1):
-            self._modules[str(i)] = self._modules[str(i - 1)]
-        self._modules[str(index)] = module
+        _insert(self._modules, index, module)
+
+    def pop(self, key):
+        v = self[key]
+        del self[key]
+        return v
 
     def __repr__(self):
         """Runs of identical children print once, as "(0-2): 3 x Linear(...)" (PyTorch's format)."""
@@ -144,3 +189,64 @@ class ModuleList(Module):
             line = f"({start}): {r}" if start == end else f"({start}-{end}): {end - start + 1} x {r}"
             lines.append(_addindent(line, 2))
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+
+
+class ModuleDict(Module):
+    """Sub-modules by name, in insertion order; registered, so their parameters are the dict's."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key):
+        return self._modules[key]
+
+    def __setitem__(self, key, module):
+        self.add_module(key, module)
+
+    def __delitem__(self, key):
+        del self._modules[key]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def __contains__(self, key):
+        return key in self._modules
+
+    def clear(self):
+        self._modules.clear()
+
+    def pop(self, key):
+        v = self[key]
+        del self[key]
+        return v
+
+    def keys(self):
+        return self._modules.keys()
+
+    def items(self):
+        return self._modules.items()
+
+    def values(self):
+        return self._modules.values()
+
+    def update(self, modules):
+        """From a mapping (in its order) or an iterable of (key, module) pairs."""
+        if not isinstance(modules, container_abcs.Iterable):
+            raise TypeError("ModuleDict.update should be called with an iterable of key/value pairs, but got "
+                            + type(modules).__name__)
+        if isinstance(modules, (OrderedDict, ModuleDict, container_abcs.Mapping)):
+            for key, module in modules.items():
+                self[key] = module
+            return
+        for j, m in enumerate(modules):
+            if not isinstance(m, container_abcs.Iterable):
+                raise TypeError(f"ModuleDict update sequence element #{j} should be Iterable; is"
+                                + type(m).__name__)
+            if not len(m) == 2:
+                raise ValueError(f"ModuleDict update sequence element #{j} has length {len(m)}; 2 is required")
+            self[m[0]] = m[1]

@@ -5,6 +5,7 @@ from collections import OrderedDict
 
 from ... import _C
 from ...autograd.grad_mode import no_grad
+from ...tensor import Tensor, parse_to
 from ..parameter import Parameter
 from ._backward_hooks import BackwardHookState
 from .state_dict import StateDictMixin
@@ -134,7 +135,7 @@ class Module(StateDictMixin):
             raise KeyError('buffer name can\'t be empty string ""')
         if hasattr(self, name) and name not in self._buffers:
             raise KeyError(f"attribute '{name}' already exists")
-        if tensor is not None and not isinstance(tensor, _C.Tensor):
+        if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
                             "(ember Tensor or None required)")
         self._buffers[name] = tensor
@@ -198,7 +199,7 @@ class Module(StateDictMixin):
                                 "(ember.nn.Module or None expected)")
             d["_modules"][name] = value
         elif d.get("_buffers") is not None and name in d["_buffers"]:
-            if value is not None and not isinstance(value, _C.Tensor):
+            if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
                                 "(ember.Tensor or None expected)")
             d["_buffers"][name] = value
@@ -338,21 +339,10 @@ class Module(StateDictMixin):
         return self
 
     def to(self, *args, **kwargs):
-        """to(device), to(dtype), to(tensor): floating parameters and buffers take the dtype; the
+        """to(device), to(dtype), to(tensor), to(device, dtype), with non_blocking (the forms are
+        ember.tensor.parse_to's, without copy): floating parameters and buffers take the dtype; the
         device must be one this build has (Tensor.to raises the error otherwise)."""
-        dtype, device = kwargs.pop("dtype", None), kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, _C.dtype):
-                dtype = a
-            elif isinstance(a, (str, _C.device)):
-                device = a
-            elif isinstance(a, _C.Tensor):
-                dtype, device = a.dtype, a.device
-            else:
-                raise TypeError(f"to() received an invalid argument of type {type(a).__name__}")
+        device, dtype, _, _ = parse_to(args, kwargs, copy_allowed=False)
         if dtype is not None and dtype not in (_C.dtype.float32, _C.dtype.float64):
             raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
 

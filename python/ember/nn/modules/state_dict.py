@@ -3,8 +3,8 @@
 import itertools
 from collections import OrderedDict, namedtuple
 
-from ... import _C
 from ...autograd.grad_mode import no_grad
+from ...tensor import Tensor
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -57,7 +57,7 @@ class StateDictMixin:
                 missing_keys.append(key)
                 continue
             value = state_dict[key]
-            if not isinstance(value, _C.Tensor):
+            if not isinstance(value, Tensor):
                 error_msgs.append(f'While copying the parameter named "{key}", expected ember.Tensor or '
                                   f'Tensor-like object from checkpoint but received {type(value)}')
                 continue

@@ -8,10 +8,11 @@ import math
 from ... import _C
 from ...autograd.grad_mode import no_grad
 from ...factories import tensor as _tensor
+from ...tensor import Tensor
 
 
 def _grads(parameters):
-    if isinstance(parameters, _C.Tensor):
+    if isinstance(parameters, Tensor):
         parameters = [parameters]
     return [p.grad for p in parameters if p.grad is not None]
 

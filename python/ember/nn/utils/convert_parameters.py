@@ -1,6 +1,7 @@
 """parameters_to_vector / vector_to_parameters: one flat vector <-> the parameters' values."""
 from ... import _C
 from ...autograd.grad_mode import no_grad
+from ...tensor import Tensor
 
 
 def parameters_to_vector(parameters):
@@ -10,7 +11,7 @@ def parameters_to_vector(parameters):
 
 def vector_to_parameters(vec, parameters):
     """Copies consecutive slices of vec into the parameters, in order."""
-    if not isinstance(vec, _C.Tensor):
+    if not isinstance(vec, Tensor):
         raise TypeError(f"expected ember.Tensor, but got: {type(vec).__name__}")
     offset = 0
     with no_grad():

@@ -2,7 +2,7 @@
 sleeps 0.1 s before each timed block; a pool worker asleep on a condition variable, or a core in
 a low-power state, would charge its wake-up to the first call.)
 
-    python bench/idle_wake.py [--n 1024] [--threads 2] [--rounds 25] [--ember-path DIR]
+    python bench/probes/idle_wake.py [--n 1024] [--threads 2] [--rounds 25] [--ember-path DIR]
 
 Each round sleeps 0.1 s, times one ember n^3 matmul ("cold") and one more at once ("warm"), then
 does the same with NumPy (OpenBLAS). Prints the medians and the median per-round cold / warm ratio
@@ -11,23 +11,22 @@ import argparse
 import os
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # bench/, for _common
+import _common  # noqa: E402
+
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument("--n", type=int, default=1024)
 p.add_argument("--threads", type=int, default=2)
 p.add_argument("--rounds", type=int, default=25)
 p.add_argument("--ember-path", help="import ember from this folder instead of python/")
 ARGS = p.parse_args()
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = str(ARGS.threads)
+_common.set_threads_env(ARGS.threads)
+_common.use_dev_build(ARGS.ember_path)
 
-import glob  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-_SRC = ARGS.ember_path or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python")
-if glob.glob(os.path.join(_SRC, "ember", "_C*.so")):
-    sys.path.insert(0, _SRC)
 import ember  # noqa: E402
 
 

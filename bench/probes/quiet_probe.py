@@ -2,7 +2,7 @@
 idle, then times ember and PyTorch in alternating blocks and shows each thread's CPU time, so a
 run disturbed by another process is visible as such.
 
-    python bench/quiet_probe.py [--rows 784-512-512-10] [--steps 20] [--rounds 3] [--wait 120] [--ember-path DIR]
+    python bench/probes/quiet_probe.py [--rows 784-512-512-10] [--steps 20] [--rounds 3] [--wait 120] [--ember-path DIR]
 
 Before it starts it polls /proc/stat until the machine was >= 90% idle over one second (or gives
 up after --wait seconds). Each round runs --steps training steps of ember, then of torch, after
@@ -14,6 +14,9 @@ import os
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # bench/, for _common
+import _common  # noqa: E402
+
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument("--rows", default="784-512-512-10")
 p.add_argument("--steps", type=int, default=20)
@@ -22,11 +25,8 @@ p.add_argument("--wait", type=float, default=120.0)
 p.add_argument("--threads", type=int, default=2)
 p.add_argument("--ember-path", help="import ember from this folder instead of python/")
 ARGS = p.parse_args()
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = str(ARGS.threads)
-_SRC = ARGS.ember_path or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python")
-if glob.glob(os.path.join(_SRC, "ember", "_C*.so")):
-    sys.path.insert(0, _SRC)
+_common.set_threads_env(ARGS.threads)
+_common.use_dev_build(ARGS.ember_path)
 from ember.bench import engines as E, workloads as W  # noqa: E402
 
 SIZES = {"784-128-10": ((784, 128, 10), 128), "784-512-512-10": ((784, 512, 512, 10), 256),

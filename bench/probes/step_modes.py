@@ -3,18 +3,18 @@ with an optional idle spell before each block, to see how a process's speed depe
 (Note [How long workers spin]) and how it differs from process to process
 (bench/results/cpu-speed-2026-11-25-final.md).
 
-    python bench/step_modes.py ember|torch [--threads 2] [--idle 0.1] [--blocks 40]"""
+    python bench/probes/step_modes.py ember|torch [--threads 2] [--idle 0.1] [--blocks 40]"""
 import argparse
-import glob
 import os
 import sys
 import time
 
-import numpy as np
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # bench/, for _common
+import _common  # noqa: E402
 
-_SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python")
-if glob.glob(os.path.join(_SRC, "ember", "_C*.so")):  # prefer a development build
-    sys.path.insert(0, _SRC)
+import numpy as np  # noqa: E402
+
+_common.use_dev_build()
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument("engine", choices=["ember", "torch"])

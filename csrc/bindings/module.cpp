@@ -44,6 +44,7 @@ PYBIND11_MODULE(_C, m) {
   init_factory(m, cls);
   init_reduce(m, cls);
   init_nn_ops(m, cls);
+  init_conv(m);
   init_linalg(m, cls);
   init_index(m, cls);
   init_nn_layers(m, cls);

@@ -3,6 +3,7 @@
 // kernel, and records its backward formula. The view/in-place history helpers that in-place ops
 // use are autograd's (autograd/inplace.h).
 #pragma once
+#include <array>
 #include <optional>
 #include <string>
 #include <utility>
@@ -227,5 +228,18 @@ void rmsprop_step(const tensor_list& params, const tensor_list& grads, const ten
 // and every gradient multiplied in place by a one-element tensor on their device. No host sync.
 Tensor grad_norm(const tensor_list& grads, double norm_type);
 void scale_grads_(const tensor_list& grads, const Tensor& scale);
+
+// ---- convolution and pooling (conv.cpp, pool.cpp). Inputs are (N, C, H, W) or unbatched
+// (C, H, W); each pair is (height, width). conv2d's padding may differ before and after (a
+// 'same' conv with an even kernel pads one more at the end); the pools pad both sides alike.
+using Int2 = std::array<int64_t, 2>;
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Int2 stride, Int2 pad_before,
+              Int2 pad_after, Int2 dilation, int64_t groups);
+// (values, int64 indices: the flat h * W + w of each max in its plane).
+std::pair<Tensor, Tensor> max_pool2d(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, Int2 dilation,
+                                     bool ceil_mode);
+Tensor avg_pool2d(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, bool ceil_mode, bool count_include_pad,
+                  std::optional<int64_t> divisor_override);
+Tensor adaptive_avg_pool2d(const Tensor& x, Int2 output_size);
 
 }  // namespace ember

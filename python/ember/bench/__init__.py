@@ -1,7 +1,7 @@
 """ember's benchmark suite: ember against pure-Python reference engines and PyTorch, in one run.
 
     python -m ember.bench [--quick] [--out DIR] [--threads N] [--engines value,numpy,ember,torch]
-                          [--workloads overhead,mlp,sgemm,memory] [--repeats N]
+                          [--workloads overhead,mlp,sgemm,memory,cnn] [--repeats N]
 
 (also `python bench/suite.py ...` and `ember bench ...`). Each row is validated across engines
 before it is timed; see runner.py for the method and report.py for what is written.

@@ -330,7 +330,7 @@ def cross_entropy_row(batch, classes=1000):
 
 # ---------------------------------------------------------------------- the suite
 
-WORKLOADS = ("overhead", "mlp", "sgemm", "memory")
+WORKLOADS = ("overhead", "mlp", "sgemm", "memory", "cnn")
 
 
 def rows_for(workloads, quick, value_limit=None):
@@ -347,4 +347,7 @@ def rows_for(workloads, quick, value_limit=None):
         for numel in MEMORY_SIZES_QUICK if quick else MEMORY_SIZES:
             rows += [memory_row(op, numel) for op in ("add", "exp", "sum", "softmax")]
         rows.append(cross_entropy_row(1024 if quick else 4096))
+    if "cnn" in workloads:
+        from .cnn import cnn_row  # cnn.py builds on this module's Case and Row
+        rows.append(cnn_row())
     return rows

@@ -291,3 +291,97 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if reduction == "sum":
         return loss.sum()
     return loss.sum() / w.sum()
+
+
+# ---------------------------------------------------------------- convolution and pooling (2-D)
+
+def _pair_arg(value, name, what):
+    """An int, or a sequence of one or two ints, as an (h, w) pair; `what` is PyTorch's error text."""
+    if isinstance(value, int):
+        return (value, value)
+    try:
+        items = [int(v) for v in value]
+    except TypeError:
+        raise TypeError(f"{name} must be an int or a tuple of ints, got {type(value).__name__}") from None
+    if len(items) == 1:
+        return (items[0], items[0])
+    if len(items) != 2:
+        raise RuntimeError(what(items))
+    return tuple(items)
+
+
+def _conv_pair(value, name):
+    return _pair_arg(value, name, lambda v: f"[conv2d] expected {name} to be a single integer value or a list of 2 "
+                                             f"values to match the convolution dimensions, but got {name}={v}")
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution (cross-correlation, as PyTorch's) over (N, C, H, W) or (C, H, W) input;
+    padding is an int, a pair, 'valid' or 'same' (stride 1; an even kernel pads one more at the end)."""
+    stride, dilation = _conv_pair(stride, "stride"), _conv_pair(dilation, "dilation")
+    if isinstance(padding, str):
+        if padding == "valid":
+            before = after = (0, 0)
+        elif padding == "same":
+            if stride != (1, 1):
+                raise RuntimeError("[conv2d] padding='same' is not supported for strided convolutions")
+            if weight.dim() != 4:
+                raise RuntimeError(f"[conv2d] Expected 4-dimensional weight, but got weight of size {list(weight.shape)}")
+            total = [d * (k - 1) for d, k in zip(dilation, weight.shape[2:])]
+            before = tuple(t // 2 for t in total)
+            after = tuple(t - b for t, b in zip(total, before))
+        else:
+            raise RuntimeError(f"[conv2d] Invalid padding string: '{padding}'")
+    else:
+        before = after = _conv_pair(padding, "padding")
+    return _C.conv2d(input, weight, bias, stride, before, after, dilation, groups)
+
+
+def _pool_pair(value, op, name):
+    return _pair_arg(value, name, lambda v: f"[{op}] {name} must either be a single int, or a tuple of two ints")
+
+
+def _pool_stride(stride, kernel_size, op):
+    if stride is None or (not isinstance(stride, int) and len(stride) == 0):
+        return kernel_size
+    return _pool_pair(stride, op, "stride")
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    kernel_size = _pool_pair(kernel_size, "max_pool2d", "kernel_size")
+    return _C.max_pool2d(input, kernel_size, _pool_stride(stride, kernel_size, "max_pool2d"),
+                         _pool_pair(padding, "max_pool2d", "padding"), _pool_pair(dilation, "max_pool2d", "dilation"),
+                         bool(ceil_mode))
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max over each window; with return_indices also the int64 flat index (h * W + w) of each max.
+    A NaN in a window is its max, as in PyTorch."""
+    out, indices = max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+    return (out, indices) if return_indices else out
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    kernel_size = _pool_pair(kernel_size, "avg_pool2d", "kernel_size")
+    return _C.avg_pool2d(input, kernel_size, _pool_stride(stride, kernel_size, "avg_pool2d"),
+                         _pool_pair(padding, "avg_pool2d", "pad"), bool(ceil_mode), bool(count_include_pad),
+                         None if divisor_override is None else int(divisor_override))
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Mean over PyTorch's adaptive windows; output_size an int or a pair (None keeps that size)."""
+    if isinstance(output_size, int):
+        size = (output_size, output_size)
+    else:
+        size = tuple(output_size)
+        if len(size) == 1:
+            size = size * 2
+        if len(size) != 2:
+            raise RuntimeError("[adaptive_avg_pool2d] output_size must be 2")
+    if input.dim() >= 2:
+        size = tuple(input.shape[input.dim() - 2 + i] if s is None else int(s) for i, s in enumerate(size))
+    elif any(s is None for s in size):
+        raise RuntimeError(f"[adaptive_avg_pool2d] Expected 3D or 4D tensor, but got {tuple(input.shape)}")
+    return _C.adaptive_avg_pool2d(input, size)

@@ -41,11 +41,13 @@ Tensor prod_impl(const char* node, const Tensor& t, const DimList& dims, bool ke
   if (is_floating(out_dtype) && autograd::needs_grad(src)) {
     const bool all = dims.empty();
     const int64_t dim = all || t.dim() == 0 ? 0 : wrap_dim(dims[0], t.dim());
-    autograd::record(node, {out}, {src}, {src}, [plan, all, dim](const BackwardArgs& c) -> tensor_list {
+    autograd::record(node, {out}, {src}, {src, out}, [plan, all, dim](const BackwardArgs& c) -> tensor_list {
       const Tensor &x = c.saved[0], &g = c.grad();
       if (x.dim() == 0 || x.numel() == 0) return {expand(unsqueeze_reduced(g, plan), x.sizes())};
       Tensor others = all ? reshape(prod_of_others(reshape(x, {x.numel()}), 0), x.sizes()) : prod_of_others(x, dim);
-      return {unsqueeze_reduced(g, plan) * others};
+      // A NaN product spreads NaN to its whole row's gradient, as PyTorch's g * prod / x does.
+      Tensor p = unsqueeze_reduced(c.saved[1], plan);
+      return {unsqueeze_reduced(g, plan) * where(binary(BinaryOp::Ne, p, p), p, others)};
     });
   }
   return out;

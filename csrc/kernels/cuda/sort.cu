@@ -1,0 +1,114 @@
+// CUDA twin of kernels::cpu::sort_rows and search_sorted.
+// Note [Bitonic row sort]: each row is copied into a scratch row of P = next power of two >= n
+// slots (the slots past n are padding that sorts after everything) and sorted by a bitonic
+// network over (value, position) pairs under Note [Sort order]. That order is strict and total,
+// so the network (not stable by itself) gives exactly the stable permutation of the CPU twin.
+// One launch per step of the network (log2(P) (log2(P) + 1) / 2 of them), each a grid-stride loop
+// over the compare-exchange pairs of every row at once; then the first n slots are copied out.
+// Scratch comes from ember's pool and is freed in stream order.
+#include "kernels/cuda/row_reduce.cuh"
+#include "kernels/sort.h"
+
+namespace ember::kernels::cuda {
+
+namespace {
+
+// Note [Sort order] with the padding (position >= n) after every element.
+template <typename T>
+__device__ __forceinline__ bool padded_before(bool descending, int64_t n, T a, int64_t ia, T b, int64_t ib) {
+  const bool pa = ia >= n, pb = ib >= n;
+  if (pa || pb) return pa && pb ? ia < ib : pb;
+  return sort_before(descending, a, ia, b, ib);
+}
+
+template <typename T>
+__global__ void bitonic_load(T* key, int64_t* pos, const T* in, int64_t rows, int64_t n, int64_t p) {
+  const int64_t total = rows * p, step = static_cast<int64_t>(blockDim.x) * gridDim.x;
+  for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < total; e += step) {
+    const int64_t r = e / p, i = e % p;
+    key[e] = i < n ? in[r * n + i] : T(0);
+    pos[e] = i;
+  }
+}
+
+// One step (k, j) of the network: slot i and its partner i + j (bit j of i clear) are put in
+// order, ascending where bit k of i is clear and descending where it is set.
+template <typename T>
+__global__ void bitonic_step(bool descending, T* key, int64_t* pos, int64_t rows, int64_t n, int64_t p, int64_t k,
+                             int64_t j) {
+  const int64_t half = p / 2, total = rows * half, step = static_cast<int64_t>(blockDim.x) * gridDim.x;
+  for (int64_t t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; t < total; t += step) {
+    const int64_t r = t / half, q = t % half;
+    const int64_t i = r * p + 2 * j * (q / j) + q % j, l = i + j;
+    const bool up = ((i - r * p) & k) == 0;
+    if (padded_before(descending, n, key[l], pos[l], key[i], pos[i]) == up) {
+      const T kt = key[i];
+      key[i] = key[l];
+      key[l] = kt;
+      const int64_t pt = pos[i];
+      pos[i] = pos[l];
+      pos[l] = pt;
+    }
+  }
+}
+
+template <typename T>
+__global__ void bitonic_store(T* values, int64_t* indices, const T* key, const int64_t* pos, int64_t rows, int64_t n,
+                              int64_t p) {
+  const int64_t total = rows * n, step = static_cast<int64_t>(blockDim.x) * gridDim.x;
+  for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < total; e += step) {
+    const int64_t src = (e / n) * p + e % n;
+    values[e] = key[src];
+    indices[e] = pos[src];
+  }
+}
+
+template <typename T>
+__global__ void search_kernel(bool right, int64_t* out, const T* seq, const T* values, int64_t rows, int64_t per_row,
+                              int64_t seq_len, int64_t seq_stride) {
+  const int64_t total = rows * per_row, step = static_cast<int64_t>(blockDim.x) * gridDim.x;
+  for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < total; e += step)
+    out[e] = search_bound(right, seq + (e / per_row) * seq_stride, seq_len, values[e]);
+}
+
+}  // namespace
+
+void sort_rows(DType dtype, bool descending, void* values, int64_t* indices, const void* in, int64_t rows,
+               int64_t n) {
+  if (rows == 0 || n == 0) return;
+  int64_t p = 1;
+  while (p < n) p <<= 1;
+  EMBER_DISPATCH_ALL(dtype, "sort", [&] {
+    cudaStream_t stream = ember::cuda::current_stream();
+    const int dev = ember::cuda::current_device();
+    std::shared_ptr<void> key_buf = ember::cuda::allocate(static_cast<size_t>(rows * p) * sizeof(scalar_t), dev);
+    std::shared_ptr<void> pos_buf = ember::cuda::allocate(static_cast<size_t>(rows * p) * sizeof(int64_t), dev);
+    auto* key = static_cast<scalar_t*>(key_buf.get());
+    auto* pos = static_cast<int64_t*>(pos_buf.get());
+    bitonic_load<<<grid_for(rows * p, kThreads), kThreads, 0, stream>>>(key, pos, static_cast<const scalar_t*>(in),
+                                                                         rows, n, p);
+    EMBER_CUDA_CHECK_LAUNCH("sort");
+    for (int64_t k = 2; k <= p; k <<= 1) {
+      for (int64_t j = k / 2; j > 0; j >>= 1) {
+        bitonic_step<<<grid_for(rows * p / 2, kThreads), kThreads, 0, stream>>>(descending, key, pos, rows, n, p, k, j);
+        EMBER_CUDA_CHECK_LAUNCH("sort");
+      }
+    }
+    bitonic_store<<<grid_for(rows * n, kThreads), kThreads, 0, stream>>>(static_cast<scalar_t*>(values), indices, key,
+                                                                          pos, rows, n, p);
+    EMBER_CUDA_CHECK_LAUNCH("sort");
+  });
+}
+
+void search_sorted(DType dtype, bool right, int64_t* out, const void* seq, const void* values, int64_t rows,
+                   int64_t per_row, int64_t seq_len, int64_t seq_stride) {
+  if (rows == 0 || per_row == 0) return;
+  EMBER_DISPATCH_NUMERIC(dtype, "searchsorted", [&] {
+    search_kernel<<<grid_for(rows * per_row, kThreads), kThreads, 0, ember::cuda::current_stream()>>>(
+        right, out, static_cast<const scalar_t*>(seq), static_cast<const scalar_t*>(values), rows, per_row, seq_len,
+        seq_stride);
+    EMBER_CUDA_CHECK_LAUNCH("searchsorted");
+  });
+}
+
+}  // namespace ember::kernels::cuda

@@ -28,7 +28,7 @@ bool same_value(T a, T b) {
 template <class T>
 void check_sort() {
   const std::vector<std::pair<int64_t, int64_t>> shapes = {{1, 1}, {3, 2},    {2, 7},  {4, 31}, {2, 32}, {3, 33},
-                                                           {2, 100}, {1, 1000}, {2, 1025}, {300, 5}, {0, 4}, {3, 0}};
+                                                           {2, 100}, {1, 1000}, {2, 1025}, {1, 3000}, {300, 5}, {0, 4}, {3, 0}};
   for (auto [rows, n] : shapes) {
     for (int pattern = 0; pattern < 4; ++pattern) {
       auto x = random_values<T>(rows * n, rows * 1000 + n + pattern);

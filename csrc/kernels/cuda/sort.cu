@@ -3,8 +3,10 @@
 // slots (the slots past n are padding that sorts after everything) and sorted by a bitonic
 // network over (value, position) pairs under Note [Sort order]. That order is strict and total,
 // so the network (not stable by itself) gives exactly the stable permutation of the CPU twin.
-// One launch per step of the network (log2(P) (log2(P) + 1) / 2 of them), each a grid-stride loop
-// over the compare-exchange pairs of every row at once; then the first n slots are copied out.
+// Steps whose pairs lie within one tile of kTile slots (j < kTile) run in shared memory, many
+// steps per launch (bitonic_local): a row of up to kTile slots is sorted by one launch, a longer
+// one by a global launch per step with j >= kTile (a grid-stride loop over the pairs of every row
+// at once) and a local launch after each merge level. Then the first n slots are copied out.
 // Scratch comes from ember's pool and is freed in stream order.
 #include "kernels/cuda/row_reduce.cuh"
 #include "kernels/sort.h"
@@ -52,6 +54,48 @@ __global__ void bitonic_step(bool descending, T* key, int64_t* pos, int64_t rows
   }
 }
 
+constexpr int64_t kTile = 1024;  // slots a block sorts in shared memory (16 KiB for double keys)
+
+// The steps (k, j) for k = k_first .. k_last (doubling) and j = k / 2 .. 1, but only j < j_limit
+// for k = k_first, over each tile of kTile slots (a tile holds whole rows, or part of one).
+template <typename T>
+__global__ void bitonic_local(bool descending, T* key, int64_t* pos, int64_t total, int64_t n, int64_t p,
+                              int64_t k_first, int64_t k_last, int64_t j_limit) {
+  __shared__ T sk[kTile];
+  __shared__ int64_t sp[kTile];
+  for (int64_t base = static_cast<int64_t>(blockIdx.x) * kTile; base < total; base += static_cast<int64_t>(gridDim.x) * kTile) {
+    const int64_t count = total - base < kTile ? total - base : kTile;  // whole rows when p < kTile
+    for (int64_t s = threadIdx.x; s < count; s += blockDim.x) {
+      sk[s] = key[base + s];
+      sp[s] = pos[base + s];
+    }
+    __syncthreads();
+    for (int64_t k = k_first; k <= k_last; k <<= 1) {
+      for (int64_t j = (k == k_first && j_limit < k ? j_limit : k) / 2; j > 0; j >>= 1) {
+        for (int64_t q = threadIdx.x; q < kTile / 2; q += blockDim.x) {
+          const int64_t i = 2 * j * (q / j) + q % j, l = i + j;
+          if (l >= count) continue;
+          const bool up = (((base + i) % p) & k) == 0;
+          if (padded_before(descending, n, sk[l], sp[l], sk[i], sp[i]) == up) {
+            const T kt = sk[i];
+            sk[i] = sk[l];
+            sk[l] = kt;
+            const int64_t pt = sp[i];
+            sp[i] = sp[l];
+            sp[l] = pt;
+          }
+        }
+        __syncthreads();
+      }
+    }
+    for (int64_t s = threadIdx.x; s < count; s += blockDim.x) {
+      key[base + s] = sk[s];
+      pos[base + s] = sp[s];
+    }
+    __syncthreads();
+  }
+}
+
 template <typename T>
 __global__ void bitonic_store(T* values, int64_t* indices, const T* key, const int64_t* pos, int64_t rows, int64_t n,
                               int64_t p) {
@@ -88,11 +132,19 @@ void sort_rows(DType dtype, bool descending, void* values, int64_t* indices, con
     bitonic_load<<<grid_for(rows * p, kThreads), kThreads, 0, stream>>>(key, pos, static_cast<const scalar_t*>(in),
                                                                          rows, n, p);
     EMBER_CUDA_CHECK_LAUNCH("sort");
-    for (int64_t k = 2; k <= p; k <<= 1) {
-      for (int64_t j = k / 2; j > 0; j >>= 1) {
-        bitonic_step<<<grid_for(rows * p / 2, kThreads), kThreads, 0, stream>>>(descending, key, pos, rows, n, p, k, j);
+    const int64_t tile = std::min(kTile, p), total = rows * p;
+    const unsigned tiles = grid_for(total, kTile);
+    if (p > 1) {  // every merge level that fits a tile, in one launch
+      bitonic_local<<<tiles, kThreads, 0, stream>>>(descending, key, pos, total, n, p, 2, tile, tile);
+      EMBER_CUDA_CHECK_LAUNCH("sort");
+    }
+    for (int64_t k = 2 * tile; k <= p; k <<= 1) {
+      for (int64_t j = k / 2; j >= tile; j >>= 1) {
+        bitonic_step<<<grid_for(total / 2, kThreads), kThreads, 0, stream>>>(descending, key, pos, rows, n, p, k, j);
         EMBER_CUDA_CHECK_LAUNCH("sort");
       }
+      bitonic_local<<<tiles, kThreads, 0, stream>>>(descending, key, pos, total, n, p, k, k, tile);
+      EMBER_CUDA_CHECK_LAUNCH("sort");
     }
     bitonic_store<<<grid_for(rows * n, kThreads), kThreads, 0, stream>>>(static_cast<scalar_t*>(values), indices, key,
                                                                           pos, rows, n, p);

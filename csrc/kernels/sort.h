@@ -43,6 +43,13 @@ EMBER_HD inline int64_t search_bound(bool right, const T* seq, int64_t n, T v) {
   return lo;
 }
 
+// Note [Median]: the lower median, sorted[(n - 1) / 2], as PyTorch takes it; but a row with a
+// NaN has median NaN, at the first NaN's position (PyTorch propagates NaN; nanmedian would not).
+// NaN sorts last and the order is stable, so that NaN sits at sorted[n - nan_count].
+EMBER_HD inline int64_t median_position(int64_t n, int64_t nan_count) {
+  return nan_count > 0 ? n - nan_count : (n - 1) / 2;
+}
+
 }  // namespace ember::kernels
 
 #define EMBER_SORT_KERNELS                                                                           \
@@ -50,6 +57,14 @@ EMBER_HD inline int64_t search_bound(bool right, const T* seq, int64_t n, T v) {
      sorted row, indices[r, :] (int64) the position each came from. Any dtype. */                   \
   void sort_rows(DType dtype, bool descending, void* values, int64_t* indices, const void* in, int64_t rows, \
                  int64_t n);                                                                         \
+  /* The first k of each row in the order of sort_rows (descending when `largest`): values and       \
+     indices are [rows, k]. Float32/float64/int64. */                                               \
+  void topk_rows(DType dtype, bool largest, int64_t k, void* values, int64_t* indices, const void* in, int64_t rows, \
+                 int64_t n);                                               \
+  /* The element at position k of each ascending-sorted row, or with `median` at Note [Median]'s     \
+     position (n - nan_count when the row has NaN, else (n - 1) / 2): values and indices are [rows]. */ \
+  void kth_rows(DType dtype, int64_t k, bool median, void* values, int64_t* indices, const void* in, int64_t rows, \
+                int64_t n);                                                                          \
   /* out[r, i] = search_bound(right, seq + r * seq_stride, seq_len, values[r * per_row + i]) for      \
      r < rows, i < per_row; seq_stride 0 shares one sequence. seq and values have one dtype. */     \
   void search_sorted(DType dtype, bool right, int64_t* out, const void* seq, const void* values, int64_t rows, \

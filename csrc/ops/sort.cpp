@@ -13,21 +13,49 @@ using autograd::BackwardArgs;
 
 namespace {
 
+// t with dim d moved last, contiguous: one row per kernel row (a view when d is already last).
+Tensor rows_along(const Tensor& t, int64_t d) {
+  const int64_t last = t.dim() - 1;
+  return contiguous(d == last ? t : transpose(t, d, last));
+}
+
+// A kernel's [..., m] result over rows_along(t, d) moved back: m along d.
+Tensor moved_back(const Tensor& r, int64_t d) {
+  const int64_t last = r.dim() - 1;
+  return d == last ? r : contiguous(transpose(r, d, last));
+}
+
 // Sorted values and their source positions along dim (Note [Sort order]); no autograd.
 std::pair<Tensor, Tensor> sort_kernel(const Tensor& t, int64_t dim, bool descending) {
   autograd::AutoGradMode no_grad(false);
   if (t.dim() == 0) return {contiguous_clone(t), zeros({}, DType::Int64, t.device())};
   const int64_t d = wrap_dim(dim, t.dim()), last = t.dim() - 1;
   // The sorted dim last, so each row is contiguous; the results are moved back afterwards.
-  Tensor rows = contiguous(d == last ? t : transpose(t, d, last));
+  Tensor rows = rows_along(t, d);
   Tensor values = empty(rows.sizes(), t.dtype(), t.device());
   Tensor indices = empty(rows.sizes(), DType::Int64, t.device());
   const int64_t n = rows.sizes()[last];
   if (values.numel() > 0)
     EMBER_DISPATCH_KERNEL(values.device(), sort_rows, t.dtype(), descending, values.raw_data(),
                           static_cast<int64_t*>(indices.raw_data()), rows.raw_data(), values.numel() / n, n);
-  if (d == last) return {values, indices};
-  return {contiguous(transpose(values, d, last)), contiguous(transpose(indices, d, last))};
+  return {moved_back(values, d), moved_back(indices, d)};
+}
+
+// One picked element per row (kth_rows): values and indices with size 1 at d, or d dropped.
+std::pair<Tensor, Tensor> pick_kernel(const Tensor& t, int64_t d, int64_t k, bool median, bool keepdim) {
+  autograd::AutoGradMode no_grad(false);
+  Tensor rows = rows_along(t, d);
+  Shape out_shape = rows.sizes();
+  const int64_t n = out_shape.back();
+  out_shape.back() = 1;
+  Tensor values = empty(out_shape, t.dtype(), t.device());
+  Tensor indices = empty(out_shape, DType::Int64, t.device());
+  if (values.numel() > 0)
+    EMBER_DISPATCH_KERNEL(values.device(), kth_rows, t.dtype(), k, median, values.raw_data(),
+                          static_cast<int64_t*>(indices.raw_data()), rows.raw_data(), values.numel(), n);
+  values = moved_back(values, d), indices = moved_back(indices, d);
+  if (!keepdim) values = squeeze(values, d), indices = squeeze(indices, d);
+  return {values, indices};
 }
 
 // The gradient of values picked from x by `indices` along dim: g scattered into zeros of x's shape.
@@ -80,9 +108,22 @@ std::pair<Tensor, Tensor> topk(const Tensor& t, int64_t k, int64_t dim, bool lar
   EMBER_CHECK(t.dtype() != DType::Bool, Runtime, "[topk] topk does not support bool dtypes");
   EMBER_CHECK(k >= 0 && k <= dim_size(t, d), Runtime, "[topk] selected index k out of range (k = ", k,
               ", size of dim ", d, " is ", dim_size(t, d), ")");
-  auto [sorted_values, sorted_indices] = sort_kernel(t, d, largest);
-  Tensor values = t.dim() == 0 ? sorted_values : contiguous_clone(narrow(sorted_values, d, 0, k));
-  Tensor indices = t.dim() == 0 ? sorted_indices : contiguous_clone(narrow(sorted_indices, d, 0, k));
+  Tensor values, indices;
+  if (t.dim() == 0) {
+    std::tie(values, indices) = sort_kernel(t, 0, largest);
+  } else {
+    autograd::AutoGradMode no_grad(false);
+    Tensor rows = rows_along(t, d);
+    Shape out_shape = rows.sizes();
+    const int64_t n = out_shape.back();
+    out_shape.back() = k;
+    values = empty(out_shape, t.dtype(), t.device());
+    indices = empty(out_shape, DType::Int64, t.device());
+    if (values.numel() > 0)
+      EMBER_DISPATCH_KERNEL(values.device(), topk_rows, t.dtype(), largest, k, values.raw_data(),
+                            static_cast<int64_t*>(indices.raw_data()), rows.raw_data(), values.numel() / k, n);
+    values = moved_back(values, d), indices = moved_back(indices, d);
+  }
   record_pick("TopkBackward0", values, indices, t, d, true);
   return {values, indices};
 }
@@ -93,38 +134,17 @@ std::pair<Tensor, Tensor> kthvalue(const Tensor& t, int64_t k, int64_t dim, bool
   check_nonempty_dim("kthvalue", t, d);
   EMBER_CHECK(k >= 1 && k <= dim_size(t, d), Runtime, "[kthvalue] kthvalue(): selected number k out of range for "
               "dimension ", d, " (k = ", k, ", size ", dim_size(t, d), ")");
-  auto [sv, si] = sort_kernel(t, d, false);
-  Tensor values = sv, indices = si;
-  if (t.dim() > 0) {
-    autograd::AutoGradMode no_grad(false);
-    values = contiguous_clone(narrow(sv, d, k - 1, 1));
-    indices = contiguous_clone(narrow(si, d, k - 1, 1));
-    if (!keepdim) values = squeeze(values, d), indices = squeeze(indices, d);
-  }
+  auto [values, indices] = t.dim() == 0 ? sort_kernel(t, 0, false) : pick_kernel(t, d, k - 1, false, keepdim);
   record_pick("KthvalueBackward0", values, indices, t, d, keepdim);
   return {values, indices};
 }
 
-// Note [Median]: the lower median, sorted[(n - 1) / 2], as PyTorch takes it; but a row with a NaN
-// has median NaN, at the first NaN's position (PyTorch propagates NaN; nanmedian would not). NaN
-// sorts last and the sort is stable, so that NaN sits at sorted[n - nan_count].
+// The lower median, or NaN at the first NaN's position: Note [Median] in kernels/sort.h.
 std::pair<Tensor, Tensor> median_dim(const Tensor& t, int64_t dim, bool keepdim) {
   const int64_t d = t.dim() == 0 ? 0 : wrap_dim(dim, t.dim());
   check_not_bool("median", t);
   check_nonempty_dim("median", t, d);
-  auto [sv, si] = sort_kernel(t, d, false);
-  Tensor values = sv, indices = si;
-  if (t.dim() > 0) {
-    autograd::AutoGradMode no_grad(false);
-    const int64_t n = t.sizes()[d];
-    Tensor nans = sum(to_dtype(binary(BinaryOp::Ne, t, t), DType::Int64), {d}, true);
-    Tensor has_nan = binary(BinaryOp::Gt, nans, Scalar{0, ScalarKind::Int});
-    Tensor pos = where(has_nan, binary(BinaryOp::Sub, Scalar{static_cast<double>(n), ScalarKind::Int}, nans),
-                       scalar_tensor(Scalar{static_cast<double>((n - 1) / 2), ScalarKind::Int}, DType::Int64, t.device()));
-    values = gather(sv, d, pos);
-    indices = gather(si, d, pos);
-    if (!keepdim) values = squeeze(values, d), indices = squeeze(indices, d);
-  }
+  auto [values, indices] = t.dim() == 0 ? sort_kernel(t, 0, false) : pick_kernel(t, d, 0, true, keepdim);
   record_pick("MedianBackward1", values, indices, t, d, keepdim);
   return {values, indices};
 }

@@ -1,7 +1,7 @@
 // Emulated checks of kernels/cuda/sort.cu and kernels/cuda/multinomial.cu against their CPU
 // twins: row sorts of every dtype (odd sizes, powers of two and one past, ties, NaN, +-0,
 // ascending and descending, more rows than the capped grid) must give the same values and the
-// same (stable) indices; searchsorted with repeats, NaN and both sides, shared and per-row
+// same (stable) indices, and topk / kthvalue / median picks those of the CPU twin's partial sorts; searchsorted with repeats, NaN and both sides, shared and per-row
 // sequences; multinomial draws and race keys from the same counters.
 #include <limits>
 
@@ -54,6 +54,29 @@ void check_sort() {
           bad += !ok;
         }
         expect(gi[rows * n] == -7, "sort wrote past the end");
+        if (pattern % 2 == 0 && !std::is_same_v<T, bool>) {  // patterns 0 and 2 (NaN), for time
+          // topk (the first k of the same order) and the kth / median picks, vs the partial sorts.
+          for (int64_t k : {int64_t(1), (n + 1) / 2}) {
+            if (n == 0) break;
+            Vec<T> tg(rows * k + 1, T(7)), tw(rows * k + 1, T(7));
+            Vec<int64_t> tgi(rows * k + 1, -7), twi(rows * k + 1, -7);
+            kc::topk_rows(ember::dtype_of<T>::value, descending, k, tg.data(), tgi.data(), x.data(), rows, n);
+            kcpu::topk_rows(ember::dtype_of<T>::value, descending, k, tw.data(), twi.data(), x.data(), rows, n);
+            for (int64_t i = 0; i < rows * k; ++i)
+              expect(tgi[i] == twi[i] && same_value(tg[i], tw[i]),
+                     fmt("topk rows=%lld n=%lld k=%lld at %lld", rows, n, k, i) + fmt(" pattern=%lld", pattern));
+            expect(tgi[rows * k] == -7, "topk wrote past the end");
+            const bool median = descending;  // both picks, once each
+            Vec<T> kg(rows + 1, T(7)), kw(rows + 1, T(7));
+            Vec<int64_t> kgi(rows + 1, -7), kwi(rows + 1, -7);
+            kc::kth_rows(ember::dtype_of<T>::value, k - 1, median, kg.data(), kgi.data(), x.data(), rows, n);
+            kcpu::kth_rows(ember::dtype_of<T>::value, k - 1, median, kw.data(), kwi.data(), x.data(), rows, n);
+            for (int64_t r = 0; r < rows; ++r)
+              expect(kgi[r] == kwi[r] && same_value(kg[r], kw[r]),
+                     fmt("kth rows=%lld n=%lld k=%lld median=%lld", rows, n, k, median) + fmt(" row %lld", r));
+            expect(kgi[rows] == -7, "kth_rows wrote past the end");
+          }
+        }
       }
     }
   }

@@ -96,15 +96,75 @@ __global__ void bitonic_local(bool descending, T* key, int64_t* pos, int64_t tot
   }
 }
 
+// The first k slots of each sorted row (k = n for sort, k for topk).
 template <typename T>
-__global__ void bitonic_store(T* values, int64_t* indices, const T* key, const int64_t* pos, int64_t rows, int64_t n,
+__global__ void bitonic_store(T* values, int64_t* indices, const T* key, const int64_t* pos, int64_t rows, int64_t k,
                               int64_t p) {
-  const int64_t total = rows * n, step = static_cast<int64_t>(blockDim.x) * gridDim.x;
+  const int64_t total = rows * k, step = static_cast<int64_t>(blockDim.x) * gridDim.x;
   for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < total; e += step) {
-    const int64_t src = (e / n) * p + e % n;
+    const int64_t src = (e / k) * p + e % k;
     values[e] = key[src];
     indices[e] = pos[src];
   }
+}
+
+// One slot of each ascending-sorted row: k, or Note [Median]'s position (the NaNs are the row's
+// last slots before the padding, found by a binary search).
+template <typename T>
+__global__ void pick_slot(T* values, int64_t* indices, const T* key, const int64_t* pos, int64_t rows, int64_t n,
+                          int64_t p, int64_t k, bool median) {
+  const int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
+  for (int64_t r = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; r < rows; r += step) {
+    const T* row = key + r * p;
+    int64_t at = k;
+    if (median) {
+      int64_t lo = 0, hi = n;  // the first NaN
+      while (lo < hi) {
+        const int64_t mid = lo + (hi - lo) / 2;
+        if (sort_is_nan(row[mid])) hi = mid;
+        else lo = mid + 1;
+      }
+      at = median_position(n, n - lo);
+    }
+    values[r] = row[at];
+    indices[r] = pos[r * p + at];
+  }
+}
+
+// Sorts every row into scratch rows of p slots (Note [Bitonic row sort]); the scratch is kept
+// alive by the returned buffers until the caller's kernels have read it (stream order).
+template <typename T>
+std::pair<std::shared_ptr<void>, std::shared_ptr<void>> sort_into_scratch(bool descending, const T* in, int64_t rows,
+                                                                          int64_t n, int64_t p) {
+  cudaStream_t stream = ember::cuda::current_stream();
+  const int dev = ember::cuda::current_device();
+  std::shared_ptr<void> key_buf = ember::cuda::allocate(static_cast<size_t>(rows * p) * sizeof(T), dev);
+  std::shared_ptr<void> pos_buf = ember::cuda::allocate(static_cast<size_t>(rows * p) * sizeof(int64_t), dev);
+  auto* key = static_cast<T*>(key_buf.get());
+  auto* pos = static_cast<int64_t*>(pos_buf.get());
+  bitonic_load<<<grid_for(rows * p, kThreads), kThreads, 0, stream>>>(key, pos, in, rows, n, p);
+  EMBER_CUDA_CHECK_LAUNCH("sort");
+  const int64_t tile = std::min(kTile, p), total = rows * p;
+  const unsigned tiles = grid_for(total, kTile);
+  if (p > 1) {  // every merge level that fits a tile, in one launch
+    bitonic_local<<<tiles, kThreads, 0, stream>>>(descending, key, pos, total, n, p, 2, tile, tile);
+    EMBER_CUDA_CHECK_LAUNCH("sort");
+  }
+  for (int64_t k = 2 * tile; k <= p; k <<= 1) {
+    for (int64_t j = k / 2; j >= tile; j >>= 1) {
+      bitonic_step<<<grid_for(total / 2, kThreads), kThreads, 0, stream>>>(descending, key, pos, rows, n, p, k, j);
+      EMBER_CUDA_CHECK_LAUNCH("sort");
+    }
+    bitonic_local<<<tiles, kThreads, 0, stream>>>(descending, key, pos, total, n, p, k, k, tile);
+    EMBER_CUDA_CHECK_LAUNCH("sort");
+  }
+  return {key_buf, pos_buf};
+}
+
+int64_t slots_for(int64_t n) {
+  int64_t p = 1;
+  while (p < n) p <<= 1;
+  return p;
 }
 
 template <typename T>
@@ -120,35 +180,41 @@ __global__ void search_kernel(bool right, int64_t* out, const T* seq, const T* v
 void sort_rows(DType dtype, bool descending, void* values, int64_t* indices, const void* in, int64_t rows,
                int64_t n) {
   if (rows == 0 || n == 0) return;
-  int64_t p = 1;
-  while (p < n) p <<= 1;
+  const int64_t p = slots_for(n);
   EMBER_DISPATCH_ALL(dtype, "sort", [&] {
-    cudaStream_t stream = ember::cuda::current_stream();
-    const int dev = ember::cuda::current_device();
-    std::shared_ptr<void> key_buf = ember::cuda::allocate(static_cast<size_t>(rows * p) * sizeof(scalar_t), dev);
-    std::shared_ptr<void> pos_buf = ember::cuda::allocate(static_cast<size_t>(rows * p) * sizeof(int64_t), dev);
-    auto* key = static_cast<scalar_t*>(key_buf.get());
-    auto* pos = static_cast<int64_t*>(pos_buf.get());
-    bitonic_load<<<grid_for(rows * p, kThreads), kThreads, 0, stream>>>(key, pos, static_cast<const scalar_t*>(in),
-                                                                         rows, n, p);
+    auto bufs = sort_into_scratch(descending, static_cast<const scalar_t*>(in), rows, n, p);
+    bitonic_store<<<grid_for(rows * n, kThreads), kThreads, 0, ember::cuda::current_stream()>>>(
+        static_cast<scalar_t*>(values), indices, static_cast<const scalar_t*>(bufs.first.get()),
+        static_cast<const int64_t*>(bufs.second.get()), rows, n, p);
     EMBER_CUDA_CHECK_LAUNCH("sort");
-    const int64_t tile = std::min(kTile, p), total = rows * p;
-    const unsigned tiles = grid_for(total, kTile);
-    if (p > 1) {  // every merge level that fits a tile, in one launch
-      bitonic_local<<<tiles, kThreads, 0, stream>>>(descending, key, pos, total, n, p, 2, tile, tile);
-      EMBER_CUDA_CHECK_LAUNCH("sort");
-    }
-    for (int64_t k = 2 * tile; k <= p; k <<= 1) {
-      for (int64_t j = k / 2; j >= tile; j >>= 1) {
-        bitonic_step<<<grid_for(total / 2, kThreads), kThreads, 0, stream>>>(descending, key, pos, rows, n, p, k, j);
-        EMBER_CUDA_CHECK_LAUNCH("sort");
-      }
-      bitonic_local<<<tiles, kThreads, 0, stream>>>(descending, key, pos, total, n, p, k, k, tile);
-      EMBER_CUDA_CHECK_LAUNCH("sort");
-    }
-    bitonic_store<<<grid_for(rows * n, kThreads), kThreads, 0, stream>>>(static_cast<scalar_t*>(values), indices, key,
-                                                                          pos, rows, n, p);
-    EMBER_CUDA_CHECK_LAUNCH("sort");
+  });
+}
+
+// topk and kth_rows sort whole rows (the CPU twin's partial sorts give the same answer: Note
+// [Partial sorts] in kernels/cpu/sort.cpp) and copy out what they need.
+void topk_rows(DType dtype, bool largest, int64_t k, void* values, int64_t* indices, const void* in, int64_t rows,
+               int64_t n) {
+  if (rows == 0 || k == 0) return;
+  const int64_t p = slots_for(n);
+  EMBER_DISPATCH_NUMERIC(dtype, "topk", [&] {
+    auto bufs = sort_into_scratch(largest, static_cast<const scalar_t*>(in), rows, n, p);
+    bitonic_store<<<grid_for(rows * k, kThreads), kThreads, 0, ember::cuda::current_stream()>>>(
+        static_cast<scalar_t*>(values), indices, static_cast<const scalar_t*>(bufs.first.get()),
+        static_cast<const int64_t*>(bufs.second.get()), rows, k, p);
+    EMBER_CUDA_CHECK_LAUNCH("topk");
+  });
+}
+
+void kth_rows(DType dtype, int64_t k, bool median, void* values, int64_t* indices, const void* in, int64_t rows,
+              int64_t n) {
+  if (rows == 0 || n == 0) return;
+  const int64_t p = slots_for(n);
+  EMBER_DISPATCH_NUMERIC(dtype, median ? "median" : "kthvalue", [&] {
+    auto bufs = sort_into_scratch(false, static_cast<const scalar_t*>(in), rows, n, p);
+    pick_slot<<<grid_for(rows, kThreads), kThreads, 0, ember::cuda::current_stream()>>>(
+        static_cast<scalar_t*>(values), indices, static_cast<const scalar_t*>(bufs.first.get()),
+        static_cast<const int64_t*>(bufs.second.get()), rows, n, p, k, median);
+    EMBER_CUDA_CHECK_LAUNCH(median ? "median" : "kthvalue");
   });
 }
 

@@ -61,7 +61,7 @@ Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement, G
       EMBER_DISPATCH_KERNEL(out.device(), multinomial_race_keys, p.dtype(), static_cast<double*>(keys.raw_data()),
                             p.raw_data(), rows * categories, seed, first);
       // The first num_samples to arrive, in arrival order (Note [Exponential race]).
-      out = contiguous_clone(narrow(argsort(keys, -1, false, true), -1, 0, num_samples));
+      out = topk(keys, num_samples, -1, /*largest=*/false, /*sorted=*/true).second;
     }
   }
   return probs.dim() == 1 ? reshape(out, {num_samples}) : out;

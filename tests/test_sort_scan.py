@@ -40,7 +40,7 @@ OPS = {
     "median_dim": (lambda x: x.median(-1), False),
     "median_keep0": (lambda x: torch_or_ember(x).median(x, 0, keepdim=True), False),
 }
-SHAPES = [(7,), (4, 5), "t(5, 4)", (), (1,), (3, 1)]
+SHAPES = [(7,), (4, 5), "t(5, 4)", (), (1,), (3, 1), (2, 3, 4)]
 
 
 def torch_or_ember(x):
@@ -92,6 +92,20 @@ def check_op(fn, shape, dtype, kind):
 @pytest.mark.parametrize("name", OPS)
 def test_against_torch(name, shape, dtype):
     check_op(OPS[name][0], shape, dtype, "normal")
+
+
+MIDDLE = {
+    "sort": lambda x: x.sort(dim=1, stable=True), "topk": lambda x: x.topk(2, 1, largest=False),
+    "median_keep": lambda x: x.median(1, keepdim=True), "kthvalue": lambda x: x.kthvalue(2, -2),
+    "cumprod": lambda x: x.cumprod(1), "logcumsumexp": lambda x: x.logcumsumexp(-2), "prod": lambda x: x.prod(1),
+    "cumsum": lambda x: x.cumsum(1),
+}
+
+
+@pytest.mark.parametrize("name", MIDDLE)
+def test_middle_dim_of_3d(name):
+    """A dim that is neither first nor last: the row kernels see it moved last and back."""
+    check_op(MIDDLE[name], (3, 4, 5), ember.float64, "normal")
 
 
 @pytest.mark.parametrize("kind", ["ties", "nan", "zeros"])

@@ -69,6 +69,7 @@ void init_math(py::module_& m, PyTensor& cls);
 void init_autograd(py::module_& m, PyTensor& cls);
 void init_factory(py::module_& m, PyTensor& cls);
 void init_reduce(py::module_& m, PyTensor& cls);
+void init_sort(py::module_& m, PyTensor& cls);
 void init_nn_ops(py::module_& m, PyTensor& cls);
 void init_conv(py::module_& m);
 void init_linalg(py::module_& m, PyTensor& cls);

@@ -43,6 +43,7 @@ PYBIND11_MODULE(_C, m) {
   init_autograd(m, cls);
   init_factory(m, cls);
   init_reduce(m, cls);
+  init_sort(m, cls);
   init_nn_ops(m, cls);
   init_conv(m);
   init_linalg(m, cls);

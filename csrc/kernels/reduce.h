@@ -19,6 +19,8 @@
      among equal values the first index is taken. `indices` (int64, may be null) gets the position. \
      Requires inner > 0 (the ops check this up front). */                                           \
   void minmax_last_axis(DType dtype, bool is_max, void* out, int64_t* indices, const void* in, int64_t outer, \
-                        int64_t inner);
+                        int64_t inner);                                                             \
+  /* out[i] = prod_j in[i * inner + j]; float32 multiplies in double, int64 wraps (ops/reduce_prod.cpp). */ \
+  void prod_last_axis(DType dtype, void* out, const void* in, int64_t outer, int64_t inner);
 
 EMBER_DECLARE_TWINS(EMBER_REDUCE_KERNELS)

@@ -12,6 +12,7 @@
 #include "core/generator.h"
 #include "core/tensor.h"
 #include "kernels/op_kinds.h"
+#include "kernels/scan.h"
 
 namespace ember {
 
@@ -241,5 +242,29 @@ std::pair<Tensor, Tensor> max_pool2d(const Tensor& x, Int2 kernel, Int2 stride, 
 Tensor avg_pool2d(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, bool ceil_mode, bool count_include_pad,
                   std::optional<int64_t> divisor_override);
 Tensor adaptive_avg_pool2d(const Tensor& x, Int2 output_size);
+
+// ---- cumulative ops (scan.cpp), prod (reduce_prod.cpp), sorting (sort.cpp), searching (search.cpp),
+// multinomial (multinomial.cpp). Integer and bool inputs of cumsum/cumprod/prod give int64 unless
+// `dtype` says otherwise, as in PyTorch.
+Tensor cumsum(const Tensor& x, int64_t dim, std::optional<DType> dtype = std::nullopt);
+Tensor& cumsum_(Tensor& self, int64_t dim, std::optional<DType> dtype = std::nullopt);
+Tensor cumprod(const Tensor& x, int64_t dim, std::optional<DType> dtype = std::nullopt);
+Tensor logcumsumexp(const Tensor& x, int64_t dim);
+// The inclusive scan of x (in its own dtype) along dim, from the end when `reverse`; differentiable.
+Tensor cumulative(const Tensor& x, int64_t dim, kernels::ScanKind kind, bool reverse);
+Tensor prod(const Tensor& t, std::optional<DType> dtype = std::nullopt);
+Tensor prod(const Tensor& t, int64_t dim, bool keepdim, std::optional<DType> dtype = std::nullopt);
+std::pair<Tensor, Tensor> sort(const Tensor& t, int64_t dim, bool descending, bool stable);  // values, indices
+Tensor argsort(const Tensor& t, int64_t dim, bool descending, bool stable);
+Tensor msort(const Tensor& t);
+std::pair<Tensor, Tensor> topk(const Tensor& t, int64_t k, int64_t dim, bool largest, bool sorted);
+std::pair<Tensor, Tensor> kthvalue(const Tensor& t, int64_t k, int64_t dim, bool keepdim);
+Tensor median_all(const Tensor& t);
+std::pair<Tensor, Tensor> median_dim(const Tensor& t, int64_t dim, bool keepdim);
+// int64 insertion points of `values` in the last dim of sorted_sequence (sorter: undefined or
+// the int64 permutation that sorts it).
+Tensor searchsorted(const Tensor& sorted_sequence, const Tensor& values, bool right, const Tensor& sorter);
+Tensor bucketize(const Tensor& input, const Tensor& boundaries, bool right);
+Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement, Generator* gen = nullptr);
 
 }  // namespace ember

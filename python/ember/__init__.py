@@ -33,6 +33,8 @@ from .autograd.grad_mode import (enable_grad, inference_mode, no_grad,  # noqa: 
 from ._C import is_grad_enabled  # noqa: E402
 from . import autograd, cuda  # noqa: E402
 from . import viz  # noqa: E402
+from ._C import (argsort, bucketize, cumprod, cumsum, kthvalue, logcumsumexp, median, msort,  # noqa: E402
+                 multinomial, prod, searchsorted, sort, topk)
 from ._reductions import amax, amin, argmax, argmin, log_softmax, max, mean, min, softmax, std, var  # noqa: E402,A004
 from ._C import sum  # noqa: E402,A004
 from . import nn  # noqa: E402

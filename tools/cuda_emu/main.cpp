@@ -14,10 +14,12 @@ void test_optim();
 void test_elementwise();
 void test_gemm();
 void test_conv();
+void test_scan();
+void test_sort();
 
 int main(int argc, char** argv) {
   struct Family { const char* name; void (*run)(); };
-  const Family families[] = {{"reduce", test_reduce}, {"softmax", test_softmax}, {"cross_entropy", test_cross_entropy}, {"index", test_index}, {"optim", test_optim}, {"elementwise", test_elementwise}, {"gemm", test_gemm}, {"conv", test_conv}};
+  const Family families[] = {{"reduce", test_reduce}, {"softmax", test_softmax}, {"cross_entropy", test_cross_entropy}, {"index", test_index}, {"optim", test_optim}, {"elementwise", test_elementwise}, {"gemm", test_gemm}, {"conv", test_conv}, {"scan", test_scan}, {"sort", test_sort}};
   for (const auto& f : families) {
     if (argc > 1 && std::strcmp(argv[1], f.name) != 0) continue;
     const auto t0 = std::chrono::steady_clock::now();

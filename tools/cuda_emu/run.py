@@ -24,9 +24,9 @@ KERNELS = sorted(p.name for p in (CSRC / "kernels" / "cuda").glob("*.cu"))
 
 HARNESS = ["main.cpp", "emu_runtime.cpp"]
 # CPU twins the harness compares with (and what they need).
-EXTRA = [CSRC / "core" / "device.cpp"] + [CSRC / "kernels" / "cpu" / f for f in ("optim.cpp", "grad_norm.cpp", "task_pool.cpp", "random.cpp", "activation.cpp", "conv.cpp", "pool.cpp")]
+EXTRA = [CSRC / "core" / "device.cpp"] + [CSRC / "kernels" / "cpu" / f for f in ("optim.cpp", "grad_norm.cpp", "task_pool.cpp", "random.cpp", "activation.cpp", "conv.cpp", "pool.cpp", "scan.cpp", "sort.cpp", "multinomial.cpp")]
 # The families main.cpp runs (one pytest case each).
-FAMILIES = ["reduce", "softmax", "cross_entropy", "index", "optim", "elementwise", "gemm", "conv"]
+FAMILIES = ["reduce", "softmax", "cross_entropy", "index", "optim", "elementwise", "gemm", "conv", "scan", "sort"]
 
 
 def find_cxx(preferred=None):

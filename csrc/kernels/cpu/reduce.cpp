@@ -234,4 +234,20 @@ void minmax_last_axis(DType dtype, bool is_max, void* out, int64_t* indices, con
   });
 }
 
+void prod_last_axis(DType dtype, void* out, const void* in, int64_t outer, int64_t inner) {
+  EMBER_DISPATCH_NUMERIC(dtype, "prod", [&] {
+    using acc_t = std::conditional_t<std::is_floating_point_v<scalar_t>, double, uint64_t>;  // uint64: wraps
+    auto* o = static_cast<scalar_t*>(out);
+    auto* x = static_cast<const scalar_t*>(in);
+    int64_t grain = inner > 0 ? std::max<int64_t>(1, kParallelGrain / inner) : outer + 1;
+    parallel_for(outer, grain, [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i) {
+        acc_t p = 1;
+        for (int64_t j = 0; j < inner; ++j) p *= static_cast<acc_t>(x[i * inner + j]);
+        o[i] = static_cast<scalar_t>(p);
+      }
+    });
+  });
+}
+
 }  // namespace ember::kernels::cpu

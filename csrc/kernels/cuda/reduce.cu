@@ -26,6 +26,23 @@ struct SumReducer {
   __device__ void store(int64_t row, acc_t a) const { out[row] = static_cast<T>(a); }
 };
 
+// prod: float32 multiplies in double (as the CPU twin); int64 wraps (an unsigned multiply, no UB).
+template <typename T>
+struct ProdReducer {
+  using acc_t = sum_acc_t<T>;
+  const T* in;
+  T* out;
+  int64_t inner;
+  __device__ acc_t identity() const { return acc_t(1); }
+  __device__ acc_t load(int64_t row, int64_t j) const { return static_cast<acc_t>(in[row * inner + j]); }
+  __device__ acc_t combine(acc_t a, acc_t b) const {
+    if constexpr (std::is_integral_v<acc_t>)
+      return static_cast<acc_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+    else return a * b;
+  }
+  __device__ void store(int64_t row, acc_t a) const { out[row] = static_cast<T>(a); }
+};
+
 // Pass 1 of var: each row's mean, in double (0 / 0 = NaN for an empty row, as on the CPU).
 template <typename T>
 struct MeanReducer {
@@ -174,6 +191,13 @@ void minmax_last_axis(DType dtype, bool is_max, void* out, int64_t* indices, con
   EMBER_DISPATCH_ALL(dtype, is_max ? "max" : "min", [&] {
     ExtremeReducer<scalar_t> r{static_cast<const scalar_t*>(in), static_cast<scalar_t*>(out), indices, inner, is_max};
     reduce_rows(is_max ? "max" : "min", r, outer, inner);
+  });
+}
+
+void prod_last_axis(DType dtype, void* out, const void* in, int64_t outer, int64_t inner) {
+  EMBER_DISPATCH_NUMERIC(dtype, "prod", [&] {
+    ProdReducer<scalar_t> r{static_cast<const scalar_t*>(in), static_cast<scalar_t*>(out), inner};
+    reduce_rows("prod", r, outer, inner);
   });
 }
 

@@ -243,3 +243,6 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if reduction == "sum":
         return loss.sum()
     return loss.sum() / w.sum()
+
+
+from .functional_layers import *  # noqa: E402,F401,F403 -- embedding, one_hot, norms, pad (see that file)

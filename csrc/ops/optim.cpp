@@ -223,7 +223,8 @@ void rmsprop_step(const tensor_list& params, const tensor_list& grads, const ten
 }
 
 void adagrad_step(const tensor_list& params, const tensor_list& grads, const tensor_list& state_sums,
-                  const tensor_list& steps, double lr, double lr_decay, double weight_decay, double eps, bool maximize) {
+                  const tensor_list& steps, double lr, double lr_decay, double weight_decay, double eps,
+                  bool maximize) {
   const char* op = "adagrad";
   size_t n = params.size();
   check_lengths(op, n, grads.size(), "gradient");

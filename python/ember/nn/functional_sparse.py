@@ -3,6 +3,7 @@ is the native index_add) and one_hot. Imported into nn.functional."""
 from .. import _C
 from ..autograd.grad_mode import no_grad
 from ..factories import arange, ones, zeros
+from .functional_norms import _vector_norm
 
 _int64 = _C.dtype.int64
 
@@ -30,7 +31,6 @@ def _embedding_renorm_(weight, flat, max_norm, norm_type):
     """torch.embedding_renorm_: each looked-up row whose norm exceeds max_norm is scaled in place
     by max_norm / (norm + 1e-7), outside autograd. A row looked up twice is written twice with
     the same value, so no dedup is needed."""
-    from .functional_norms import _vector_norm
     with no_grad():
         rows = _C.index_select(weight, 0, flat)
         norms = _vector_norm(rows, norm_type, 1, True)
@@ -54,7 +54,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if max_norm is not None:
         _embedding_renorm_(weight, flat, max_norm, norm_type)
     out = _C.index_select(weight, 0, flat)  # raises IndexError for an index out of range
-    if out.requires_grad and _C.is_grad_enabled():
+    if out.requires_grad:  # (False under no_grad)
         # Note [Embedding gradient masks]: the padding row keeps its forward value but takes no
         # gradient, as torch's embedding_backward skips it. `where` with the detached gather on
         # the masked side does exactly that: values unchanged (no arithmetic on them, so an inf
@@ -63,6 +63,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
             keep = (flat != padding_idx).unsqueeze(1)
             out = _C.where(keep, out, out.detach())
         if scale_grad_by_freq:
+            # Each row's gradient divided by its index's count in this batch, as torch: a hook on
+            # the gathered rows, so the forward stays untouched.
             counts = zeros(weight.shape[0], dtype=weight.dtype, device=weight.device).index_add(
                 0, flat, ones(flat.shape[0], dtype=weight.dtype, device=weight.device))
             scale = (1.0 / _C.index_select(counts, 0, flat)).unsqueeze(1)
@@ -79,7 +81,7 @@ def one_hot(tensor, num_classes=-1):
         if tensor.numel() == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
         num_classes = int(tensor.max().item()) + 1
-    if tensor.numel():
+    if tensor.numel():  # torch checks the values too, a host read on a GPU as well
         if int(tensor.min().item()) < 0:
             raise RuntimeError("Class values must be non-negative.")
         if int(tensor.max().item()) >= num_classes:

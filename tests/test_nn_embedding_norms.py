@@ -384,3 +384,43 @@ def test_norm_modules_forward_backward_match_torch(name, args, kwargs, shape):
     to.sum().backward()
     assert_close(ex.grad, tx.grad, **GRAD_TOL[ember.float32])
     assert_close(m.weight.grad, t.weight.grad, **GRAD_TOL[ember.float32])
+
+
+def test_small_text_model_trains_like_torch():
+    """A script-shaped model (Embedding with padding, GroupNorm, RMSNorm, Linear) trained with
+    Adagrad: ember loaded with torch's initial state dict follows torch step for step."""
+    def build(lib):
+        class Net(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.emb = lib.nn.Embedding(20, 8, padding_idx=0)
+                self.gn = lib.nn.GroupNorm(2, 8)
+                self.rms = lib.nn.RMSNorm(8)
+                self.fc = lib.nn.Linear(8, 3)
+
+            def forward(self, idx):
+                h = self.emb(idx).mean(1)              # (N, 8)
+                h = self.gn(h.unsqueeze(2)).squeeze(2)
+                return self.fc(self.rms(h))
+        return Net()
+
+    torch.manual_seed(0)
+    t = build(torch).double()
+    m = build(ember).double()
+    m.load_state_dict({k: ember.tensor(v.detach().numpy()) for k, v in t.state_dict().items()})
+    eo, to = ember.optim.Adagrad(m.parameters(), lr=0.1), torch.optim.Adagrad(t.parameters(), lr=0.1)
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        idx = rng.integers(0, 20, size=(6, 5))
+        y = rng.integers(0, 3, size=6)
+        el = F.cross_entropy(m(ember.tensor(idx)), ember.tensor(y))
+        tl = TF.cross_entropy(t(torch.tensor(idx)), torch.tensor(y))
+        eo.zero_grad()
+        to.zero_grad()
+        el.backward()
+        tl.backward()
+        eo.step()
+        to.step()
+        np.testing.assert_allclose(el.item(), tl.item(), rtol=1e-10)
+    for (k, v), tv in zip(m.state_dict().items(), t.state_dict().values()):
+        np.testing.assert_allclose(v.numpy(), tv.numpy(), rtol=1e-9, atol=1e-12, err_msg=k)

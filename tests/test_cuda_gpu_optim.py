@@ -84,6 +84,8 @@ ADAM_OPTIONS = [dict(lr=0.01), dict(lr=0.01, amsgrad=True), dict(lr=0.01, weight
 ADAMW_OPTIONS = [dict(lr=0.01), dict(lr=0.01, amsgrad=True, weight_decay=0.1)]
 RMSPROP_OPTIONS = [dict(lr=0.01), dict(lr=0.01, centered=True), dict(lr=0.01, momentum=0.9),
                    dict(lr=0.01, alpha=0.9, centered=True, momentum=0.5, weight_decay=0.1, maximize=True)]
+ADAGRAD_OPTIONS = [dict(lr=0.05), dict(lr=0.05, lr_decay=0.1, initial_accumulator_value=0.5),
+                   dict(lr=0.05, weight_decay=0.1, eps=1e-6, maximize=True)]
 
 
 @pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
@@ -109,9 +111,16 @@ def test_rmsprop_matches_cpu_and_torch(kwargs, dtype):
     check_against_cpu_and_torch(ember.optim.RMSprop, torch.optim.RMSprop, kwargs, SIZES, dtype)
 
 
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
+@pytest.mark.parametrize("kwargs", ADAGRAD_OPTIONS)
+def test_adagrad_matches_cpu_and_torch(kwargs, dtype):
+    check_against_cpu_and_torch(ember.optim.Adagrad, torch.optim.Adagrad, kwargs, SIZES, dtype)
+
+
 @pytest.mark.parametrize("cls,kwargs", [(ember.optim.SGD, dict(lr=0.1, momentum=0.9)),
                                         (ember.optim.Adam, dict(lr=0.01, amsgrad=True)),
-                                        (ember.optim.RMSprop, dict(lr=0.01, centered=True, momentum=0.5))])
+                                        (ember.optim.RMSprop, dict(lr=0.01, centered=True, momentum=0.5)),
+                                        (ember.optim.Adagrad, dict(lr=0.05, lr_decay=0.1))])
 def test_group_larger_than_one_launch(cls, kwargs):
     # More tensors than one launch struct holds, so the group takes two launches; a tensor that
     # spans several chunks sits at the boundary.

@@ -43,6 +43,9 @@ void init_optim(py::module_& m, PyTensor& cls) {
   }, py::arg("params"), py::arg("grads"), py::arg("square_avgs"), py::arg("grad_avgs"), py::arg("momentum_buffers"),
      py::arg("state_steps"), py::arg("lr"), py::arg("alpha"), py::arg("eps"), py::arg("weight_decay"),
      py::arg("momentum"), py::arg("centered"), py::arg("maximize"));
+  m.def("_adagrad_step", &adagrad_step, py::arg("params"), py::arg("grads"), py::arg("state_sums"),
+        py::arg("state_steps"), py::arg("lr"), py::arg("lr_decay"), py::arg("weight_decay"), py::arg("eps"),
+        py::arg("maximize"));
   m.def("_grad_norm", &grad_norm, py::arg("grads"), py::arg("norm_type"));
   m.def("_scale_grads_", &scale_grads_, py::arg("grads"), py::arg("scale"));
 }

@@ -14,6 +14,7 @@
 #define EMBER_OPTIM_KERNELS                                                                         \
   void sgd_update_group(DType dtype, const std::vector<SgdSlot>& slots, const SgdHyper& h);         \
   void adam_update_group(DType dtype, const std::vector<AdamSlot>& slots, const AdamHyper& h);      \
-  void rmsprop_update_group(DType dtype, const std::vector<RmspropSlot>& slots, const RmspropHyper& h);
+  void rmsprop_update_group(DType dtype, const std::vector<RmspropSlot>& slots, const RmspropHyper& h); \
+  void adagrad_update_group(DType dtype, const std::vector<AdagradSlot>& slots, const AdagradHyper& h);
 
 EMBER_DECLARE_TWINS(EMBER_OPTIM_KERNELS)

@@ -70,6 +70,23 @@ struct RmspropSlot {
   void* momentum_buf;
 };
 
+struct AdagradHyper {
+  double lr, lr_decay, weight_decay, eps;
+  bool maximize;
+};
+// step: the tensor's step count after this update (1 on the first).
+struct AdagradSlot {
+  int64_t n;
+  void* param;
+  const void* grad;
+  void* sum;
+  double step;
+};
+
+// Adagrad's per-tensor learning rate lr / (1 + (step - 1) lr_decay), in double from the (CPU)
+// step count, as PyTorch computes `clr` in Python: both backends round it to the element type once.
+inline double adagrad_clr(const AdagradHyper& h, double step) { return h.lr / (1.0 + (step - 1.0) * h.lr_decay); }
+
 // A gradient whose norm clip_grad_norm_ takes (read only) or that it scales (written).
 struct GradSlot {
   int64_t n;

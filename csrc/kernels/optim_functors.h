@@ -88,6 +88,21 @@ struct RmspropUpdate {
   }
 };
 
+// Adagrad: sum += g * g (addcmul with value 1), p += -clr * g / (sqrt(sum) + eps). neg_clr is
+// -lr / (1 + (step - 1) lr_decay), a per-tensor scalar the op computes from the step count.
+template <class T>
+struct AdagradUpdate {
+  T weight_decay, eps, neg_clr;
+  bool maximize;
+  EMBER_HD void operator()(T& p, T g, T& sum) const {
+    if (maximize) g = -g;
+    if (weight_decay != T(0)) g = g + weight_decay * p;
+    sum = sum + T(1) * g * g;
+    T std_dev = std::sqrt(sum) + eps;
+    p = p + neg_clr * g / std_dev;
+  }
+};
+
 // The functors of one param group, built on the host from its hyperparameters, so the CPU
 // loops and the CUDA kernels round every double hyperparameter to T in the same way. (A CUDA
 // launch then sets the per-tensor fields, `first` and the Adam step scalars, per tensor.)
@@ -105,6 +120,11 @@ AdamUpdate<T> make_adam_update(const AdamHyper& h, const AdamStepScalars& s) {
 template <class T>
 RmspropUpdate<T> make_rmsprop_update(const RmspropHyper& h) {
   return {T(h.lr), T(h.alpha), T(1.0 - h.alpha), T(h.eps), T(h.weight_decay), T(h.momentum), h.maximize};
+}
+
+template <class T>
+AdagradUpdate<T> make_adagrad_update(const AdagradHyper& h, double step) {
+  return {T(h.weight_decay), T(h.eps), T(-adagrad_clr(h, step)), h.maximize};
 }
 
 // Note [Gradient norm in partial sums]: clip_grad_norm_ reduces every gradient of a model to one

@@ -224,6 +224,8 @@ void adam_step(const tensor_list& params, const tensor_list& grads, const tensor
 void rmsprop_step(const tensor_list& params, const tensor_list& grads, const tensor_list& square_avgs,
                   const tensor_list& grad_avgs, const tensor_list& momentum_bufs, const tensor_list& steps, double lr,
                   double alpha, double eps, double weight_decay, double momentum, bool centered, bool maximize);
+void adagrad_step(const tensor_list& params, const tensor_list& grads, const tensor_list& state_sums,
+                  const tensor_list& steps, double lr, double lr_decay, double weight_decay, double eps, bool maximize);
 // clip_grad_norm_'s native steps (grad_norm.cpp): the joint norm of floating gradients on one
 // device, a 0-d tensor of the first gradient's dtype on that device (norm_type > 0 or inf);
 // and every gradient multiplied in place by a one-element tensor on their device. No host sync.

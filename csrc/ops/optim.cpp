@@ -9,10 +9,11 @@
 // step reports the in-place modification if it is run backward afterwards.
 //
 // Note [One device per param group]: a group's parameters, gradients and state buffers must all
-// be on one device (the first parameter's), so that one launch can update them all. The Adam and
-// RMSprop 'step' counters are the exception: as in PyTorch (capturable=False) they are 0-d float32
-// CPU tensors, counted on the host, so Adam's bias corrections are host scalars that travel as
-// kernel arguments and a CUDA step never waits for the device.
+// be on one device (the first parameter's), so that one launch can update them all. The Adam,
+// RMSprop and Adagrad 'step' counters are the exception: as in PyTorch (capturable=False) they
+// are 0-d float32 CPU tensors, counted on the host, so Adam's bias corrections and Adagrad's
+// decayed learning rate are host scalars that travel as kernel arguments and a CUDA step never
+// waits for the device.
 #include <vector>
 
 #include "autograd/grad_mode.h"
@@ -218,6 +219,40 @@ void rmsprop_step(const tensor_list& params, const tensor_list& grads, const ten
     square_avgs[i]->bump_version();
     if (centered) grad_avgs[i]->bump_version();
     if (momentum > 0) momentum_bufs[i]->bump_version();
+  }
+}
+
+void adagrad_step(const tensor_list& params, const tensor_list& grads, const tensor_list& state_sums,
+                  const tensor_list& steps, double lr, double lr_decay, double weight_decay, double eps,
+                  bool maximize) {
+  const char* op = "adagrad";
+  size_t n = params.size();
+  check_lengths(op, n, grads.size(), "gradient");
+  check_lengths(op, n, state_sums.size(), "sum");
+  check_lengths(op, n, steps.size(), "step");
+  if (n == 0) return;
+  for (size_t i = 0; i < n; ++i) {
+    check_param(op, i, params[i], grads[i], params[0]);
+    check_required(op, i, "sum", state_sums[i], params[i]);
+    check_step(op, i, steps[i]);
+  }
+  autograd::AutoGradMode no_grad(false);
+  const Device device = params[0].device();
+  std::vector<Writable> work;
+  tensor_list grads_c;
+  SlotsByDtype<kernels::AdagradSlot> slots;
+  for (size_t i = 0; i < n; ++i) {
+    work.push_back(writable(params[i]));
+    const Tensor& w = work.back().work;
+    grads_c.push_back(contiguous(grads[i]));
+    slots.add(w.dtype(), {w.numel(), w.raw_data(), grads_c.back().raw_data(), state_sums[i].raw_data(),
+                          bump_step(steps[i])});
+  }
+  kernels::AdagradHyper h{lr, lr_decay, weight_decay, eps, maximize};
+  slots.each([&](DType dtype, const auto& s) { EMBER_DISPATCH_KERNEL(device, adagrad_update_group, dtype, s, h); });
+  for (size_t i = 0; i < n; ++i) {
+    work[i].finish();
+    state_sums[i]->bump_version();
   }
 }
 

@@ -1,7 +1,8 @@
 // Emulated checks of kernels/cuda/optim.cu and grad_norm.cu (multi-tensor launches,
 // multi_tensor.cuh) against their CPU twins (kernels/cpu/optim.cpp, grad_norm.cpp, linked in):
 // groups of more than kMaxTensorsPerLaunch tensors (several launches), tensors of several chunks
-// and of chunk-edge lengths, empty tensors, and every optimizer option.
+// and of chunk-edge lengths, empty tensors, and every optimizer option (SGD, Adam, RMSprop,
+// Adagrad).
 #include <limits>
 
 #include "harness_common.h"
@@ -93,6 +94,19 @@ void check_optimizers() {
         (on_cuda ? kc::rmsprop_update_group : kcpu::rmsprop_update_group)(dt, slots, h);
       }
       g.compare(fmt("rmsprop centered=%lld momentum=%lld", centered, momentum != 0), tol);
+    }
+  for (double lr_decay : {0.0, 0.3})
+    for (bool maximize : {false, true}) {
+      AdagradHyper h{0.05, lr_decay, maximize ? 0.1 : 0.0, 1e-10, maximize};
+      Group<T> g(lengths, 3, 17 + variant++);
+      for (bool on_cuda : {true, false}) {
+        std::vector<AdagradSlot> slots;
+        for (size_t t = 0; t < lengths.size(); ++t)
+          slots.push_back({lengths[t], g.ptr(on_cuda, 0, t), g.ptr(on_cuda, 1, t), g.ptr(on_cuda, 2, t),
+                           double(1 + t % 5)});
+        (on_cuda ? kc::adagrad_update_group : kcpu::adagrad_update_group)(dt, slots, h);
+      }
+      g.compare(fmt("adagrad lr_decay=%lld maximize=%lld", lr_decay != 0, maximize), tol);
     }
 }
 

@@ -55,6 +55,21 @@ void rmsprop_update(DType dtype, int64_t n, void* param, const void* grad, void*
   });
 }
 
+// `step` is the tensor's step count after this update (1 on the first).
+void adagrad_update(DType dtype, int64_t n, void* param, const void* grad, void* sum, double step,
+                    const AdagradHyper& h) {
+  EMBER_DISPATCH_FLOATING(dtype, "adagrad", [&] {
+    using T = scalar_t;
+    AdagradUpdate<T> f = make_adagrad_update<T>(h, step);
+    auto* p = static_cast<T*>(param);
+    auto* g = static_cast<const T*>(grad);
+    auto* s = static_cast<T*>(sum);
+    parallel_for(n, kParallelGrain, [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i) f(p[i], g[i], s[i]);
+    });
+  });
+}
+
 }  // namespace
 
 void sgd_update_group(DType dtype, const std::vector<SgdSlot>& slots, const SgdHyper& h) {
@@ -69,6 +84,10 @@ void adam_update_group(DType dtype, const std::vector<AdamSlot>& slots, const Ad
 void rmsprop_update_group(DType dtype, const std::vector<RmspropSlot>& slots, const RmspropHyper& h) {
   for (const RmspropSlot& s : slots)
     rmsprop_update(dtype, s.n, s.param, s.grad, s.square_avg, s.grad_avg, s.momentum_buf, h);
+}
+
+void adagrad_update_group(DType dtype, const std::vector<AdagradSlot>& slots, const AdagradHyper& h) {
+  for (const AdagradSlot& s : slots) adagrad_update(dtype, s.n, s.param, s.grad, s.sum, s.step, h);
 }
 
 }  // namespace ember::kernels::cpu

@@ -77,6 +77,23 @@ __global__ void rmsprop_kernel(const TensorChunks<5> m, RmspropUpdate<T> f) {
   }
 }
 
+template <typename T>
+__global__ void adagrad_kernel(const TensorChunks<3> m, AdagradUpdate<T> f) {
+  int64_t chunk;
+  const int t = tensor_of_block(m, blockIdx.x, chunk);
+  const ChunkRange r = chunk_range(m.n[t], chunk);
+  T* p = static_cast<T*>(m.ptr[0][t]);
+  const T* g = static_cast<const T*>(m.ptr[1][t]);
+  T* sum = static_cast<T*>(m.ptr[2][t]);
+  f.neg_clr = T(m.scalar[0][t]);
+  for (int64_t i = r.lo + threadIdx.x; i < r.hi; i += blockDim.x) {
+    T pv = p[i], sv = sum[i];
+    f(pv, g[i], sv);
+    p[i] = pv;
+    sum[i] = sv;
+  }
+}
+
 template <typename Kernel, int Depth, typename F>
 void launch(Kernel kernel, const char* name, const TensorChunks<Depth>& m, int64_t blocks, const F& f) {
   kernel<<<static_cast<unsigned>(blocks), kMultiTensorThreads, 0, ember::cuda::current_stream()>>>(m, f);
@@ -132,6 +149,21 @@ void rmsprop_update_group(DType dtype, const std::vector<RmspropSlot>& slots, co
       m.ptr[4][k] = s.momentum_buf;
       return s.n;
     }, [&](const TensorChunks<5>& m, int64_t blocks) { launch(rmsprop_kernel<T>, "rmsprop", m, blocks, f); });
+  });
+}
+
+void adagrad_update_group(DType dtype, const std::vector<AdagradSlot>& slots, const AdagradHyper& h) {
+  EMBER_DISPATCH_FLOATING(dtype, "adagrad", [&] {
+    using T = scalar_t;
+    const AdagradUpdate<T> f = make_adagrad_update<T>(h, 1.0);  // neg_clr per tensor below
+    for_each_launch<3>(slots.size(), [&](TensorChunks<3>& m, int k, size_t i) {
+      const AdagradSlot& s = slots[i];
+      m.ptr[0][k] = s.param;
+      m.ptr[1][k] = const_cast<void*>(s.grad);
+      m.ptr[2][k] = s.sum;
+      m.scalar[0][k] = -adagrad_clr(h, s.step);
+      return s.n;
+    }, [&](const TensorChunks<3>& m, int64_t blocks) { launch(adagrad_kernel<T>, "adagrad", m, blocks, f); });
   });
 }
 

@@ -6,5 +6,6 @@ from .modules import (BatchNorm1d, BCEWithLogitsLoss, CrossEntropyLoss, Dropout,
                       MSELoss, NLLLoss, ParameterDict, ParameterList, ReLU, Sequential, Sigmoid, Softmax, Tanh,
                       Unflatten)
 from .modules import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d  # noqa: F401
+from .modules import BatchNorm2d, Embedding, GroupNorm, RMSNorm  # noqa: F401
 from .parameter import Parameter  # noqa: F401
 from .modules import BCELoss, HuberLoss, KLDivLoss, L1Loss, SmoothL1Loss  # noqa: F401,E402

@@ -385,3 +385,6 @@ def adaptive_avg_pool2d(input, output_size):
     elif any(s is None for s in size):
         raise RuntimeError(f"[adaptive_avg_pool2d] Expected 3D or 4D tensor, but got {tuple(input.shape)}")
     return _C.adaptive_avg_pool2d(input, size)
+
+
+from .functional_layers import *  # noqa: E402,F401,F403 -- embedding, one_hot, norms, pad (see that file)

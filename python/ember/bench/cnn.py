@@ -7,7 +7,7 @@ weights. The step is written once against the shared torch-like API (lib = ember
 """
 import numpy as np
 
-from .workloads import LR, Case, Row, _results, _rng
+from .workloads import Row, _rng, sgd_step_case
 
 CNN_BATCH, CNN_SIDE = 64, 28
 
@@ -41,26 +41,9 @@ def _cnn_step(engine, x_np, y_np, params_np):
             loss.backward()
             return loss
 
-        def update():
-            with lib.no_grad():
-                for p in params:
-                    p -= LR * p.grad
-                    p.grad = None
-        return params, forward_backward, update
+        return params, forward_backward
 
-    params, fb, update = make()
-
-    def run():
-        fb()
-        update()
-
-    def check():
-        p, fb1, up1 = make()
-        loss = fb1()
-        grads = [engine.numpy(t.grad) for t in p]
-        up1()
-        return _results(loss.item(), grads, [engine.numpy(t) for t in p])
-    return Case(run, check)
+    return sgd_step_case(engine, make)
 
 
 def cnn_row(batch=CNN_BATCH, side=CNN_SIDE):

@@ -131,6 +131,33 @@ def _results(loss, grads, params):
     return out
 
 
+def sgd_step_case(engine, make):
+    """The Case of one training step on a torch-like engine: make() gives fresh (params,
+    forward_backward); run() is forward + backward + a plain SGD update (p -= LR * grad) under
+    no_grad, and check() the loss, gradients and updated weights of one such step from a fresh start."""
+    lib = engine.lib
+
+    def step(params, forward_backward):
+        loss = forward_backward()
+        grads = [p.grad for p in params]
+        with lib.no_grad():
+            for p in params:
+                p -= LR * p.grad
+                p.grad = None
+        return loss, grads
+
+    params, fb = make()
+
+    def run():
+        step(params, fb)
+
+    def check():
+        p, fb1 = make()
+        loss, grads = step(p, fb1)
+        return _results(loss.item(), [engine.numpy(g) for g in grads], [engine.numpy(t) for t in p])
+    return Case(run, check)
+
+
 def _torchlike_mlp(engine, x_np, y_np, params_np):
     """ember and PyTorch share an API, so one function builds both (lib = ember or torch)."""
     lib = engine.lib
@@ -150,26 +177,9 @@ def _torchlike_mlp(engine, x_np, y_np, params_np):
             loss.backward()
             return loss
 
-        def update():
-            with lib.no_grad():
-                for p in params:
-                    p -= LR * p.grad
-                    p.grad = None
-        return params, forward_backward, update
+        return params, forward_backward
 
-    params, fb, update = make()
-
-    def run():
-        fb()
-        update()
-
-    def check():
-        p, fb1, up1 = make()
-        loss = fb1()
-        grads = [engine.numpy(t.grad) for t in p]
-        up1()
-        return _results(loss.item(), grads, [engine.numpy(t) for t in p])
-    return Case(run, check)
+    return sgd_step_case(engine, make)
 
 
 def _numpy_mlp(engine, x_np, y_np, params_np):

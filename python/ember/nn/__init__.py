@@ -5,4 +5,5 @@ from .modules import (BatchNorm1d, BCEWithLogitsLoss, CrossEntropyLoss, Dropout,
                       Identity, LayerNorm, LeakyReLU, Linear, LogSoftmax, Module, ModuleDict, ModuleList,
                       MSELoss, NLLLoss, ParameterDict, ParameterList, ReLU, Sequential, Sigmoid, Softmax, Tanh,
                       Unflatten)
+from .modules import ELU, SELU, Hardtanh, LogSigmoid, Mish, ReLU6, SiLU, Softplus  # noqa: F401
 from .parameter import Parameter  # noqa: F401

@@ -39,9 +39,13 @@ Tensor as_operand(py::handle h, const char* op) {
                        std::string(py::str(py::type::of(h).attr("__name__"))));
 }
 
-// `alpha` as in torch.add(a, b, alpha=2): a + alpha * b.
-py::handle scaled(py::handle other, py::object alpha, py::object& keep) {
+// `alpha` as in torch.add(a, b, alpha=2): a + alpha * b. PyTorch casts alpha to the result
+// dtype, so with two bool operands any nonzero alpha is True.
+py::handle scaled(const Tensor& self, py::handle other, py::object alpha, py::object& keep) {
   if (alpha.is_none()) return other;
+  auto t = as_tensor(other);
+  if (self.dtype() == DType::Bool && (py::isinstance<py::bool_>(other) || (t && t->dtype() == DType::Bool)))
+    alpha = py::bool_(PyObject_IsTrue(alpha.ptr()) == 1);
   keep = py::reinterpret_steal<py::object>(PyNumber_Multiply(other.ptr(), alpha.ptr()));
   if (!keep) throw py::error_already_set();
   return keep;
@@ -90,11 +94,11 @@ void def_binary(py::module_& m, PyTensor& cls, PyArgs args) {
     case PyArgs::Alpha:
       cls.def(name, [](const Tensor& s, py::handle o, py::object alpha) {
         py::object keep;
-        return forward_op<op>(s, scaled(o, alpha, keep));
+        return forward_op<op>(s, scaled(s, o, alpha, keep));
       }, py::arg("other"), py::kw_only(), py::arg("alpha") = py::none());
       cls.def(inplace.c_str(), [](Tensor& s, py::handle o, py::object alpha) -> Tensor& {
         py::object keep;
-        return inplace_op<op>(s, scaled(o, alpha, keep));
+        return inplace_op<op>(s, scaled(s, o, alpha, keep));
       }, py::arg("other"), py::kw_only(), py::arg("alpha") = py::none());
       break;
     case PyArgs::Operand:
@@ -171,10 +175,7 @@ void def_composites(py::module_& m, PyTensor& cls, py::list& exported) {
 
   cls.def("nan_to_num", &nan_to_num, py::arg("nan") = 0.0, py::arg("posinf") = py::none(),
           py::arg("neginf") = py::none());
-  cls.def("nan_to_num_", [](Tensor& t, std::optional<double> nan, std::optional<double> posinf,
-                            std::optional<double> neginf) -> Tensor& {
-    return assign_result_("nan_to_num_", t, nan_to_num(t, nan, posinf, neginf));
-  }, py::arg("nan") = 0.0, py::arg("posinf") = py::none(), py::arg("neginf") = py::none());
+  cls.def("nan_to_num_", &nan_to_num_, py::arg("nan") = 0.0, py::arg("posinf") = py::none(), py::arg("neginf") = py::none());
   m.def("nan_to_num", &nan_to_num, py::arg("input"), py::arg("nan") = 0.0, py::arg("posinf") = py::none(),
         py::arg("neginf") = py::none());
 
@@ -203,7 +204,11 @@ void init_math(py::module_& m, PyTensor& cls) {
       .def("__imod__", &inplace_op<BinaryOp::Remainder>).def("__ifloordiv__", &inplace_op<BinaryOp::FloorDivide>)
       .def("__iand__", &inplace_op<BinaryOp::BitwiseAnd>).def("__ior__", &inplace_op<BinaryOp::BitwiseOr>)
       .def("__ixor__", &inplace_op<BinaryOp::BitwiseXor>)
-      .def("__invert__", [](const Tensor& t) { return unary(UnaryOp::BitwiseNot, t); })
+      .def("__invert__", [](const Tensor& t) {
+        if (is_floating(t.dtype()))  // PyTorch's operator says TypeError; bitwise_not NotImplementedError
+          throw py::type_error("~ (operator.invert) is only implemented on integer and Boolean-type tensors");
+        return unary(UnaryOp::BitwiseNot, t);
+      })
       .def("__neg__", [](const Tensor& t) { return neg(t); })
       .def("__pos__", [](const Tensor& t) { return t; })
       .def("__abs__", [](const Tensor& t) { return unary(UnaryOp::Abs, t); })

@@ -53,7 +53,8 @@ struct TanhF { template <class T> EMBER_HD T operator()(T x) const { return std:
 // 1 / (1 + e^-x) overflows to 0 gracefully for very negative x, and is exact enough elsewhere.
 struct SigmoidF { template <class T> EMBER_HD T operator()(T x) const { return T(1) / (T(1) + std::exp(-x)); } };
 // ReLU'(0) = 0 follows from using "x > 0" in the backward (see ops/unary.cpp).
-struct ReluF { template <class T> EMBER_HD T operator()(T x) const { return x > T(0) ? x : T(0); } };
+// NaN and -0.0 pass through unchanged, as in PyTorch (max(x, 0) that never replaces x unless x < 0).
+struct ReluF { template <class T> EMBER_HD T operator()(T x) const { return x < T(0) ? T(0) : x; } };
 struct SqrtF { template <class T> EMBER_HD T operator()(T x) const { return std::sqrt(x); } };
 struct AbsF { template <class T> EMBER_HD T operator()(T x) const {
   if constexpr (std::is_same_v<T, bool>) return x; else return x < T(0) ? -x : x; } };

@@ -147,10 +147,9 @@ void record_backward(BinaryOp op, const Tensor& out, const Tensor& a, const Tens
         if (c.needs[1]) gy = sum_to(g * x / y, sb);
         return {gx, gy};
       });
-    case BinaryOp::FloorDivide:  // piecewise constant: zero gradients, as in PyTorch
-      return autograd::record("FloorDivideBackward0", {out}, {a, b}, {}, [sa, sb](const BackwardArgs& c) -> tensor_list {
-        const Tensor& g = c.grad();
-        return {c.needs[0] ? zeros(sa, g.dtype(), g.device()) : Tensor(), c.needs[1] ? zeros(sb, g.dtype(), g.device()) : Tensor()};
+    case BinaryOp::FloorDivide:  // PyTorch records the op but has no formula: backward raises
+      return autograd::record("FloorDivideBackward0", {out}, {a, b}, {}, [](const BackwardArgs&) -> tensor_list {
+        fail(ErrorKind::Runtime, "[floor_divide] derivative for aten::floor_divide is not implemented");
       });
     case BinaryOp::BitwiseAnd:
     case BinaryOp::BitwiseOr:
@@ -215,6 +214,7 @@ Tensor div(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Div, a, b
 Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other) {
   const char* name = op_name(op);
   check_same_device(name, self, other);
+  check_no_internal_overlap(name, self);
   check_inplace(name, self, other.requires_grad());
   DType compute = compute_dtype(op, self.dtype(), other.dtype(), result_type(self, other));
   DType result = is_comparison(op) ? DType::Bool : compute;

@@ -90,6 +90,8 @@ inline const char* torch_type_name(DType d) {
 // ---- elementwise unary (unary.cpp)
 Tensor unary(UnaryOp op, const Tensor& x);
 Tensor& unary_(UnaryOp op, Tensor& x);
+// RuntimeError when self's elements share memory (an expanded view): Note [Overlapping in-place writes].
+void check_no_internal_overlap(const char* op, const Tensor& self);
 Tensor neg(const Tensor& x);
 Tensor exp(const Tensor& x);
 Tensor log(const Tensor& x);
@@ -114,6 +116,8 @@ bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool e
 bool equal(const Tensor& a, const Tensor& b);
 Tensor nan_to_num(const Tensor& x, std::optional<double> nan, std::optional<double> posinf,
                   std::optional<double> neginf);
+Tensor& nan_to_num_(Tensor& x, std::optional<double> nan, std::optional<double> posinf,
+                    std::optional<double> neginf);
 // The in-place form of a composite (addcmul_, lerp_ ...): checks dtype and shape, then copy_.
 Tensor& assign_result_(const char* name, Tensor& self, const Tensor& result);
 

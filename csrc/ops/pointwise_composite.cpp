@@ -55,7 +55,11 @@ Tensor lerp(const Tensor& start, const Tensor& end, double weight) {
 }
 
 // self + value * t1 * t2, in PyTorch's order of operations.
+// PyTorch casts `value` to the integer result dtype (addcmul(ints, value=0.5) multiplies by 0).
 Tensor addcmul(const Tensor& self, const Tensor& t1, const Tensor& t2, Scalar value) {
+  DType common = promote_types(promote_types(self.dtype(), t1.dtype()), t2.dtype());
+  EMBER_CHECK(common != DType::Bool, NotImplemented, "[addcmul] not implemented for 'Bool'");
+  if (!is_floating(common)) value = Scalar{std::trunc(value.value), ScalarKind::Int};
   return self + binary(BinaryOp::Mul, binary(BinaryOp::Mul, value, t1), t2);
 }
 
@@ -119,12 +123,18 @@ Tensor nan_to_num(const Tensor& x, std::optional<double> nan, std::optional<doub
 // The in-place form of a composite: self takes the result's values (differentiably, through
 // copy_), which must not need a wider dtype than self's, as for the table ops.
 Tensor& assign_result_(const char* name, Tensor& self, const Tensor& result) {
+  check_no_internal_overlap(name, self);
   auto rank = [](DType d) { return d == DType::Bool ? 0 : (d == DType::Int64 ? 1 : 2); };
   EMBER_CHECK(rank(result.dtype()) <= rank(self.dtype()), Runtime, "[", name, "] result type ",
               dtype_name(result.dtype()), " can't be cast to the desired output type ", dtype_name(self.dtype()));
   EMBER_CHECK(result.sizes() == self.sizes(), Runtime, "[", name, "] output with shape ", shape_str(self.sizes()),
               " doesn't match the broadcast shape ", shape_str(result.sizes()));
   return copy_(self, result);
+}
+
+Tensor& nan_to_num_(Tensor& x, std::optional<double> nan, std::optional<double> posinf, std::optional<double> neginf) {
+  if (!is_floating(x.dtype())) return x;  // nothing to replace (PyTorch writes nothing either)
+  return assign_result_("nan_to_num_", x, nan_to_num(x, nan, posinf, neginf));
 }
 
 }  // namespace ember

@@ -208,9 +208,21 @@ Tensor unary(UnaryOp op, const Tensor& x) {
   return y;
 }
 
+// Note [Overlapping in-place writes]: an in-place op on a tensor whose elements share memory (an
+// expanded view: a stride of 0 on a dim of size > 1) would write one element several times with
+// different results; PyTorch refuses it, and so do ember's elementwise in-place ops.
+void check_no_internal_overlap(const char* op, const Tensor& self) {
+  if (self.numel() == 0) return;
+  for (size_t d = 0; d < self.sizes().size(); ++d)
+    EMBER_CHECK(!(self.sizes()[d] > 1 && self.strides()[d] == 0), Runtime, "[", op,
+                "] unsupported operation: more than one element of the written-to tensor refers to a single "
+                "memory location. Please clone() the tensor before performing the operation.");
+}
+
 Tensor& unary_(UnaryOp op, Tensor& x) {
   const char* name = op_name(op);
   check_bool_input(op, x.dtype());
+  check_no_internal_overlap(name, x);
   check_inplace(name, x, false);
   if (autograd::needs_grad(x)) {
     commit_inplace(name, x, unary(op, original_self(x)));
@@ -257,11 +269,12 @@ Tensor clamp(const Tensor& x, std::optional<double> lo, std::optional<double> hi
 
 // Python numbers as bounds: a float bound on an integer tensor gives the default float dtype
 // (clamp(int64 [1, 2, 3], min=1.5) is float32 [1.5, 2, 3]), as PyTorch's type promotion says.
+// A bool tensor with an int bound is clamped as int64 (bool + int promotes), as in PyTorch.
 Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
-  EMBER_CHECK(x.dtype() != DType::Bool, Runtime, "[clamp] not supported for bool tensors");
   DType out = x.dtype();
   if (lo) out = promote_with_scalar(out, lo->kind);
   if (hi) out = promote_with_scalar(out, hi->kind);
+  EMBER_CHECK(out != DType::Bool, NotImplemented, "[clamp] not implemented for 'Bool'");
   auto value = [](std::optional<Scalar> s) { return s ? std::optional<double>(s->value) : std::nullopt; };
   return clamp(to_dtype(x, out), value(lo), value(hi));
 }
@@ -278,6 +291,7 @@ Tensor clamp(const Tensor& x, const Tensor& lo, const Tensor& hi) {
 }
 
 Tensor& clamp_(Tensor& x, std::optional<double> lo, std::optional<double> hi) {
+  check_no_internal_overlap("clamp_", x);
   check_inplace("clamp_", x, false);
   if (autograd::needs_grad(x)) {
     commit_inplace("clamp_", x, clamp(original_self(x), lo, hi));
@@ -301,6 +315,7 @@ Tensor& clamp_(Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
 }
 
 Tensor& clamp_(Tensor& x, const Tensor& lo, const Tensor& hi) {
+  check_no_internal_overlap("clamp_", x);
   Tensor y = clamp(x, lo, hi);
   EMBER_CHECK(y.dtype() == x.dtype(), Runtime, "[clamp_] result type ", dtype_name(y.dtype()),
               " can't be cast to the desired output type ", dtype_name(x.dtype()));

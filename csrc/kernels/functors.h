@@ -3,7 +3,6 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <type_traits>
 
 #ifdef __CUDACC__
@@ -122,9 +121,9 @@ struct IsinfF { template <class T> EMBER_HD bool operator()(T x) const {
 struct IsfiniteF { template <class T> EMBER_HD bool operator()(T x) const {
   if constexpr (std::is_floating_point_v<T>) return std::isfinite(x); else return true; } };
 struct IsposinfF { template <class T> EMBER_HD bool operator()(T x) const {
-  if constexpr (std::is_floating_point_v<T>) return x == std::numeric_limits<T>::infinity(); else return false; } };
+  if constexpr (std::is_floating_point_v<T>) return std::isinf(x) && x > T(0); else return false; } };
 struct IsneginfF { template <class T> EMBER_HD bool operator()(T x) const {
-  if constexpr (std::is_floating_point_v<T>) return x == -std::numeric_limits<T>::infinity(); else return false; } };
+  if constexpr (std::is_floating_point_v<T>) return std::isinf(x) && x < T(0); else return false; } };
 // The sign bit itself: true for -0.0 and for a NaN with its sign bit set, as in PyTorch.
 struct SignbitF { template <class T> EMBER_HD bool operator()(T x) const {
   if constexpr (std::is_floating_point_v<T>) return std::signbit(x);

@@ -10,9 +10,12 @@
 // ember functions (bindings/init_math.cpp; python/ember re-exports _C.__all__). So a new op is a
 // row here, its functor, its derivative in ops/unary.cpp or ops/binary.cpp (record_backward's
 // switch has no default: the build warns until the op has its case) and a test-table entry.
+// Ops with bool results have their own tables (unary predicates, comparisons, logical ops): their
+// kernels write bool, they record no gradient, and their in-place forms cast back to self's dtype.
 // Special cases stay where they are explained: the float32 polynomial exp/sigmoid of the CPU
-// (Note [Polynomial exp]), PyTorch's own messages for the bool inputs it refuses, operators
-// (__add__, __truediv__ ...) in bindings/init_math.cpp.
+// (Note [Polynomial exp]), PyTorch's own messages for the dtypes it refuses, operators
+// (__add__, __mod__, __and__ ...), round's decimals= and the composites (lerp, addcmul ...,
+// ops/pointwise_composite.cpp) in bindings/init_math.cpp.
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -135,7 +135,10 @@ void record_backward(BinaryOp op, const Tensor& out, const Tensor& a, const Tens
       return autograd::record("CopysignBackward0", {out}, {a, b}, {a, out}, [sa, sb](const BackwardArgs& c) -> tensor_list {
         const Tensor &a = c.saved[0], &out = c.saved[1], &g = c.grad();
         Tensor ga, gb;
-        if (c.needs[0]) ga = sum_to(where(binary(BinaryOp::Eq, a, Scalar{0, ScalarKind::Int}), zero_like_scalar(g), g * (out / a)), sa);
+        if (c.needs[0]) {
+          Tensor at_zero = binary(BinaryOp::Eq, a, Scalar{0, ScalarKind::Int});
+          ga = sum_to(where(at_zero, zero_like_scalar(g), g * (out / a)), sa);
+        }
         if (c.needs[1]) gb = zeros(sb, g.dtype(), g.device());
         return {ga, gb};
       });
@@ -143,7 +146,10 @@ void record_backward(BinaryOp op, const Tensor& out, const Tensor& a, const Tens
       return autograd::record("XlogyBackward0", {out}, {a, b}, {a, b}, [sa, sb](const BackwardArgs& c) -> tensor_list {
         const Tensor &x = c.saved[0], &y = c.saved[1], &g = c.grad();
         Tensor gx, gy;
-        if (c.needs[0]) gx = sum_to(g * binary(BinaryOp::Xlogy, to_dtype(binary(BinaryOp::Ne, x, Scalar{0, ScalarKind::Int}), g.dtype()), y), sa);
+        if (c.needs[0]) {
+          Tensor nonzero = to_dtype(binary(BinaryOp::Ne, x, Scalar{0, ScalarKind::Int}), g.dtype());
+          gx = sum_to(g * binary(BinaryOp::Xlogy, nonzero, y), sa);
+        }
         if (c.needs[1]) gy = sum_to(g * x / y, sb);
         return {gx, gy};
       });

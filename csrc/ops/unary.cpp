@@ -176,7 +176,7 @@ void record_backward(UnaryOp op, const Tensor& y, const Tensor& x) {
 
 // The unary ops PyTorch refuses for a dtype (DtypeRule NoBool, Floating, Integral), with its
 // exception types and messages.
-void check_bool_input(UnaryOp op, DType dtype) {
+void check_input_dtype(UnaryOp op, DType dtype) {
   EMBER_CHECK(dtype_rule(op) != DtypeRule::Floating || is_floating(dtype), NotImplemented, "[", op_name(op),
               "] not implemented for '", torch_type_name(dtype), "'");
   EMBER_CHECK(dtype_rule(op) != DtypeRule::Integral || !is_floating(dtype), NotImplemented, "[", op_name(op),
@@ -199,7 +199,7 @@ DType compute_dtype(UnaryOp op, DType in) {
 }  // namespace
 
 Tensor unary(UnaryOp op, const Tensor& x) {
-  check_bool_input(op, x.dtype());
+  check_input_dtype(op, x.dtype());
   DType dt = compute_dtype(op, x.dtype());
   Tensor xc = cast_for_kernel(x, dt);
   Tensor y = empty(x.sizes(), is_predicate(op) ? DType::Bool : dt, x.device());
@@ -221,7 +221,7 @@ void check_no_internal_overlap(const char* op, const Tensor& self) {
 
 Tensor& unary_(UnaryOp op, Tensor& x) {
   const char* name = op_name(op);
-  check_bool_input(op, x.dtype());
+  check_input_dtype(op, x.dtype());
   check_no_internal_overlap(name, x);
   check_inplace(name, x, false);
   if (autograd::needs_grad(x)) {

@@ -66,6 +66,7 @@ DType default_dtype();
 void init_types(py::module_& m);
 void init_tensor(py::module_& m, PyTensor& cls);
 void init_math(py::module_& m, PyTensor& cls);
+void init_activation(py::module_& m, PyTensor& cls);
 void init_autograd(py::module_& m, PyTensor& cls);
 void init_factory(py::module_& m, PyTensor& cls);
 void init_reduce(py::module_& m, PyTensor& cls);

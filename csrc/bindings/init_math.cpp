@@ -39,9 +39,13 @@ Tensor as_operand(py::handle h, const char* op) {
                        std::string(py::str(py::type::of(h).attr("__name__"))));
 }
 
-// `alpha` as in torch.add(a, b, alpha=2): a + alpha * b.
-py::handle scaled(py::handle other, py::object alpha, py::object& keep) {
+// `alpha` as in torch.add(a, b, alpha=2): a + alpha * b. PyTorch casts alpha to the result
+// dtype, so with two bool operands any nonzero alpha is True.
+py::handle scaled(const Tensor& self, py::handle other, py::object alpha, py::object& keep) {
   if (alpha.is_none()) return other;
+  auto t = as_tensor(other);
+  if (self.dtype() == DType::Bool && (py::isinstance<py::bool_>(other) || (t && t->dtype() == DType::Bool)))
+    alpha = py::bool_(PyObject_IsTrue(alpha.ptr()) == 1);
   keep = py::reinterpret_steal<py::object>(PyNumber_Multiply(other.ptr(), alpha.ptr()));
   if (!keep) throw py::error_already_set();
   return keep;
@@ -71,7 +75,7 @@ Tensor& clamp_any_(Tensor& t, py::handle lo, py::handle hi) {
 
 // How Python passes a binary op's operands: the PyArgs column of EMBER_BINARY_OPS
 // (kernels/op_kinds.h, Note [One table per elementwise op family]).
-enum class PyArgs { Operand, Alpha, Tensors };
+enum class PyArgs { Operand, Alpha, Tensors, TensorsInplace };
 
 // The Tensor method `name`, its in-place form `name_` and the function ember.`name` of one
 // arithmetic op of the table.
@@ -80,6 +84,9 @@ void def_binary(py::module_& m, PyTensor& cls, PyArgs args) {
   const char* name = op_name(op);
   const std::string inplace = std::string(name) + "_";
   switch (args) {
+    case PyArgs::TensorsInplace:  // as Tensors, plus an in-place form (atan2_)
+      cls.def(inplace.c_str(), [](Tensor& a, const Tensor& b) -> Tensor& { return binary_(op, a, b); });
+      [[fallthrough]];
     case PyArgs::Tensors:  // no in-place form, no Python numbers (as torch.maximum)
       cls.def(name, [](const Tensor& a, const Tensor& b) { return binary(op, a, b); });
       m.def(name, [](const Tensor& a, const Tensor& b) { return binary(op, a, b); });
@@ -87,11 +94,11 @@ void def_binary(py::module_& m, PyTensor& cls, PyArgs args) {
     case PyArgs::Alpha:
       cls.def(name, [](const Tensor& s, py::handle o, py::object alpha) {
         py::object keep;
-        return forward_op<op>(s, scaled(o, alpha, keep));
+        return forward_op<op>(s, scaled(s, o, alpha, keep));
       }, py::arg("other"), py::kw_only(), py::arg("alpha") = py::none());
       cls.def(inplace.c_str(), [](Tensor& s, py::handle o, py::object alpha) -> Tensor& {
         py::object keep;
-        return inplace_op<op>(s, scaled(o, alpha, keep));
+        return inplace_op<op>(s, scaled(s, o, alpha, keep));
       }, py::arg("other"), py::kw_only(), py::arg("alpha") = py::none());
       break;
     case PyArgs::Operand:
@@ -102,6 +109,79 @@ void def_binary(py::module_& m, PyTensor& cls, PyArgs args) {
   m.def(name, [](py::handle a, py::handle b) {
     return binary(op, as_operand(a, op_name(op)), as_operand(b, op_name(op)));
   });
+}
+
+// The composites of ops/pointwise_composite.cpp and clamp's one-sided forms, as Tensor methods
+// (with in-place forms where PyTorch has them) and ember functions.
+void def_composites(py::module_& m, PyTensor& cls, py::list& exported) {
+  auto round = [](const Tensor& t, int64_t decimals) { return round_decimals(t, decimals); };
+  cls.def("round", round, py::kw_only(), py::arg("decimals") = 0);
+  cls.def("round_", [](Tensor& t, int64_t decimals) -> Tensor& {
+    return decimals == 0 ? unary_(UnaryOp::Round, t) : assign_result_("round_", t, round_decimals(t, decimals));
+  }, py::kw_only(), py::arg("decimals") = 0);
+  m.def("round", round, py::arg("input"), py::kw_only(), py::arg("decimals") = 0);
+
+  auto lerp_any = [](const Tensor& s, const Tensor& e, py::handle w) {
+    if (auto t = as_tensor(w)) return lerp(s, e, *t);
+    if (auto v = as_scalar(w)) return lerp(s, e, v->value);
+    throw py::type_error("[lerp] expected weight to be a Tensor or a number");
+  };
+  cls.def("lerp", lerp_any, py::arg("end"), py::arg("weight"));
+  cls.def("lerp_", [lerp_any](Tensor& s, const Tensor& e, py::handle w) -> Tensor& {
+    return assign_result_("lerp_", s, lerp_any(s, e, w));
+  }, py::arg("end"), py::arg("weight"));
+  m.def("lerp", lerp_any, py::arg("input"), py::arg("end"), py::arg("weight"));
+
+  auto one_sided = [&](const char* name, bool is_min) {
+    auto fn = [is_min](const Tensor& t, py::handle v) {
+      return is_min ? clamp_any(t, v, py::none()) : clamp_any(t, py::none(), v);
+    };
+    cls.def(name, fn);
+    cls.def((std::string(name) + "_").c_str(), [is_min](Tensor& t, py::handle v) -> Tensor& {
+      return is_min ? clamp_any_(t, v, py::none()) : clamp_any_(t, py::none(), v);
+    });
+    m.def(name, fn);
+  };
+  one_sided("clamp_min", true);
+  one_sided("clamp_max", false);
+
+  using Addc = Tensor (*)(const Tensor&, const Tensor&, const Tensor&, Scalar);
+  auto addc = [&](const char* name, Addc fn) {
+    auto call = [fn, name](const Tensor& s, const Tensor& t1, const Tensor& t2, py::handle value) {
+      auto v = as_scalar(value);
+      if (!v) throw py::type_error(std::string("[") + name + "] expected value to be a number");
+      return fn(s, t1, t2, *v);
+    };
+    cls.def(name, call, py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
+    const std::string inplace = std::string(name) + "_";
+    cls.def(inplace.c_str(), [call, inplace](Tensor& s, const Tensor& t1, const Tensor& t2, py::handle value) -> Tensor& {
+      return assign_result_(inplace.c_str(), s, call(s, t1, t2, value));
+    }, py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
+    m.def(name, call, py::arg("input"), py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
+  };
+  addc("addcmul", &addcmul);
+  addc("addcdiv", &addcdiv);
+
+  cls.def("isclose", &isclose, py::arg("other"), py::arg("rtol") = 1e-5, py::arg("atol") = 1e-8,
+          py::arg("equal_nan") = false);
+  m.def("isclose", &isclose, py::arg("input"), py::arg("other"), py::arg("rtol") = 1e-5, py::arg("atol") = 1e-8,
+        py::arg("equal_nan") = false);
+  cls.def("allclose", &allclose, py::arg("other"), py::arg("rtol") = 1e-5, py::arg("atol") = 1e-8,
+          py::arg("equal_nan") = false);
+  m.def("allclose", &allclose, py::arg("input"), py::arg("other"), py::arg("rtol") = 1e-5, py::arg("atol") = 1e-8,
+        py::arg("equal_nan") = false);
+  cls.def("equal", &equal, py::arg("other"));
+  m.def("equal", &equal, py::arg("input"), py::arg("other"));
+
+  cls.def("nan_to_num", &nan_to_num, py::arg("nan") = 0.0, py::arg("posinf") = py::none(),
+          py::arg("neginf") = py::none());
+  cls.def("nan_to_num_", &nan_to_num_, py::arg("nan") = 0.0, py::arg("posinf") = py::none(), py::arg("neginf") = py::none());
+  m.def("nan_to_num", &nan_to_num, py::arg("input"), py::arg("nan") = 0.0, py::arg("posinf") = py::none(),
+        py::arg("neginf") = py::none());
+
+  for (const char* name : {"lerp", "clamp_min", "clamp_max", "addcmul", "addcdiv", "isclose", "allclose", "equal",
+                           "nan_to_num"})
+    exported.append(name);
 }
 
 }  // namespace
@@ -115,6 +195,20 @@ void init_math(py::module_& m, PyTensor& cls) {
       .def("__pow__", &forward_op<BinaryOp::Pow>).def("__rpow__", &reflected_op<BinaryOp::Pow>)
       .def("__iadd__", &inplace_op<BinaryOp::Add>).def("__isub__", &inplace_op<BinaryOp::Sub>)
       .def("__imul__", &inplace_op<BinaryOp::Mul>).def("__itruediv__", &inplace_op<BinaryOp::Div>)
+      .def("__mod__", &forward_op<BinaryOp::Remainder>).def("__rmod__", &reflected_op<BinaryOp::Remainder>)
+      .def("__floordiv__", &forward_op<BinaryOp::FloorDivide>)
+      .def("__rfloordiv__", &reflected_op<BinaryOp::FloorDivide>)
+      .def("__and__", &forward_op<BinaryOp::BitwiseAnd>).def("__rand__", &reflected_op<BinaryOp::BitwiseAnd>)
+      .def("__or__", &forward_op<BinaryOp::BitwiseOr>).def("__ror__", &reflected_op<BinaryOp::BitwiseOr>)
+      .def("__xor__", &forward_op<BinaryOp::BitwiseXor>).def("__rxor__", &reflected_op<BinaryOp::BitwiseXor>)
+      .def("__imod__", &inplace_op<BinaryOp::Remainder>).def("__ifloordiv__", &inplace_op<BinaryOp::FloorDivide>)
+      .def("__iand__", &inplace_op<BinaryOp::BitwiseAnd>).def("__ior__", &inplace_op<BinaryOp::BitwiseOr>)
+      .def("__ixor__", &inplace_op<BinaryOp::BitwiseXor>)
+      .def("__invert__", [](const Tensor& t) {
+        if (is_floating(t.dtype()))  // PyTorch's operator says TypeError; bitwise_not NotImplementedError
+          throw py::type_error("~ (operator.invert) is only implemented on integer and Boolean-type tensors");
+        return unary(UnaryOp::BitwiseNot, t);
+      })
       .def("__neg__", [](const Tensor& t) { return neg(t); })
       .def("__pos__", [](const Tensor& t) { return t; })
       .def("__abs__", [](const Tensor& t) { return unary(UnaryOp::Abs, t); })
@@ -130,20 +224,28 @@ void init_math(py::module_& m, PyTensor& cls) {
   py::list exported;
   for (const OpKind<UnaryOp>& u : kUnaryOps) {
     const UnaryOp op = u.op;
-    cls.def(u.name, [op](const Tensor& t) { return unary(op, t); });
-    cls.def((std::string(u.name) + "_").c_str(), [op](Tensor& t) -> Tensor& { return unary_(op, t); });
-    m.def(u.name, [op](const Tensor& t) { return unary(op, t); });
     exported.append(u.name);
+    if (op == UnaryOp::Round) continue;  // takes decimals=, below
+    cls.def(u.name, [op](const Tensor& t) { return unary(op, t); });
+    if (!is_predicate(op) || op == UnaryOp::LogicalNot)  // isnan_ ... do not exist
+      cls.def((std::string(u.name) + "_").c_str(), [op](Tensor& t) -> Tensor& { return unary_(op, t); });
+    m.def(u.name, [op](const Tensor& t) { return unary(op, t); });
   }
 #define EMBER_DEF_BINARY(Op, name, F, rule, py) \
   def_binary<BinaryOp::Op>(m, cls, PyArgs::py); \
   exported.append(name);
 #define EMBER_DEF_COMPARISON(Op, name, F) \
   cls.def(name, &forward_op<BinaryOp::Op>).def("__" name "__", &forward_op<BinaryOp::Op>);
+#define EMBER_DEF_LOGICAL(Op, name, F)                      \
+  def_binary<BinaryOp::Op>(m, cls, PyArgs::TensorsInplace); \
+  exported.append(name);
   EMBER_BINARY_OPS(EMBER_DEF_BINARY)
   EMBER_COMPARISON_OPS(EMBER_DEF_COMPARISON)
+  EMBER_LOGICAL_OPS(EMBER_DEF_LOGICAL)
 #undef EMBER_DEF_BINARY
 #undef EMBER_DEF_COMPARISON
+#undef EMBER_DEF_LOGICAL
+  def_composites(m, cls, exported);
   m.attr("__all__") = exported;
 
   m.def("where", [](const Tensor& c, py::handle a, py::handle b) {

@@ -40,6 +40,7 @@ PYBIND11_MODULE(_C, m) {
   PyTensor cls(m, "TensorBase");
   init_tensor(m, cls);
   init_math(m, cls);
+  init_activation(m, cls);
   init_autograd(m, cls);
   init_factory(m, cls);
   init_reduce(m, cls);

@@ -1,4 +1,4 @@
-// The activation kernels (GELU, leaky ReLU, the dropout mask) over contiguous buffers of n
+// The activation kernels with parameters (GELU, leaky ReLU, ELU, softplus, the dropout mask) over contiguous buffers of n
 // elements: kernels/cpu/activation.cpp and its CUDA twin kernels/cuda/activation.cu compute the
 // same per-element maths (kernels/activation_functors.h). Raw pointers and sizes only; the ops
 // in ops/activation.cpp make their operands contiguous.
@@ -15,6 +15,10 @@
   void gelu_backward(DType dtype, void* out, const void* g, const void* x, int64_t n, bool tanh_form); \
   /* out = x > 0 ? x : slope * x */                                                                 \
   void leaky_relu(DType dtype, void* out, const void* x, int64_t n, double slope);                  \
+  /* out = x > 0 ? scale x : alpha scale (e^(input_scale x) - 1)  (ELU; SELU's constants too) */     \
+  void elu(DType dtype, void* out, const void* x, int64_t n, double alpha, double scale, double input_scale); \
+  /* out = beta x > threshold ? x : log(1 + e^(beta x)) / beta */                                   \
+  void softplus(DType dtype, void* out, const void* x, int64_t n, double beta, double threshold);  \
   /* mask[i] = 1/(1-p) where the element is kept (probability 1 - p), else 0; out = x * mask.       \
      Element i's draw is uniform01(seed, i) (Note [Counter-based generator]), so the mask does not \
      depend on threading and the CUDA twin reproduces it. */                                        \

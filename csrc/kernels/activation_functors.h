@@ -51,6 +51,20 @@ struct LeakyReluF {
   EMBER_HD T operator()(T x) const { return x > T(0) ? x : x * slope; }
 };
 
+// ELU in PyTorch's form: negcoef = alpha * scale, poscoef = scale, negiptcoef = input_scale.
+template <class T>
+struct EluF {
+  T negcoef, poscoef, negiptcoef;
+  EMBER_HD T operator()(T x) const { return x <= T(0) ? std::expm1(x * negiptcoef) * negcoef : x * poscoef; }
+};
+
+// Softplus; above the threshold it is the identity (as PyTorch), which also avoids e^x overflow.
+template <class T>
+struct SoftplusF {
+  T beta, threshold;
+  EMBER_HD T operator()(T x) const { return x * beta > threshold ? x : std::log1p(std::exp(x * beta)) / beta; }
+};
+
 // Whether dropout keeps element i: its draw is uniform01(seed, i) (Note [Counter-based
 // generator]), integer arithmetic only, so the CPU kernel and its CUDA twin drop the same
 // elements for the same seed. The mask value is then 1/(1-p) where kept, else 0.

@@ -52,7 +52,8 @@ struct TanhF { template <class T> EMBER_HD T operator()(T x) const { return std:
 // 1 / (1 + e^-x) overflows to 0 gracefully for very negative x, and is exact enough elsewhere.
 struct SigmoidF { template <class T> EMBER_HD T operator()(T x) const { return T(1) / (T(1) + std::exp(-x)); } };
 // ReLU'(0) = 0 follows from using "x > 0" in the backward (see ops/unary.cpp).
-struct ReluF { template <class T> EMBER_HD T operator()(T x) const { return x > T(0) ? x : T(0); } };
+// NaN and -0.0 pass through unchanged, as in PyTorch (max(x, 0) that never replaces x unless x < 0).
+struct ReluF { template <class T> EMBER_HD T operator()(T x) const { return x < T(0) ? T(0) : x; } };
 struct SqrtF { template <class T> EMBER_HD T operator()(T x) const { return std::sqrt(x); } };
 struct AbsF { template <class T> EMBER_HD T operator()(T x) const {
   if constexpr (std::is_same_v<T, bool>) return x; else return x < T(0) ? -x : x; } };
@@ -60,6 +61,133 @@ struct SinF { template <class T> EMBER_HD T operator()(T x) const { return std::
 struct CosF { template <class T> EMBER_HD T operator()(T x) const { return std::cos(x); } };
 struct SignF { template <class T> EMBER_HD T operator()(T x) const {
   if constexpr (std::is_same_v<T, bool>) return x; else return T((T(0) < x) - (x < T(0))); } };
+
+// ---- rounding: integers are already whole (floor of int64 is itself, as in PyTorch).
+// round is half to even: nearbyint in the default rounding mode, as PyTorch's kernel.
+struct RoundF { template <class T> EMBER_HD T operator()(T x) const {
+  if constexpr (std::is_floating_point_v<T>) return std::nearbyint(x); else return x; } };
+struct FloorF { template <class T> EMBER_HD T operator()(T x) const {
+  if constexpr (std::is_floating_point_v<T>) return std::floor(x); else return x; } };
+struct CeilF { template <class T> EMBER_HD T operator()(T x) const {
+  if constexpr (std::is_floating_point_v<T>) return std::ceil(x); else return x; } };
+struct TruncF { template <class T> EMBER_HD T operator()(T x) const {
+  if constexpr (std::is_floating_point_v<T>) return std::trunc(x); else return x; } };
+struct FracF { template <class T> EMBER_HD T operator()(T x) const { return x - std::trunc(x); } };
+
+// ---- floating maths (the ops compute integer inputs in float32: DtypeRule ToFloat)
+struct ErfF { template <class T> EMBER_HD T operator()(T x) const { return std::erf(x); } };
+struct ErfcF { template <class T> EMBER_HD T operator()(T x) const { return std::erfc(x); } };
+struct Log1pF { template <class T> EMBER_HD T operator()(T x) const { return std::log1p(x); } };
+struct Expm1F { template <class T> EMBER_HD T operator()(T x) const { return std::expm1(x); } };
+struct Log2F { template <class T> EMBER_HD T operator()(T x) const { return std::log2(x); } };
+struct Log10F { template <class T> EMBER_HD T operator()(T x) const { return std::log10(x); } };
+struct Exp2F { template <class T> EMBER_HD T operator()(T x) const { return std::exp2(x); } };
+struct RsqrtF { template <class T> EMBER_HD T operator()(T x) const { return T(1) / std::sqrt(x); } };
+struct SquareF { template <class T> EMBER_HD T operator()(T x) const { return x * x; } };
+struct ReciprocalF { template <class T> EMBER_HD T operator()(T x) const { return T(1) / x; } };
+struct TanF { template <class T> EMBER_HD T operator()(T x) const { return std::tan(x); } };
+struct AsinF { template <class T> EMBER_HD T operator()(T x) const { return std::asin(x); } };
+struct AcosF { template <class T> EMBER_HD T operator()(T x) const { return std::acos(x); } };
+struct AtanF { template <class T> EMBER_HD T operator()(T x) const { return std::atan(x); } };
+struct SinhF { template <class T> EMBER_HD T operator()(T x) const { return std::sinh(x); } };
+struct CoshF { template <class T> EMBER_HD T operator()(T x) const { return std::cosh(x); } };
+
+// ---- activations without parameters, in PyTorch's CPU formulas (so float32 agrees to rounding)
+struct SiluF { template <class T> EMBER_HD T operator()(T x) const { return x / (T(1) + std::exp(-x)); } };
+struct MishF { template <class T> EMBER_HD T operator()(T x) const { return x * std::tanh(std::log1p(std::exp(x))); } };
+constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
+constexpr double kSeluScale = 1.0507009873554804934193349852946;
+struct SeluF { template <class T> EMBER_HD T operator()(T x) const {
+  return x <= T(0) ? T(kSeluScale) * T(kSeluAlpha) * std::expm1(x) : T(kSeluScale) * x; } };
+// log(sigmoid x) = min(x, 0) - log1p(e^-|x|): no overflow on either side.
+struct LogsigmoidF { template <class T> EMBER_HD T operator()(T x) const {
+  return (x < T(0) ? x : T(0)) - std::log1p(std::exp(-std::fabs(x))); } };
+
+// ---- bitwise ops (integers and bool; on bool they are the logical ones)
+struct BitwiseNotF { template <class T> EMBER_HD T operator()(T x) const {
+  if constexpr (std::is_same_v<T, bool>) return !x; else return ~x; } };
+struct BitAndF { template <class T> EMBER_HD T operator()(T a, T b) const {
+  if constexpr (std::is_same_v<T, bool>) return a && b; else return a & b; } };
+struct BitOrF { template <class T> EMBER_HD T operator()(T a, T b) const {
+  if constexpr (std::is_same_v<T, bool>) return a || b; else return a | b; } };
+struct BitXorF { template <class T> EMBER_HD T operator()(T a, T b) const {
+  if constexpr (std::is_same_v<T, bool>) return a != b; else return a ^ b; } };
+
+// ---- predicates (bool results)
+struct IsnanF { template <class T> EMBER_HD bool operator()(T x) const {
+  if constexpr (std::is_floating_point_v<T>) return x != x; else return false; } };
+struct IsinfF { template <class T> EMBER_HD bool operator()(T x) const {
+  if constexpr (std::is_floating_point_v<T>) return std::isinf(x); else return false; } };
+struct IsfiniteF { template <class T> EMBER_HD bool operator()(T x) const {
+  if constexpr (std::is_floating_point_v<T>) return std::isfinite(x); else return true; } };
+struct IsposinfF { template <class T> EMBER_HD bool operator()(T x) const {
+  if constexpr (std::is_floating_point_v<T>) return std::isinf(x) && x > T(0); else return false; } };
+struct IsneginfF { template <class T> EMBER_HD bool operator()(T x) const {
+  if constexpr (std::is_floating_point_v<T>) return std::isinf(x) && x < T(0); else return false; } };
+// The sign bit itself: true for -0.0 and for a NaN with its sign bit set, as in PyTorch.
+struct SignbitF { template <class T> EMBER_HD bool operator()(T x) const {
+  if constexpr (std::is_floating_point_v<T>) return std::signbit(x);
+  else if constexpr (std::is_same_v<T, bool>) return false;
+  else return x < T(0); } };
+struct LogicalNotF { template <class T> EMBER_HD bool operator()(T x) const { return !static_cast<bool>(x); } };
+struct LogicalAndF { template <class T> EMBER_HD bool operator()(T a, T b) const {
+  return static_cast<bool>(a) && static_cast<bool>(b); } };
+struct LogicalOrF { template <class T> EMBER_HD bool operator()(T a, T b) const {
+  return static_cast<bool>(a) || static_cast<bool>(b); } };
+struct LogicalXorF { template <class T> EMBER_HD bool operator()(T a, T b) const {
+  return static_cast<bool>(a) != static_cast<bool>(b); } };
+
+// ---- division-like binary ops. Note [Integer division by zero]: the CPU ops refuse an integer
+// zero divisor before the kernel runs (PyTorch's "ZeroDivisionError"); the functors still never
+// divide by zero or overflow (INT64_MIN / -1), so a CUDA kernel, which cannot raise, gives 0
+// (or wraps) instead of trapping.
+template <class T>
+EMBER_HD T int_div_trunc(T a, T b) { return b == 0 ? T(0) : (b == T(-1) ? T(T(0) - a) : T(a / b)); }
+template <class T>
+EMBER_HD T int_mod_trunc(T a, T b) { return (b == 0 || b == T(-1)) ? T(0) : T(a % b); }
+// C's fmod: the result has the dividend's sign.
+struct FmodF { template <class T> EMBER_HD T operator()(T a, T b) const {
+  if constexpr (std::is_floating_point_v<T>) return std::fmod(a, b); else return int_mod_trunc(a, b); } };
+// Python's %: the result has the divisor's sign (PyTorch's remainder: a - b * floor(a / b)).
+struct RemainderF { template <class T> EMBER_HD T operator()(T a, T b) const {
+  if constexpr (std::is_floating_point_v<T>) {
+    T m = std::fmod(a, b);
+    if (m != T(0) && ((b < T(0)) != (m < T(0)))) m += b;
+    return m;
+  } else {
+    T m = int_mod_trunc(a, b);
+    if (m != 0 && ((b < 0) != (m < 0))) m += b;
+    return m;
+  } } };
+// Python's //, as PyTorch's div(rounding_mode="floor"): computed from fmod so that the quotient
+// of floats is exact where a / b would round across an integer.
+struct FloorDivideF { template <class T> EMBER_HD T operator()(T a, T b) const {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (b == T(0)) return a / b;
+    T mod = std::fmod(a, b);
+    T div = (a - mod) / b;
+    if (mod != T(0) && ((b < T(0)) != (mod < T(0)))) div -= T(1);
+    T floordiv;
+    if (div != T(0)) {
+      floordiv = std::floor(div);
+      if (div - floordiv > T(0.5)) floordiv += T(1);
+    } else {
+      floordiv = std::copysign(T(0), a / b);
+    }
+    return floordiv;
+  } else {
+    T q = int_div_trunc(a, b);
+    if (int_mod_trunc(a, b) != 0 && ((a < 0) != (b < 0))) q -= 1;
+    return q;
+  } } };
+struct Atan2F { template <class T> EMBER_HD T operator()(T a, T b) const { return std::atan2(a, b); } };
+struct HypotF { template <class T> EMBER_HD T operator()(T a, T b) const { return std::hypot(a, b); } };
+struct CopysignF { template <class T> EMBER_HD T operator()(T a, T b) const { return std::copysign(a, b); } };
+// x * log(y), 0 where x == 0 (even for y == 0), NaN where y is NaN.
+struct XlogyF { template <class T> EMBER_HD T operator()(T x, T y) const {
+  if (y != y) return y;
+  if (x == T(0)) return T(0);
+  return x * std::log(y); } };
 
 // clamp(x, lo, hi); NaN stays NaN.
 template <class T>

@@ -10,7 +10,7 @@
 #include "kernels/twins.h"
 
 #define EMBER_UNARY_KERNELS                                                                         \
-  /* out = op(x); out and x share dtype. */                                                         \
+  /* out = op(x); out and x share dtype, or out is bool (predicates). */                            \
   void unary(UnaryOp op, DType dtype, void* out, const void* x, const LoopShape& loop);             \
   void clamp(DType dtype, void* out, const void* x, std::optional<double> lo, std::optional<double> hi, \
              const LoopShape& loop);

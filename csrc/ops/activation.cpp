@@ -1,4 +1,4 @@
-// GELU (exact and tanh forms), leaky ReLU and dropout: native forward kernels, backward
+// GELU (exact and tanh forms), leaky ReLU, ELU, softplus, hardtanh and dropout: native forward kernels, backward
 // formulas in ember ops beside them.
 #include <limits>
 
@@ -83,6 +83,58 @@ Tensor leaky_relu(const Tensor& x, double negative_slope) {
     autograd::record("LeakyReluBackward0", {y}, {x}, {x}, [negative_slope](const BackwardArgs& c) -> tensor_list {
       const Tensor& g = c.grad();
       return {where(binary(BinaryOp::Gt, c.saved[0], Scalar{0, ScalarKind::Int}), g, g * negative_slope)};
+    });
+  }
+  return y;
+}
+
+Tensor elu(const Tensor& x, double alpha, double scale, double input_scale) {
+  check_floating("elu", x);
+  Tensor xc = contiguous(x);
+  Tensor y = empty(x.sizes(), x.dtype(), x.device());
+  EMBER_DISPATCH_KERNEL(y.device(), elu, x.dtype(), y.raw_data(), xc.raw_data(), x.numel(), alpha, scale, input_scale);
+  if (autograd::needs_grad(x)) {
+    // d/dx = scale for x > 0, else alpha scale input_scale e^(input_scale x) (PyTorch's choice at 0).
+    autograd::record("EluBackward0", {y}, {x}, {x}, [alpha, scale, input_scale](const BackwardArgs& c) -> tensor_list {
+      const Tensor &x = c.saved[0], &g = c.grad();
+      Tensor neg = g * exp(x * input_scale) * (alpha * scale * input_scale);
+      return {where(binary(BinaryOp::Gt, x, Scalar{0, ScalarKind::Int}), g * scale, neg)};
+    });
+  }
+  return y;
+}
+
+Tensor softplus(const Tensor& x, double beta, double threshold) {
+  check_floating("softplus", x);
+  Tensor xc = contiguous(x);
+  Tensor y = empty(x.sizes(), x.dtype(), x.device());
+  EMBER_DISPATCH_KERNEL(y.device(), softplus, x.dtype(), y.raw_data(), xc.raw_data(), x.numel(), beta, threshold);
+  if (autograd::needs_grad(x)) {
+    // d/dx = sigmoid(beta x), exactly 1 above the threshold where the forward is the identity.
+    autograd::record("SoftplusBackward0", {y}, {x}, {x}, [beta, threshold](const BackwardArgs& c) -> tensor_list {
+      const Tensor &x = c.saved[0], &g = c.grad();
+      Tensor z = x * beta;
+      return {where(binary(BinaryOp::Gt, z, Scalar{threshold, ScalarKind::Float}), g, g * unary(UnaryOp::Sigmoid, z))};
+    });
+  }
+  return y;
+}
+
+// The clamp kernel forward; the gradient passes strictly inside (lo, hi), unlike clamp's
+// inclusive bounds (PyTorch's HardtanhBackward0). Integer tensors are clamped in their dtype.
+Tensor hardtanh(const Tensor& x, double lo, double hi) {
+  EMBER_CHECK(x.dtype() != DType::Bool, Runtime, "[hardtanh] Bool inputs not supported for hardtanh");
+  Tensor y;
+  {
+    autograd::AutoGradMode no_grad(false);
+    y = clamp(x, std::optional<double>(lo), std::optional<double>(hi));
+  }
+  if (autograd::needs_grad(x)) {
+    autograd::record("HardtanhBackward0", {y}, {x}, {x}, [lo, hi](const BackwardArgs& c) -> tensor_list {
+      const Tensor &x = c.saved[0], &g = c.grad();
+      Tensor inside = binary(BinaryOp::LogicalAnd, binary(BinaryOp::Gt, x, Scalar{lo, ScalarKind::Float}),
+                             binary(BinaryOp::Lt, x, Scalar{hi, ScalarKind::Float}));
+      return {where(inside, g, scalar_tensor(Scalar{0, ScalarKind::Float}, g.dtype(), g.device()))};
     });
   }
   return y;

@@ -41,6 +41,10 @@ DType compute_dtype(BinaryOp op, DType a, DType b, DType common) {
               "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
   EMBER_CHECK(!(dtype_rule(op) == DtypeRule::NoBool && common == DType::Bool), NotImplemented, "[", op_name(op),
               "] not implemented for bool tensors");
+  EMBER_CHECK(dtype_rule(op) != DtypeRule::Floating || is_floating(common), NotImplemented, "[", op_name(op),
+              "] not implemented for '", torch_type_name(common), "'");
+  EMBER_CHECK(dtype_rule(op) != DtypeRule::Integral || !is_floating(common), NotImplemented, "[", op_name(op),
+              "] not implemented for '", torch_type_name(common), "'");
   return common;
 }
 
@@ -105,11 +109,74 @@ void record_backward(BinaryOp op, const Tensor& out, const Tensor& a, const Tens
                 c.needs[1] ? sum_to(g * (1.0 - share_a), sb) : Tensor()};
       });
     }
+    case BinaryOp::Fmod:  // d/da = 1, d/db = -trunc(a / b)
+    case BinaryOp::Remainder: {  // d/da = 1, d/db = -floor(a / b)
+      const bool fmod = op == BinaryOp::Fmod;
+      return autograd::record(fmod ? "FmodBackward1" : "RemainderBackward1", {out}, {a, b}, {if_needed(a, b), if_needed(b, b)},
+                              [sa, sb, fmod](const BackwardArgs& c) -> tensor_list {
+        const Tensor &a = c.saved[0], &b = c.saved[1], &g = c.grad();
+        Tensor gb;
+        if (c.needs[1]) gb = sum_to(-g * unary(fmod ? UnaryOp::Trunc : UnaryOp::Floor, a / b), sb);
+        return {c.needs[0] ? sum_to(g, sa) : Tensor(), gb};
+      });
+    }
+    case BinaryOp::Atan2:  // d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2)
+      return autograd::record("Atan2Backward0", {out}, {a, b}, {a, b}, [sa, sb](const BackwardArgs& c) -> tensor_list {
+        const Tensor &a = c.saved[0], &b = c.saved[1], &g = c.grad();
+        Tensor r = unary(UnaryOp::Reciprocal, a * a + b * b);
+        return {c.needs[0] ? sum_to(g * b * r, sa) : Tensor(), c.needs[1] ? sum_to(-g * a * r, sb) : Tensor()};
+      });
+    case BinaryOp::Hypot:  // d/da = a / out, d/db = b / out
+      return autograd::record("HypotBackward0", {out}, {a, b}, {a, b, out}, [sa, sb](const BackwardArgs& c) -> tensor_list {
+        const Tensor &a = c.saved[0], &b = c.saved[1], &out = c.saved[2], &g = c.grad();
+        return {c.needs[0] ? sum_to(g * a / out, sa) : Tensor(), c.needs[1] ? sum_to(g * b / out, sb) : Tensor()};
+      });
+    case BinaryOp::Copysign:  // d/da = out / a (0 where a == 0); the sign's source gets none
+      return autograd::record("CopysignBackward0", {out}, {a, b}, {a, out}, [sa, sb](const BackwardArgs& c) -> tensor_list {
+        const Tensor &a = c.saved[0], &out = c.saved[1], &g = c.grad();
+        Tensor ga, gb;
+        if (c.needs[0]) {
+          Tensor at_zero = binary(BinaryOp::Eq, a, Scalar{0, ScalarKind::Int});
+          ga = sum_to(where(at_zero, zero_like_scalar(g), g * (out / a)), sa);
+        }
+        if (c.needs[1]) gb = zeros(sb, g.dtype(), g.device());
+        return {ga, gb};
+      });
+    case BinaryOp::Xlogy:  // d/dx = xlogy(x != 0, y), d/dy = x / y
+      return autograd::record("XlogyBackward0", {out}, {a, b}, {a, b}, [sa, sb](const BackwardArgs& c) -> tensor_list {
+        const Tensor &x = c.saved[0], &y = c.saved[1], &g = c.grad();
+        Tensor gx, gy;
+        if (c.needs[0]) {
+          Tensor nonzero = to_dtype(binary(BinaryOp::Ne, x, Scalar{0, ScalarKind::Int}), g.dtype());
+          gx = sum_to(g * binary(BinaryOp::Xlogy, nonzero, y), sa);
+        }
+        if (c.needs[1]) gy = sum_to(g * x / y, sb);
+        return {gx, gy};
+      });
+    case BinaryOp::FloorDivide:  // PyTorch records the op but has no formula: backward raises
+      return autograd::record("FloorDivideBackward0", {out}, {a, b}, {}, [](const BackwardArgs&) -> tensor_list {
+        fail(ErrorKind::Runtime, "[floor_divide] derivative for aten::floor_divide is not implemented");
+      });
+    case BinaryOp::BitwiseAnd:
+    case BinaryOp::BitwiseOr:
+    case BinaryOp::BitwiseXor:
 #define EMBER_COMPARISON_CASE(Op, name, F) case BinaryOp::Op:
     EMBER_COMPARISON_OPS(EMBER_COMPARISON_CASE)
+    EMBER_LOGICAL_OPS(EMBER_COMPARISON_CASE)
 #undef EMBER_COMPARISON_CASE
-      return;  // comparisons give bool: not differentiable
+      return;  // integer or bool results: not differentiable
   }
+}
+
+// Note [Integer division by zero] (kernels/functors.h): PyTorch's CPU kernels raise for an integer
+// zero divisor; so does ember, on the CPU only, since reading a CUDA tensor here would wait for
+// the device on every call.
+void check_integer_divisor(BinaryOp op, DType compute, const Tensor& b) {
+  if (is_floating(compute) || !b.device().is_cpu() || b.numel() == 0) return;
+  if (op != BinaryOp::Fmod && op != BinaryOp::Remainder && op != BinaryOp::FloorDivide) return;
+  autograd::AutoGradMode no_grad(false);
+  Tensor zero = any(binary(BinaryOp::Eq, b, Scalar{0, ScalarKind::Int}), {}, false);
+  EMBER_CHECK(!*zero.data<bool>(), Runtime, "[", op_name(op), "] ZeroDivisionError");
 }
 
 Tensor binary_impl(BinaryOp op, const Tensor& a, const Tensor& b, DType common) {
@@ -119,6 +186,7 @@ Tensor binary_impl(BinaryOp op, const Tensor& a, const Tensor& b, DType common) 
   DType compute = compute_dtype(op, a.dtype(), b.dtype(), common);
   Tensor out = empty(out_shape, is_comparison(op) ? DType::Bool : compute, a.device());
   Tensor ac = cast_for_kernel(a, compute), bc = cast_for_kernel(b, compute);
+  check_integer_divisor(op, compute, bc);
   EMBER_DISPATCH_KERNEL(out.device(), binary, op, compute, out.raw_data(), ac.raw_data(), bc.raw_data(),
                         make_loop(out, {&ac, &bc}));
   if (!is_comparison(op) && autograd::needs_grad(a, b)) record_backward(op, out, a, b);
@@ -152,6 +220,7 @@ Tensor div(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Div, a, b
 Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other) {
   const char* name = op_name(op);
   check_same_device(name, self, other);
+  check_no_internal_overlap(name, self);
   check_inplace(name, self, other.requires_grad());
   DType compute = compute_dtype(op, self.dtype(), other.dtype(), result_type(self, other));
   DType result = is_comparison(op) ? DType::Bool : compute;
@@ -167,6 +236,7 @@ Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other) {
               " doesn't match the broadcast shape ", shape_str(shape));
   if (result == self.dtype() && !is_comparison(op)) {
     Tensor oc = cast_for_kernel(other, compute);
+    check_integer_divisor(op, compute, oc);
     EMBER_DISPATCH_KERNEL(self.device(), binary, op, compute, self.raw_data(), self.raw_data(), oc.raw_data(),
                           make_loop(self, {&self, &oc}));
   } else {

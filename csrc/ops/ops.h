@@ -84,9 +84,16 @@ inline Tensor operator/(const Tensor& a, double s) { return binary(BinaryOp::Div
 inline Tensor operator-(double s, const Tensor& a) { return binary(BinaryOp::Sub, Scalar{s, ScalarKind::Float}, a); }
 inline Tensor operator+(double s, const Tensor& a) { return a + s; }
 
+// PyTorch's name of a dtype in its "not implemented for 'Long'" messages.
+inline const char* torch_type_name(DType d) {
+  return d == DType::Bool ? "Bool" : d == DType::Int64 ? "Long" : d == DType::Float32 ? "Float" : "Double";
+}
+
 // ---- elementwise unary (unary.cpp)
 Tensor unary(UnaryOp op, const Tensor& x);
 Tensor& unary_(UnaryOp op, Tensor& x);
+// RuntimeError when self's elements share memory (an expanded view): Note [Overlapping in-place writes].
+void check_no_internal_overlap(const char* op, const Tensor& self);
 Tensor neg(const Tensor& x);
 Tensor exp(const Tensor& x);
 Tensor log(const Tensor& x);
@@ -98,6 +105,23 @@ Tensor& clamp_(Tensor& x, std::optional<double> min, std::optional<double> max);
 Tensor& clamp_(Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max);
 Tensor& clamp_(Tensor& x, const Tensor& min, const Tensor& max);
 inline Tensor operator-(const Tensor& a) { return neg(a); }
+
+// ---- elementwise composites (pointwise_composite.cpp): made of the table ops, so their
+// gradients come from those ops' formulas
+Tensor round_decimals(const Tensor& x, int64_t decimals);  // torch.round(x, decimals=d)
+Tensor lerp(const Tensor& start, const Tensor& end, const Tensor& weight);
+Tensor lerp(const Tensor& start, const Tensor& end, double weight);
+Tensor addcmul(const Tensor& self, const Tensor& t1, const Tensor& t2, Scalar value);
+Tensor addcdiv(const Tensor& self, const Tensor& t1, const Tensor& t2, Scalar value);
+Tensor isclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan);
+bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan);
+bool equal(const Tensor& a, const Tensor& b);
+Tensor nan_to_num(const Tensor& x, std::optional<double> nan, std::optional<double> posinf,
+                  std::optional<double> neginf);
+Tensor& nan_to_num_(Tensor& x, std::optional<double> nan, std::optional<double> posinf,
+                    std::optional<double> neginf);
+// The in-place form of a composite (addcmul_, lerp_ ...): checks dtype and shape, then copy_.
+Tensor& assign_result_(const char* name, Tensor& self, const Tensor& result);
 
 // ---- views (view_ops.cpp): share storage, record a backward that maps the gradient back
 Tensor view(const Tensor& t, const Shape& sizes);        // sizes may contain one -1
@@ -145,6 +169,9 @@ Tensor gelu(const Tensor& x, bool tanh_form);
 // g * gelu'(x): GELU's backward, itself differentiable (its backward is written in ember ops).
 Tensor gelu_backward(const Tensor& g, const Tensor& x, bool tanh_form);
 Tensor leaky_relu(const Tensor& x, double negative_slope);
+Tensor elu(const Tensor& x, double alpha, double scale, double input_scale);  // also SELU's formula
+Tensor softplus(const Tensor& x, double beta, double threshold);
+Tensor hardtanh(const Tensor& x, double min_val, double max_val);  // relu6 = hardtanh(x, 0, 6)
 // Zeroes each element with probability p and scales the rest by 1/(1-p); x itself when !train.
 Tensor dropout(const Tensor& x, double p, bool train);
 

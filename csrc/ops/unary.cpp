@@ -2,6 +2,7 @@
 #include "autograd/function_node.h"
 #include "autograd/inplace.h"
 #include "kernels/dispatch.h"
+#include "kernels/functors.h"
 #include "kernels/unary.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
@@ -12,11 +13,13 @@ using autograd::BackwardArgs;
 
 namespace {
 
-// exp, log, tanh ... of an integer tensor give the default float dtype, as in PyTorch.
-bool promotes_to_float(UnaryOp op) { return dtype_rule(op) == DtypeRule::ToFloat; }
-
 Tensor zero_of(const Tensor& g) { return scalar_tensor(Scalar{0, ScalarKind::Float}, g.dtype(), g.device()); }
 Tensor positive(const Tensor& x) { return binary(BinaryOp::Gt, x, Scalar{0, ScalarKind::Int}); }
+tensor_list zero_grad(const BackwardArgs& c) { return {zeros_like(c.grad())}; }
+
+constexpr double kTwoOverSqrtPi = 1.12837916709551257390;  // 2 / sqrt(pi)
+constexpr double kLn2 = 0.69314718055994530942;
+constexpr double kLn10 = 2.30258509299404568402;
 
 // Backward formulas, reading like the maths: x is the input, y the output. A new op of
 // EMBER_UNARY_OPS (kernels/op_kinds.h) gets its case here; the switch has no default, so the
@@ -60,45 +63,179 @@ void record_backward(UnaryOp op, const Tensor& y, const Tensor& x) {
       return record("CosBackward0", {y}, {x}, {x}, [](const BackwardArgs& c) -> tensor_list {
         return {-c.grad() * unary(UnaryOp::Sin, c.saved[0])};
       });
-    case UnaryOp::Sign:  // flat almost everywhere
-      return record("SignBackward0", {y}, {x}, {}, [](const BackwardArgs& c) -> tensor_list {
-        return {zeros_like(c.grad())};
+    case UnaryOp::Sign:  // flat almost everywhere (as round, floor, ceil, trunc)
+      return record("SignBackward0", {y}, {x}, {}, zero_grad);
+    case UnaryOp::Round: return record("RoundBackward0", {y}, {x}, {}, zero_grad);
+    case UnaryOp::Floor: return record("FloorBackward0", {y}, {x}, {}, zero_grad);
+    case UnaryOp::Ceil: return record("CeilBackward0", {y}, {x}, {}, zero_grad);
+    case UnaryOp::Trunc: return record("TruncBackward0", {y}, {x}, {}, zero_grad);
+    case UnaryOp::Frac:  // d(x - trunc x) = 1
+      return record("FracBackward0", {y}, {x}, {}, [](const BackwardArgs& c) -> tensor_list { return {c.grad()}; });
+    case UnaryOp::Erf:  // d erf x = 2/sqrt(pi) e^(-x^2)
+      return record("ErfBackward0", {y}, {x}, {x}, [](const BackwardArgs& c) -> tensor_list {
+        const Tensor& x = c.saved[0];
+        return {c.grad() * (exp(-(x * x)) * kTwoOverSqrtPi)};
       });
+    case UnaryOp::Erfc:  // d erfc x = -2/sqrt(pi) e^(-x^2)
+      return record("ErfcBackward0", {y}, {x}, {x}, [](const BackwardArgs& c) -> tensor_list {
+        const Tensor& x = c.saved[0];
+        return {c.grad() * (exp(-(x * x)) * -kTwoOverSqrtPi)};
+      });
+    case UnaryOp::Log1p:  // d ln(1 + x) = 1 / (x + 1)
+      return record("Log1PBackward0", {y}, {x}, {x}, [](const BackwardArgs& c) -> tensor_list {
+        return {c.grad() / (c.saved[0] + 1.0)};
+      });
+    case UnaryOp::Expm1:  // d(e^x - 1) = y + 1
+      return record("Expm1Backward0", {y}, {x}, {y}, [](const BackwardArgs& c) -> tensor_list {
+        return {c.grad() * (c.saved[0] + 1.0)};
+      });
+    case UnaryOp::Log2:  // d log2 x = 1 / (x ln 2)
+      return record("Log2Backward0", {y}, {x}, {x}, [](const BackwardArgs& c) -> tensor_list {
+        return {c.grad() / (c.saved[0] * kLn2)};
+      });
+    case UnaryOp::Log10:  // d log10 x = 1 / (x ln 10)
+      return record("Log10Backward0", {y}, {x}, {x}, [](const BackwardArgs& c) -> tensor_list {
+        return {c.grad() / (c.saved[0] * kLn10)};
+      });
+    case UnaryOp::Exp2:  // d 2^x = 2^x ln 2 = y ln 2
+      return record("Exp2Backward0", {y}, {x}, {y}, [](const BackwardArgs& c) -> tensor_list {
+        return {c.grad() * (c.saved[0] * kLn2)};
+      });
+    case UnaryOp::Rsqrt:  // d x^(-1/2) = -1/2 x^(-3/2) = -1/2 y^3
+      return record("RsqrtBackward0", {y}, {x}, {y}, [](const BackwardArgs& c) -> tensor_list {
+        const Tensor& y = c.saved[0];
+        return {c.grad() * (y * y * y) * -0.5};
+      });
+    case UnaryOp::Square:  // d x^2 = 2x (PyTorch records square as pow(x, 2))
+      return record("PowBackward0", {y}, {x}, {x}, [](const BackwardArgs& c) -> tensor_list {
+        return {c.grad() * (c.saved[0] * 2.0)};
+      });
+    case UnaryOp::Reciprocal:  // d(1/x) = -1/x^2 = -y^2
+      return record("ReciprocalBackward0", {y}, {x}, {y}, [](const BackwardArgs& c) -> tensor_list {
+        const Tensor& y = c.saved[0];
+        return {-c.grad() * (y * y)};
+      });
+    case UnaryOp::Tan:  // d tan x = 1 + y^2
+      return record("TanBackward0", {y}, {x}, {y}, [](const BackwardArgs& c) -> tensor_list {
+        const Tensor& y = c.saved[0];
+        return {c.grad() * (y * y + 1.0)};
+      });
+    case UnaryOp::Asin:  // d asin x = 1 / sqrt(1 - x^2)
+      return record("AsinBackward0", {y}, {x}, {x}, [](const BackwardArgs& c) -> tensor_list {
+        const Tensor& x = c.saved[0];
+        return {c.grad() * unary(UnaryOp::Rsqrt, 1.0 - x * x)};
+      });
+    case UnaryOp::Acos:  // d acos x = -1 / sqrt(1 - x^2)
+      return record("AcosBackward0", {y}, {x}, {x}, [](const BackwardArgs& c) -> tensor_list {
+        const Tensor& x = c.saved[0];
+        return {c.grad() * -unary(UnaryOp::Rsqrt, 1.0 - x * x)};
+      });
+    case UnaryOp::Atan:  // d atan x = 1 / (1 + x^2)
+      return record("AtanBackward0", {y}, {x}, {x}, [](const BackwardArgs& c) -> tensor_list {
+        const Tensor& x = c.saved[0];
+        return {c.grad() / (x * x + 1.0)};
+      });
+    case UnaryOp::Sinh:
+      return record("SinhBackward0", {y}, {x}, {x}, [](const BackwardArgs& c) -> tensor_list {
+        return {c.grad() * unary(UnaryOp::Cosh, c.saved[0])};
+      });
+    case UnaryOp::Cosh:
+      return record("CoshBackward0", {y}, {x}, {x}, [](const BackwardArgs& c) -> tensor_list {
+        return {c.grad() * unary(UnaryOp::Sinh, c.saved[0])};
+      });
+    case UnaryOp::Silu:  // d(x s(x)) = s (1 + x (1 - s)), s = sigmoid x
+      return record("SiluBackward0", {y}, {x}, {x}, [](const BackwardArgs& c) -> tensor_list {
+        const Tensor& x = c.saved[0];
+        Tensor s = unary(UnaryOp::Sigmoid, x);
+        return {c.grad() * (s * (x * (1.0 - s) + 1.0))};
+      });
+    case UnaryOp::Mish:  // d(x tanh(sp x)) = t + x s (1 - t^2), t = tanh(softplus x), s = sigmoid x
+      return record("MishBackward0", {y}, {x}, {x}, [](const BackwardArgs& c) -> tensor_list {
+        const Tensor& x = c.saved[0];
+        Tensor t = unary(UnaryOp::Tanh, unary(UnaryOp::Log1p, exp(x)));
+        Tensor s = unary(UnaryOp::Sigmoid, x);
+        return {c.grad() * (t + x * s * (1.0 - t * t))};
+      });
+    case UnaryOp::Selu:  // scale for x > 0, else scale alpha e^x (PyTorch's EluBackward0 with selu's constants)
+      return record("EluBackward0", {y}, {x}, {x}, [](const BackwardArgs& c) -> tensor_list {
+        const Tensor &x = c.saved[0], &g = c.grad();
+        Tensor neg = g * exp(x) * (kernels::kSeluScale * kernels::kSeluAlpha);
+        return {where(positive(x), g * kernels::kSeluScale, neg)};
+      });
+    case UnaryOp::Logsigmoid:  // d ln s(x) = 1 - s(x) = s(-x)
+      return record("LogSigmoidBackward0", {y}, {x}, {x}, [](const BackwardArgs& c) -> tensor_list {
+        return {c.grad() * unary(UnaryOp::Sigmoid, -c.saved[0])};
+      });
+    case UnaryOp::BitwiseNot:
+#define EMBER_PREDICATE_CASE(Op, name, F) case UnaryOp::Op:
+      EMBER_UNARY_PREDICATES(EMBER_PREDICATE_CASE)
+#undef EMBER_PREDICATE_CASE
+      return;  // integer or bool results: never differentiable
   }
 }
 
-// The unary ops PyTorch refuses for bool tensors (DtypeRule::NoBool), with its exception types
-// and messages.
-void check_bool_input(UnaryOp op, DType dtype) {
-  if (dtype != DType::Bool || dtype_rule(op) != DtypeRule::NoBool) return;
+// The unary ops PyTorch refuses for a dtype (DtypeRule NoBool, Floating, Integral), with its
+// exception types and messages.
+void check_input_dtype(UnaryOp op, DType dtype) {
+  EMBER_CHECK(dtype_rule(op) != DtypeRule::Floating || is_floating(dtype), NotImplemented, "[", op_name(op),
+              "] not implemented for '", torch_type_name(dtype), "'");
+  EMBER_CHECK(dtype_rule(op) != DtypeRule::Integral || !is_floating(dtype), NotImplemented, "[", op_name(op),
+              "] not implemented for '", torch_type_name(dtype), "'");
+  if (dtype != DType::Bool || dtype_rule(op) != DtypeRule::NoBool || op == UnaryOp::Square) return;
   EMBER_CHECK(op != UnaryOp::Neg, Runtime, "[neg] Negation, the `-` operator, on a bool tensor is not supported. "
               "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
   EMBER_CHECK(op != UnaryOp::Relu, Runtime, "[relu] Boolean inputs not supported for relu");
   fail(ErrorKind::NotImplemented, "[", op_name(op), "] not implemented for 'Bool'");
 }
 
+// The dtype an op computes and returns in: ToFloat ops compute integers in float32, square of a
+// bool is an int64 (PyTorch's pow(x, 2)), predicates return bool.
+DType compute_dtype(UnaryOp op, DType in) {
+  if (dtype_rule(op) == DtypeRule::ToFloat && !is_floating(in)) return DType::Float32;
+  if (op == UnaryOp::Square && in == DType::Bool) return DType::Int64;
+  return in;
+}
+
 }  // namespace
 
 Tensor unary(UnaryOp op, const Tensor& x) {
-  check_bool_input(op, x.dtype());
-  DType dt = promotes_to_float(op) && !is_floating(x.dtype()) ? DType::Float32 : x.dtype();
+  check_input_dtype(op, x.dtype());
+  DType dt = compute_dtype(op, x.dtype());
   Tensor xc = cast_for_kernel(x, dt);
-  Tensor y = empty(x.sizes(), dt, x.device());
+  Tensor y = empty(x.sizes(), is_predicate(op) ? DType::Bool : dt, x.device());
   EMBER_DISPATCH_KERNEL(y.device(), unary, op, dt, y.raw_data(), xc.raw_data(), make_loop(y, {&xc}));
-  if (autograd::needs_grad(x)) record_backward(op, y, x);
+  if (is_floating(y.dtype()) && autograd::needs_grad(x)) record_backward(op, y, x);
   return y;
+}
+
+// Note [Overlapping in-place writes]: an in-place op on a tensor whose elements share memory (an
+// expanded view: a stride of 0 on a dim of size > 1) would write one element several times with
+// different results; PyTorch refuses it, and so do ember's elementwise in-place ops.
+void check_no_internal_overlap(const char* op, const Tensor& self) {
+  if (self.numel() == 0) return;
+  for (size_t d = 0; d < self.sizes().size(); ++d)
+    EMBER_CHECK(!(self.sizes()[d] > 1 && self.strides()[d] == 0), Runtime, "[", op,
+                "] unsupported operation: more than one element of the written-to tensor refers to a single "
+                "memory location. Please clone() the tensor before performing the operation.");
 }
 
 Tensor& unary_(UnaryOp op, Tensor& x) {
   const char* name = op_name(op);
-  check_bool_input(op, x.dtype());
+  check_input_dtype(op, x.dtype());
+  check_no_internal_overlap(name, x);
   check_inplace(name, x, false);
   if (autograd::needs_grad(x)) {
     commit_inplace(name, x, unary(op, original_self(x)));
     return x;
   }
-  EMBER_CHECK(!promotes_to_float(op) || is_floating(x.dtype()), Runtime, "[", name, "_] result type ",
-              dtype_name(DType::Float32), " can't be cast to the desired output type ", dtype_name(x.dtype()));
+  DType result = compute_dtype(op, x.dtype());
+  EMBER_CHECK(result == x.dtype(), Runtime, "[", name, "_] result type ", dtype_name(result),
+              " can't be cast to the desired output type ", dtype_name(x.dtype()));
+  if (is_predicate(op)) {  // logical_not_: the bool result cast back to x's dtype
+    copy_into(x, unary(op, x));
+    x->bump_version();
+    return x;
+  }
   EMBER_DISPATCH_KERNEL(x.device(), unary, op, x.dtype(), x.raw_data(), x.raw_data(), make_loop(x, {&x}));
   x->bump_version();
   return x;
@@ -132,11 +269,12 @@ Tensor clamp(const Tensor& x, std::optional<double> lo, std::optional<double> hi
 
 // Python numbers as bounds: a float bound on an integer tensor gives the default float dtype
 // (clamp(int64 [1, 2, 3], min=1.5) is float32 [1.5, 2, 3]), as PyTorch's type promotion says.
+// A bool tensor with an int bound is clamped as int64 (bool + int promotes), as in PyTorch.
 Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
-  EMBER_CHECK(x.dtype() != DType::Bool, Runtime, "[clamp] not supported for bool tensors");
   DType out = x.dtype();
   if (lo) out = promote_with_scalar(out, lo->kind);
   if (hi) out = promote_with_scalar(out, hi->kind);
+  EMBER_CHECK(out != DType::Bool, NotImplemented, "[clamp] not implemented for 'Bool'");
   auto value = [](std::optional<Scalar> s) { return s ? std::optional<double>(s->value) : std::nullopt; };
   return clamp(to_dtype(x, out), value(lo), value(hi));
 }
@@ -153,6 +291,7 @@ Tensor clamp(const Tensor& x, const Tensor& lo, const Tensor& hi) {
 }
 
 Tensor& clamp_(Tensor& x, std::optional<double> lo, std::optional<double> hi) {
+  check_no_internal_overlap("clamp_", x);
   check_inplace("clamp_", x, false);
   if (autograd::needs_grad(x)) {
     commit_inplace("clamp_", x, clamp(original_self(x), lo, hi));
@@ -176,6 +315,7 @@ Tensor& clamp_(Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
 }
 
 Tensor& clamp_(Tensor& x, const Tensor& lo, const Tensor& hi) {
+  check_no_internal_overlap("clamp_", x);
   Tensor y = clamp(x, lo, hi);
   EMBER_CHECK(y.dtype() == x.dtype(), Runtime, "[clamp_] result type ", dtype_name(y.dtype()),
               " can't be cast to the desired output type ", dtype_name(x.dtype()));

@@ -1,7 +1,9 @@
-// Emulated checks of the elementwise CUDA twins (binary, unary, copy, random, activation: all
+// Emulated checks of the elementwise CUDA twins (every row of the unary, binary, comparison and
+// logical tables; copy, random, activation: all
 // through launch.cuh or their own grid-stride loops) against naive loops over the same functors
 // (kernels/functors.h) and, for random_fill and the activations, the CPU twins (linked in):
 // strided, broadcast (stride 0) and transposed operands, lengths around the block size.
+#include <limits>
 #include <optional>
 
 #include "harness_common.h"
@@ -77,6 +79,85 @@ void check_binary() {
   if constexpr (!std::is_same_v<T, bool>) {
     check_binary_op<T, T>(BinaryOp::Sub, SubF{}, "sub");
     if constexpr (std::is_floating_point_v<T>) check_binary_op<T, T>(BinaryOp::Div, DivF{}, "div");
+  }
+}
+
+// Every row of the op tables (kernels/op_kinds.h) that a dtype takes: the CUDA kernel against the
+// row's functor applied element by element, which is what the CPU twin's loop computes (float32
+// exp and sigmoid aside: the CPU takes the polynomial of Note [Polynomial exp] there, checked
+// against PyTorch by tests/test_ops.py). Floats include NaN, +-inf and -0.0.
+template <class T>
+Vec<T> table_inputs(int64_t n, uint64_t seed) {
+  auto v = random_values<T>(n, seed, std::is_integral_v<T> ? 0.3 : 3.0);
+  if constexpr (std::is_floating_point_v<T>) {
+    const T specials[] = {std::numeric_limits<T>::quiet_NaN(), std::numeric_limits<T>::infinity(),
+                          -std::numeric_limits<T>::infinity(), T(0), T(-0.0), T(1), T(-1), T(0.5)};
+    for (int64_t i = 0; i < n; i += 5) v[i] = specials[(i / 5) % 8];
+  }
+  return v;
+}
+
+template <class T>
+void check_unary_table() {
+  const DType dt = ember::dtype_of<T>::value;
+  const double tol = std::is_integral_v<T> ? 0.0 : 1e-6;
+  for (bool flat : {false, true}) {
+    const int64_t rows = 7, cols = 45, n = rows * cols;
+    const LoopShape s = make_loop(rows, cols, 2, flat);
+    auto x = table_inputs<T>(n, 11);
+#define EMBER_CHECK_UNARY_ROW(Op, name, F, rule)                                                          \
+    if constexpr (ember::rule_takes<T>(ember::DtypeRule::rule)) {                                          \
+      Vec<T> out(n + 1, T(1));                                                                             \
+      kc::unary(UnaryOp::Op, dt, out.data(), x.data(), s);                                                 \
+      for (int64_t i = 0; i < n; ++i)                                                                      \
+        expect_close(double(out[off(s, 0, i)]), double(F{}(x[off(s, 1, i)])), tol, tol,                    \
+                     std::string(name) + fmt(" flat=%lld i=%lld", flat, i));                               \
+      expect(out[n] == T(1), std::string(name) + " wrote past the end");                                   \
+    }
+#define EMBER_CHECK_PREDICATE_ROW(Op, name, F)                                                             \
+    {                                                                                                      \
+      Vec<bool> out(n + 1, true);                                                                          \
+      kc::unary(UnaryOp::Op, dt, out.data(), x.data(), s);                                                 \
+      for (int64_t i = 0; i < n; ++i)                                                                      \
+        expect(out[off(s, 0, i)] == F{}(x[off(s, 1, i)]), std::string(name) + fmt(" flat=%lld i=%lld", flat, i)); \
+    }
+    EMBER_UNARY_OPS(EMBER_CHECK_UNARY_ROW)
+    EMBER_UNARY_PREDICATES(EMBER_CHECK_PREDICATE_ROW)
+#undef EMBER_CHECK_UNARY_ROW
+#undef EMBER_CHECK_PREDICATE_ROW
+  }
+}
+
+template <class T>
+void check_binary_table() {
+  const DType dt = ember::dtype_of<T>::value;
+  const double tol = std::is_integral_v<T> ? 0.0 : 1e-6;
+  for (bool flat : {false, true}) {
+    const int64_t rows = 6, cols = 37, n = rows * cols;
+    const LoopShape s = make_loop(rows, cols, 3, flat);
+    auto a = table_inputs<T>(n, 12), b = table_inputs<T>(n, 13);
+#define EMBER_CHECK_BINARY_ROW(Op, name, F, rule, py)                                                      \
+    if constexpr (ember::rule_takes<T>(ember::DtypeRule::rule)) {                                          \
+      Vec<T> out(n + 1, T(1));                                                                             \
+      kc::binary(BinaryOp::Op, dt, out.data(), a.data(), b.data(), s);                                     \
+      for (int64_t i = 0; i < n; ++i)                                                                      \
+        expect_close(double(out[off(s, 0, i)]), double(F{}(a[off(s, 1, i)], b[off(s, 2, i)])), tol, tol,   \
+                     std::string(name) + fmt(" flat=%lld i=%lld", flat, i));                               \
+      expect(out[n] == T(1), std::string(name) + " wrote past the end");                                   \
+    }
+#define EMBER_CHECK_BOOL_ROW(Op, name, F)                                                                  \
+    {                                                                                                      \
+      Vec<bool> out(n + 1, true);                                                                          \
+      kc::binary(BinaryOp::Op, dt, out.data(), a.data(), b.data(), s);                                     \
+      for (int64_t i = 0; i < n; ++i)                                                                      \
+        expect(out[off(s, 0, i)] == F{}(a[off(s, 1, i)], b[off(s, 2, i)]),                                 \
+               std::string(name) + fmt(" flat=%lld i=%lld", flat, i));                                     \
+    }
+    EMBER_BINARY_OPS(EMBER_CHECK_BINARY_ROW)
+    EMBER_COMPARISON_OPS(EMBER_CHECK_BOOL_ROW)
+    EMBER_LOGICAL_OPS(EMBER_CHECK_BOOL_ROW)
+#undef EMBER_CHECK_BINARY_ROW
+#undef EMBER_CHECK_BOOL_ROW
   }
 }
 
@@ -164,6 +245,15 @@ void check_random_and_activation() {
       kc::leaky_relu(dt, g.data(), x.data(), n, 0.1);
       kcpu::leaky_relu(dt, c.data(), x.data(), n, 0.1);
       for (int64_t i = 0; i <= n; ++i) expect_close(double(g[i]), double(c[i]), 0, 0, fmt("leaky_relu i=%lld", i));
+      for (double alpha : {1.0, 0.5}) {  // ELU, and SELU's constants
+        const double scale = alpha == 1.0 ? 1.0 : kSeluScale;
+        kc::elu(dt, g.data(), x.data(), n, alpha, scale, 1.5);
+        kcpu::elu(dt, c.data(), x.data(), n, alpha, scale, 1.5);
+        for (int64_t i = 0; i <= n; ++i) expect_close(double(g[i]), double(c[i]), tol, tol, fmt("elu i=%lld", i));
+      }
+      kc::softplus(dt, g.data(), x.data(), n, 2.0, 3.0);
+      kcpu::softplus(dt, c.data(), x.data(), n, 2.0, 3.0);
+      for (int64_t i = 0; i <= n; ++i) expect_close(double(g[i]), double(c[i]), tol, tol, fmt("softplus i=%lld", i));
       kc::dropout(dt, g.data(), gm.data(), x.data(), n, 0.3, 77);
       kcpu::dropout(dt, c.data(), cm.data(), x.data(), n, 0.3, 77);
       for (int64_t i = 0; i <= n; ++i)
@@ -175,6 +265,14 @@ void check_random_and_activation() {
 }  // namespace
 
 void test_elementwise() {
+  check_unary_table<float>();
+  check_unary_table<double>();
+  check_unary_table<int64_t>();
+  check_unary_table<bool>();
+  check_binary_table<float>();
+  check_binary_table<double>();
+  check_binary_table<int64_t>();
+  check_binary_table<bool>();
   check_binary<float>();
   check_binary<double>();
   check_binary<int64_t>();

@@ -44,6 +44,29 @@ void leaky_relu(DType dtype, void* out, const void* x, int64_t n, double slope) 
   });
 }
 
+void elu(DType dtype, void* out, const void* x, int64_t n, double alpha, double scale, double input_scale) {
+  EMBER_DISPATCH_FLOATING(dtype, "elu", [&] {
+    auto* o = static_cast<scalar_t*>(out);
+    auto* a = static_cast<const scalar_t*>(x);
+    EluF<scalar_t> f{static_cast<scalar_t>(alpha * scale), static_cast<scalar_t>(scale),
+                     static_cast<scalar_t>(input_scale)};
+    parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) o[i] = f(a[i]);
+    });
+  });
+}
+
+void softplus(DType dtype, void* out, const void* x, int64_t n, double beta, double threshold) {
+  EMBER_DISPATCH_FLOATING(dtype, "softplus", [&] {
+    auto* o = static_cast<scalar_t*>(out);
+    auto* a = static_cast<const scalar_t*>(x);
+    SoftplusF<scalar_t> f{static_cast<scalar_t>(beta), static_cast<scalar_t>(threshold)};
+    parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) o[i] = f(a[i]);
+    });
+  });
+}
+
 void dropout(DType dtype, void* out, void* mask, const void* x, int64_t n, double p, uint64_t seed) {
   EMBER_DISPATCH_FLOATING(dtype, "dropout", [&] {
     auto* o = static_cast<scalar_t*>(out);

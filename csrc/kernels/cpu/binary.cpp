@@ -25,6 +25,7 @@ void binary_typed(BinaryOp op, void* out, const void* a, const void* b, const Lo
   case BinaryOp::Op: return binary_loop(ob, pa, pb, s, F{});
     EMBER_BINARY_OPS(EMBER_ARITHMETIC_CASE)
     EMBER_COMPARISON_OPS(EMBER_COMPARISON_CASE)
+    EMBER_LOGICAL_OPS(EMBER_COMPARISON_CASE)
 #undef EMBER_ARITHMETIC_CASE
 #undef EMBER_COMPARISON_CASE
   }

@@ -15,6 +15,7 @@ namespace {
 template <typename T>
 void unary_typed(UnaryOp op, void* out, const void* x, const LoopShape& s) {
   T* o = static_cast<T*>(out);
+  bool* ob = static_cast<bool*>(out);
   auto* px = static_cast<const T*>(x);
   if constexpr (std::is_same_v<T, float>) {
     // float32 exp and sigmoid use the vectorised polynomial (Note [Polynomial exp]); contiguous
@@ -40,8 +41,12 @@ void unary_typed(UnaryOp op, void* out, const void* x, const LoopShape& s) {
   case UnaryOp::Op:                                                                 \
     if constexpr (rule_takes<T>(DtypeRule::rule)) return unary_loop(o, px, s, F{}); \
     break;
+#define EMBER_PREDICATE_CASE(Op, name, F) \
+  case UnaryOp::Op: return unary_loop(ob, px, s, F{});
     EMBER_UNARY_OPS(EMBER_UNARY_CASE)
+    EMBER_UNARY_PREDICATES(EMBER_PREDICATE_CASE)
 #undef EMBER_UNARY_CASE
+#undef EMBER_PREDICATE_CASE
   }
   fail(ErrorKind::Type, "[unary] op not supported for this dtype");
 }

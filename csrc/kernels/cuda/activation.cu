@@ -71,6 +71,27 @@ void leaky_relu(DType dtype, void* out, const void* x, int64_t n, double slope) 
   });
 }
 
+void elu(DType dtype, void* out, const void* x, int64_t n, double alpha, double scale, double input_scale) {
+  if (n == 0) return;
+  EMBER_DISPATCH_FLOATING(dtype, "elu", [&] {
+    EluF<scalar_t> f{static_cast<scalar_t>(alpha * scale), static_cast<scalar_t>(scale),
+                     static_cast<scalar_t>(input_scale)};
+    map_kernel<<<grid_for(n), kThreads, 0, ember::cuda::current_stream()>>>(
+        static_cast<scalar_t*>(out), static_cast<const scalar_t*>(x), n, f);
+    EMBER_CUDA_CHECK_LAUNCH("elu");
+  });
+}
+
+void softplus(DType dtype, void* out, const void* x, int64_t n, double beta, double threshold) {
+  if (n == 0) return;
+  EMBER_DISPATCH_FLOATING(dtype, "softplus", [&] {
+    SoftplusF<scalar_t> f{static_cast<scalar_t>(beta), static_cast<scalar_t>(threshold)};
+    map_kernel<<<grid_for(n), kThreads, 0, ember::cuda::current_stream()>>>(
+        static_cast<scalar_t*>(out), static_cast<const scalar_t*>(x), n, f);
+    EMBER_CUDA_CHECK_LAUNCH("softplus");
+  });
+}
+
 void dropout(DType dtype, void* out, void* mask, const void* x, int64_t n, double p, uint64_t seed) {
   if (n == 0) return;
   EMBER_DISPATCH_FLOATING(dtype, "dropout", [&] {

@@ -10,6 +10,7 @@ namespace {
 template <typename T>
 void unary_typed(UnaryOp op, void* out, const void* x, const LoopShape& s) {
   T* o = static_cast<T*>(out);
+  bool* ob = static_cast<bool*>(out);
   auto* px = static_cast<const T*>(x);
   // One case per row of EMBER_UNARY_OPS (kernels/op_kinds.h), as in the CPU kernel; the ops
   // refuse or promote the dtypes an op's DtypeRule does not take.
@@ -18,8 +19,12 @@ void unary_typed(UnaryOp op, void* out, const void* x, const LoopShape& s) {
   case UnaryOp::Op:                                                                               \
     if constexpr (rule_takes<T>(DtypeRule::rule)) return launch_elementwise(name, s, F{}, o, px); \
     break;
+#define EMBER_PREDICATE_CASE(Op, name, F) \
+  case UnaryOp::Op: return launch_elementwise(name, s, F{}, ob, px);
     EMBER_UNARY_OPS(EMBER_UNARY_CASE)
+    EMBER_UNARY_PREDICATES(EMBER_PREDICATE_CASE)
 #undef EMBER_UNARY_CASE
+#undef EMBER_PREDICATE_CASE
   }
   fail(ErrorKind::Type, "[unary] op not supported for this dtype on cuda");
 }

@@ -181,6 +181,53 @@ def gelu(input, approximate="none"):
     return _C.gelu(input, approximate)
 
 
+def _maybe_inplace(input, out, inplace):
+    """torch's inplace=True: the result written into input (differentiably, through copy_)."""
+    return input.copy_(out) if inplace else out
+
+
+def silu(input, inplace=False):
+    return _maybe_inplace(input, _C.silu(input), inplace)
+
+
+def mish(input, inplace=False):
+    return _maybe_inplace(input, _C.mish(input), inplace)
+
+
+def selu(input, inplace=False):
+    return _maybe_inplace(input, _C.selu(input), inplace)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    return _maybe_inplace(input, _C.elu(input, alpha), inplace)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    return _C.softplus(input, beta, threshold)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _maybe_inplace(input, _C.hardtanh(input, min_val, max_val), inplace)
+
+
+def elu_(input, alpha=1.0):
+    return elu(input, alpha, inplace=True)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def relu6(input, inplace=False):
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def logsigmoid(input):
+    return _C.logsigmoid(input)
+
+
 def linear(input, weight, bias=None):
     """input @ weight.T + bias as one native op (the bias is added in the GEMM's output pass)."""
     return _C.linear(input, weight, bias)

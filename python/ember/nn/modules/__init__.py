@@ -1,5 +1,6 @@
 """The layers of ember.nn, one family per file (as torch.nn.modules)."""
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh  # noqa: F401
+from .activation import ELU, SELU, Hardtanh, LogSigmoid, Mish, ReLU6, SiLU, Softplus  # noqa: F401
 from .container import ModuleDict, ModuleList, Sequential  # noqa: F401
 from .conv import Conv2d  # noqa: F401
 from .dropout import Dropout  # noqa: F401

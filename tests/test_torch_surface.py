@@ -233,3 +233,48 @@ def test_small_function_forms():
         x.repeat(2)
     with pytest.raises(RuntimeError, match="boolean masks"):
         x.masked_fill(ember.ones(2, 3), 1.0)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, x: x.norm(), lambda lib, x: x.norm(p=1, dim=1), lambda lib, x: x.norm(p=3, dim=0, keepdim=True),
+    lambda lib, x: lib.norm(x, p=float("inf"), dim=1), lambda lib, x: x.norm(p="fro"),
+    lambda lib, x: lib.logsumexp(x, 1), lambda lib, x: x.logsumexp((0, 1), keepdim=True),
+    lambda lib, x: lib.cdist(x, x[:2] * 0.5), lambda lib, x: x.masked_select(x > 0),
+    lambda lib, x: x.repeat_interleave(2, dim=1), lambda lib, x: x.repeat_interleave(lib.tensor([1, 0, 2]), dim=0),
+    lambda lib, x: x.scatter(1, lib.tensor([[0, 2], [1, 0], [3, 1]]), x[:, :2] * 3),
+    lambda lib, x: lib.scatter(x, 0, lib.tensor([[2, 0, 1, 1]]), 7.0),
+])
+def test_more_composites_match_torch_with_gradients(call):
+    x, tx = _pair((3, 4), seed=5)
+    e, t = call(ember, x), call(torch, tx)
+    assert tuple(e.shape) == tuple(t.shape)
+    _same(e, t, 1e-9)
+    g = np.random.default_rng(2).standard_normal(tuple(t.shape))
+    e.backward(ember.tensor(g))
+    t.backward(torch.tensor(g))
+    _same(x.grad, tx.grad, 1e-9)
+
+
+def test_norm_gradient_at_zero_and_logsumexp_edges_match_torch():
+    for lib in (ember, torch):
+        z = lib.zeros(3, dtype=lib.float64, requires_grad=True)
+        z.norm().backward()
+        assert z.grad.tolist() == [0.0, 0.0, 0.0]
+    inf = float("inf")
+    assert ember.logsumexp(ember.tensor([[-inf, -inf]]), 1).tolist() == [-inf]
+    assert ember.logsumexp(ember.tensor([inf, 1.0]), 0).item() == inf
+
+
+def test_unique_and_bincount_match_torch():
+    v = [3, 1, 3, 2, 1, 1]
+    mine = ember.unique(ember.tensor(v), return_inverse=True, return_counts=True)
+    theirs = torch.unique(torch.tensor(v), return_inverse=True, return_counts=True)
+    assert [m.tolist() for m in mine] == [t.tolist() for t in theirs]
+    assert ember.unique(ember.tensor([2.5, -1.0, 2.5])).tolist() == [-1.0, 2.5]
+    assert ember.bincount(ember.tensor([1, 1, 3]), minlength=6).tolist() == torch.bincount(torch.tensor([1, 1, 3]),
+                                                                                          minlength=6).tolist()
+    w = [0.5, 0.25, 1.0]
+    assert ember.bincount(ember.tensor([0, 0, 2]), weights=ember.tensor(w)).tolist() == \
+        torch.bincount(torch.tensor([0, 0, 2]), weights=torch.tensor(w)).tolist()
+    with pytest.raises(RuntimeError, match="non-negative integral"):
+        ember.bincount(ember.tensor([-1, 2]))

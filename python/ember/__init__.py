@@ -20,10 +20,11 @@ long = int64
 from .tensor import Tensor  # noqa: E402
 from .size import Size  # noqa: E402
 from .type_info import finfo, iinfo  # noqa: E402
-from .functions import (addbmm, addmm, addmv, baddbmm, broadcast_to, clone, detach, diag, dot, einsum,  # noqa: E402
-                        flatten, flip, is_floating_point, is_nonzero, masked_fill, meshgrid, mv, numel, outer,
-                        permute, reshape, roll, squeeze, swapaxes, swapdims, t, tensordot, transpose, tril, triu,
-                        unbind, unsqueeze)
+from .functions import (addbmm, addmm, addmv, baddbmm, bincount, broadcast_to, cdist, clone, detach,  # noqa: E402
+                        diag, dot, einsum, flatten, flip, is_floating_point, is_nonzero, logsumexp, masked_fill,
+                        masked_select, meshgrid, mv, norm, numel, outer, permute, repeat_interleave, reshape, roll,
+                        scatter, squeeze, swapaxes, swapdims, t, tensordot, transpose, tril, triu, unbind, unique,
+                        unsqueeze)
 from .factories import (arange, as_tensor, empty, empty_like, eye, full, full_like,  # noqa: E402
                         linspace, ones, ones_like, tensor, zeros, zeros_like)
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,  # noqa: E402

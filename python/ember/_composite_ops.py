@@ -162,3 +162,165 @@ def tensordot(a, b, dims=2):
     lhs = a.permute(*(free_a + dims_a)).reshape(-1, k)
     rhs = b.permute(*(dims_b + free_b)).reshape(k, -1)
     return _C.mm(lhs, rhs).reshape([a.shape[d] for d in free_a] + [b.shape[d] for d in free_b])
+
+
+def _squeeze_dims(x, dims):
+    for d in sorted(dims, reverse=True):
+        x = x.squeeze(d)
+    return x
+
+
+def _reduce_dims(input, dim):
+    if dim is None:
+        return list(builtins.range(input.dim()))
+    return _dims(dim, input.dim(), "reduce") if input.dim() else []
+
+
+def logsumexp(input, dim, keepdim=False):
+    """log(sum(exp(x))) over dim, shifted by the (detached) max so nothing overflows; an all -inf
+    slice gives -inf and a +inf element gives +inf, as in PyTorch. The gradient is the softmax."""
+    dims = _reduce_dims(input, dim)
+    m = input.detach().amax(dims, keepdim=True)
+    m = m.masked_fill(m.isinf(), 0.0)
+    out = (input - m).exp().sum(dims, keepdim=True).log() + m
+    return out if keepdim else _squeeze_dims(out, dims)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """The vector p-norm over dim (all elements by default): 'fro'/2, 1, inf, -inf, 0 or any p.
+    Where the norm is 0 the gradient is 0, as PyTorch's subgradient, not NaN."""
+    if dtype is not None:
+        input = input._to_dtype(dtype)
+    if isinstance(p, str):
+        if p != "fro":
+            raise RuntimeError(f"norm: unsupported string p='{p}' (ember has the vector norms and 'fro')")
+        p = 2
+    dims = _reduce_dims(input, dim)
+    a = input.abs()
+    if p == float("inf"):
+        out = a.amax(dims, keepdim=True)
+    elif p == float("-inf"):
+        out = a.amin(dims, keepdim=True)
+    elif p == 0:
+        out = (a != 0)._to_dtype(input.dtype).sum(dims, keepdim=True)
+    elif p == 1:
+        out = a.sum(dims, keepdim=True)
+    else:
+        s = (a ** p).sum(dims, keepdim=True)
+        zero = s == 0
+        out = s.masked_fill(zero, 1.0) ** (1.0 / p)  # the root's derivative at 0 is infinite: kept away
+        out = out.masked_fill(zero, 0.0)
+    return out if keepdim else _squeeze_dims(out, dims)
+
+
+def cdist(x1, x2, p=2.0):
+    """Pairwise p-norm distances between the rows of x1 (.., P, M) and x2 (.., R, M): (.., P, R)."""
+    if x1.dim() < 2 or x2.dim() < 2:
+        raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.dim()}D")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}")
+    return norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, dim=-1)
+
+
+def masked_select(input, mask):
+    """The elements of input where mask (broadcast with it) is true, as a 1-D tensor."""
+    if mask.dtype != _C.dtype.bool:
+        raise RuntimeError(f"masked_select: expected BoolTensor for mask, got {mask.dtype}")
+    shape = _broadcast_shape(tuple(input.shape), tuple(mask.shape), "masked_select")
+    return input.expand(*shape)[mask.expand(*shape)]
+
+
+def _broadcast_shape(a, b, op):
+    n = builtins.max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y and 1 not in (x, y):
+            raise RuntimeError(f"[{op}] The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                               f"non-singleton dimension {i}")
+    return tuple(builtins.max(x, y) if 0 not in (x, y) else 0 for x, y in zip(a, b))
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Each element (or slice along dim) repeated repeats times (an int, or one count per element);
+    repeat_interleave(counts) alone repeats the indices 0..n-1. The counts are read on the host,
+    as the output's size depends on them (PyTorch syncs here too)."""
+    import numpy as np
+    if repeats is None:  # repeat_interleave(counts)
+        counts = input
+        return _C.from_numpy(np.repeat(np.arange(counts.shape[0]), counts.cpu().numpy())).to(counts.device)
+    if dim is None:
+        input, dim = input.flatten(), 0
+    n = input.shape[dim]
+    counts = repeats.cpu().numpy() if isinstance(repeats, _C.TensorBase) else np.full(n, int(repeats))
+    if counts.ndim == 0:
+        counts = np.full(n, int(counts))
+    if counts.shape[0] != n:
+        raise RuntimeError("repeats must have the same size as input along dim")
+    if (counts < 0).any():
+        raise RuntimeError("repeats can not be negative")
+    idx = _C.from_numpy(np.repeat(np.arange(n, dtype=np.int64), counts)).to(input.device)
+    return input.index_select(dim, idx)
+
+
+def scatter(input, dim, index, src=None, value=None, *, reduce=None):
+    """input with src's (or value's) elements written at index along dim; differentiable w.r.t.
+    input (zero gradient where written) and src (gathered). With duplicate indices the written
+    value is the sum of the duplicates' (PyTorch leaves the choice among them unspecified)."""
+    if reduce is not None:
+        raise NotImplementedError("[scatter] reduce= is not supported yet; use scatter_add for 'add'")
+    if src is None:
+        src = value
+    if not isinstance(src, _C.TensorBase):
+        src = _C._full(list(index.shape), src, input.dtype, input.device)
+    src = src._to_dtype(input.dtype)
+    written = input.new_zeros(input.shape).scatter_add(dim, index, src.new_ones(index.shape)) > 0
+    placed = input.new_zeros(input.shape).scatter_add(dim, index, _slice_like(src, index))
+    return _C.where(written, placed, input)
+
+
+def _slice_like(src, index):
+    """src cut to index's shape (scatter reads src only where index has elements)."""
+    out = src
+    for d, n in enumerate(index.shape):
+        if out.shape[d] != n:
+            out = out.narrow(d, 0, n)
+    return out
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values of input (flattened), ascending; optionally each element's position
+    in them and each value's count. Built on the native sort and cumsum."""
+    if dim is not None:
+        raise NotImplementedError("[unique] dim= is not supported yet")
+    flat = input.flatten()
+    values, order = flat.sort()
+    n = values.shape[0]
+    if n == 0:
+        empty = _C._empty([0], _C.dtype.int64, input.device)
+        out = [values] + ([empty.view(input.shape)] if return_inverse else []) + ([empty] if return_counts else [])
+        return out[0] if len(out) == 1 else tuple(out)
+    first = _C.cat([_C._full([1], True, _C.dtype.bool, input.device), values[1:] != values[:-1]], 0)
+    group = first._to_dtype(_C.dtype.int64).cumsum(0) - 1  # which distinct value each sorted element is
+    out = [values[first]]
+    if return_inverse:
+        inverse = _C._zeros([n], _C.dtype.int64, input.device).scatter_add(0, order, group)
+        out.append(inverse.view(input.shape))
+    if return_counts:
+        k = out[0].shape[0]
+        out.append(_C._zeros([k], _C.dtype.int64, input.device).scatter_add(0, group, group.new_ones(group.shape)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def bincount(input, weights=None, minlength=0):
+    """Counts (or summed weights) of each value 0..max(input) of a 1-D non-negative int tensor."""
+    if input.dim() != 1 or input.dtype != _C.dtype.int64:
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if input.numel() and input.amin().item() < 0:
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    size = builtins.max(minlength, input.amax().item() + 1 if input.numel() else 0)
+    if weights is None:
+        return _C._zeros([size], _C.dtype.int64, input.device).scatter_add(0, input, input.new_ones(input.shape))
+    dtype = weights.dtype if weights.is_floating_point() else _C.dtype.float64
+    return _C._zeros([size], dtype, input.device).scatter_add(0, input, weights._to_dtype(dtype))

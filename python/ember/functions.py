@@ -6,8 +6,9 @@ import builtins
 import warnings
 
 from . import _C
-from ._composite_ops import (addbmm, addmm, addmv, baddbmm, diag, dot, flip, mv, outer, roll,  # noqa: F401
-                             tensordot, tril, triu)
+from ._composite_ops import (addbmm, addmm, addmv, baddbmm, bincount, cdist, diag, dot, flip,  # noqa: F401
+                             logsumexp, masked_select, mv, norm, outer, repeat_interleave, roll, scatter, tensordot,
+                             tril, triu, unique)
 
 
 def reshape(input, shape):

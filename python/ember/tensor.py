@@ -340,6 +340,13 @@ class Tensor(_C.TensorBase):
     flip, roll, tril, triu, diag = (_composite_ops.flip, _composite_ops.roll, _composite_ops.tril,
                                     _composite_ops.triu, _composite_ops.diag)
     outer, dot, mv = _composite_ops.outer, _composite_ops.dot, _composite_ops.mv
+    logsumexp, norm, masked_select = _composite_ops.logsumexp, _composite_ops.norm, _composite_ops.masked_select
+    repeat_interleave, scatter, unique = (_composite_ops.repeat_interleave, _composite_ops.scatter,
+                                          _composite_ops.unique)
+    bincount = _composite_ops.bincount
+
+    def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
+        return self.copy_(_composite_ops.scatter(self, dim, index, src, value, reduce=reduce))
     addmm, addmv, baddbmm, addbmm = (_composite_ops.addmm, _composite_ops.addmv, _composite_ops.baddbmm,
                                      _composite_ops.addbmm)
 

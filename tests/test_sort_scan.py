@@ -208,7 +208,7 @@ def test_integer_and_bool_inputs(dtype):
 TORCH_OR_EMBER_F64 = {True: torch.float64, False: ember.float64}
 
 
-def test_return_types_and_keywords():
+def testreturn_types_and_keywords():
     x = ember.tensor([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]])
     r = ember.sort(x, dim=1, descending=True, stable=True)
     assert type(r).__name__ == "sort" and type(r).__module__ == "ember.return_types"

@@ -1,5 +1,5 @@
 // Cumulative ops, prod, the sort family, searchsorted/bucketize and multinomial, with PyTorch's
-// signatures. The (values, indices) results are the named pairs of python/ember/_return_types.py.
+// signatures. The (values, indices) results are the named pairs of python/ember/return_types.py.
 #include "bindings/bindings.h"
 #include "ops/ops.h"
 
@@ -9,7 +9,7 @@ namespace {
 
 // return_types.<name>(values, indices).
 py::object named_pair(const char* name, const std::pair<Tensor, Tensor>& r) {
-  static py::handle types = py::module_::import("ember._return_types").release();
+  static py::handle types = py::module_::import("ember.return_types").release();
   return types.attr(name)(r.first, r.second);
 }
 

@@ -1,7 +1,7 @@
 """Module-level reductions and softmax, and max/min (also Tensor.max/min), whose result depends on
 the arguments: x.max() is a 0-d tensor, x.max(dim) a (values, indices) pair, x.max(other) the elementwise maximum.
 The work is native (_C); this file only picks which native op to call."""
-from . import _C, _return_types
+from . import _C, return_types
 from ._C import amax, amin, argmax, argmin, log_softmax, mean, softmax, std, var  # noqa: F401
 
 
@@ -20,5 +20,5 @@ def _pick(name, reduce_all, reduce_dim, pair_type, elementwise):
     return reduce
 
 
-max = _pick("max", _C._max_all, _C._max_dim, _return_types.max, _C.maximum)
-min = _pick("min", _C._min_all, _C._min_dim, _return_types.min, _C.minimum)
+max = _pick("max", _C._max_all, _C._max_dim, return_types.max, _C.maximum)
+min = _pick("min", _C._min_all, _C._min_dim, return_types.min, _C.minimum)

@@ -113,7 +113,7 @@ def _parse_einsum(equation, operands):
     lhs, arrow, out = eq.partition("->")
     inputs = lhs.split(",")
     if len(inputs) != len(operands):
-        raise RuntimeError(f"einsum(): more operands were provided than specified in the equation"
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation"
                            if len(operands) > len(inputs) else
                            "einsum(): fewer operands were provided than specified in the equation")
     for sub, op in zip(inputs, operands):

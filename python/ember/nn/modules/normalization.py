@@ -15,6 +15,14 @@ def _register_affine(module, shape, affine, bias, device, dtype):
                               else None)
 
 
+def _reset_affine(module):
+    """weight back to ones and bias to zeros, where the module has them."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 class _NormBase(Module):
     """num_features channels with an optional affine map (weight ones, bias zeros) and, with
     track_running_stats, the buffers running_mean (zeros), running_var (ones) and
@@ -47,10 +55,7 @@ class _NormBase(Module):
 
     def reset_parameters(self):
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def _check_input_dim(self, input):
         raise NotImplementedError
@@ -112,10 +117,7 @@ class LayerNorm(Module):
         _register_affine(self, self.normalized_shape, elementwise_affine, bias, device, dtype)
 
     def reset_parameters(self):
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -138,13 +140,9 @@ class GroupNorm(Module):
         self.eps = eps
         self.affine = affine
         _register_affine(self, (num_channels,), affine, bias, device, dtype)
-        self.reset_parameters()
 
     def reset_parameters(self):
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)

@@ -294,7 +294,7 @@ def test_searchsorted_edges():
     sorter = ember.argsort(unsorted)
     assert ember.searchsorted(unsorted, ember.tensor([1.5, 2.5]), sorter=sorter).tolist() == [1, 2]
     assert ember.searchsorted(ember.tensor([1.0]), ember.zeros(0)).shape == (0,)
-    # out_int32: ember has no int32 dtype; the same indices come back as int64.
+    # out_int32: int32 positions, as torch (tests/test_int32.py compares dtypes).
     assert ember.searchsorted(ember.tensor([1.0, 2.0]), ember.tensor([1.5]), out_int32=True).tolist() == [1]
     errors = [
         (lambda m: m.searchsorted(m.tensor([[1.0, 2.0]]), m.tensor([1.5, 2.0])), "first N-1 dimensions"),

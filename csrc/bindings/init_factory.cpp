@@ -73,6 +73,7 @@ void init_factory(py::module_& m, PyTensor& cls) {
   m.def("_full", [](const Shape& s, py::handle v, DType d, Device dev) {
     auto sc = as_scalar(v);
     if (!sc) throw py::type_error("[full] fill_value must be a number");
+    check_fits("full", *sc, d);
     return full(s, *sc, d, dev);
   });
   m.def("_arange", [](double a, double b, double step, DType d, Device dev) { return arange(a, b, step, d, dev); });

@@ -213,7 +213,10 @@ void init_math(py::module_& m, PyTensor& cls) {
       .def("__pos__", [](const Tensor& t) { return t; })
       .def("__abs__", [](const Tensor& t) { return unary(UnaryOp::Abs, t); })
       .def("zero_", [](Tensor& s) -> Tensor& { return copy_(s, zeros({}, s.dtype(), s.device())); })
-      .def("fill_", [](Tensor& s, py::handle v) -> Tensor& { return copy_(s, as_operand(v, "fill_")); })
+      .def("fill_", [](Tensor& s, py::handle v) -> Tensor& {
+        if (auto sc = as_scalar(v)) check_fits("fill_", *sc, s.dtype());
+        return copy_(s, as_operand(v, "fill_"));
+      })
       .def("clamp", &clamp_any, py::arg("min") = py::none(), py::arg("max") = py::none())
       .def("clip", &clamp_any, py::arg("min") = py::none(), py::arg("max") = py::none())
       .def("clamp_", &clamp_any_, py::arg("min") = py::none(), py::arg("max") = py::none())

@@ -77,6 +77,13 @@ void init_reduce(py::module_& m, PyTensor& cls) {
     }
   }
 
+  // count_nonzero takes a dim (or dims) but no keepdim, as PyTorch's.
+  auto count_nonzero_fn = [](const Tensor& t, py::object dim) {
+    return count_nonzero(t, dims_arg("count_nonzero", dim), false);
+  };
+  cls.def("count_nonzero", count_nonzero_fn, py::arg("dim") = py::none());
+  m.def("count_nonzero", count_nonzero_fn, py::arg("input"), py::arg("dim") = py::none());
+
   m.def("_max_all", [](const Tensor& t) { return max_all(t); });
   m.def("_min_all", [](const Tensor& t) { return min_all(t); });
   m.def("_max_dim", [](const Tensor& t, int64_t dim, bool keepdim) { return max_dim(t, dim, keepdim); });

@@ -31,18 +31,21 @@ bool right_arg(bool right, const std::optional<std::string>& side) {
   return *side == "right";
 }
 
-// Note [No int32 tensors]: ember has no int32 dtype, so out_int32=True still gives int64 indices
-// (the same values).
+// out_int32=True: the kernel writes int64 positions, narrowed afterwards (they fit: positions
+// are at most a row's length).
+Tensor positions_as(Tensor positions, bool out_int32) {
+  return out_int32 ? to_dtype(positions, DType::Int32) : positions;
+}
+
 Tensor searchsorted_fn(const Tensor& seq, py::handle values, bool out_int32, bool right,
                        std::optional<std::string> side, std::optional<Tensor> sorter) {
-  (void)out_int32;
   Tensor v = tensor_or_scalar("searchsorted", values, seq.dtype(), seq.device());
-  return searchsorted(seq, v, right_arg(right, side), sorter ? *sorter : Tensor());
+  return positions_as(searchsorted(seq, v, right_arg(right, side), sorter ? *sorter : Tensor()), out_int32);
 }
 
 Tensor bucketize_fn(py::handle input, const Tensor& boundaries, bool out_int32, bool right) {
-  (void)out_int32;  // Note [No int32 tensors]
-  return bucketize(tensor_or_scalar("bucketize", input, boundaries.dtype(), boundaries.device()), boundaries, right);
+  Tensor v = tensor_or_scalar("bucketize", input, boundaries.dtype(), boundaries.device());
+  return positions_as(bucketize(v, boundaries, right), out_int32);
 }
 
 }  // namespace

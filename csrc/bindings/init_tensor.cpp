@@ -94,6 +94,7 @@ py::object item(const Tensor& t_any) {
     case DType::Float32: return py::float_(*t.data<float>());
     case DType::Float64: return py::float_(*t.data<double>());
     case DType::Int64: return py::int_(*t.data<int64_t>());
+    case DType::Int32: return py::int_(*t.data<int32_t>());
     case DType::Bool: return py::bool_(*t.data<bool>());
   }
   return py::none();
@@ -104,6 +105,7 @@ py::dtype numpy_dtype(DType d) {
     case DType::Float32: return py::dtype::of<float>();
     case DType::Float64: return py::dtype::of<double>();
     case DType::Int64: return py::dtype::of<int64_t>();
+    case DType::Int32: return py::dtype::of<int32_t>();
     case DType::Bool: return py::dtype::of<bool>();
   }
   return py::dtype::of<float>();
@@ -129,10 +131,11 @@ Tensor from_numpy(py::array a) {
   if (kind == 'f' && size == 4) d = DType::Float32;
   else if (kind == 'f' && size == 8) d = DType::Float64;
   else if (kind == 'i' && size == 8) d = DType::Int64;
+  else if (kind == 'i' && size == 4) d = DType::Int32;
   else if (kind == 'b') d = DType::Bool;
   else
     fail(ErrorKind::Type, "[from_numpy] can't convert np.ndarray of type numpy.",
-         std::string(py::str(a.dtype())), ". The only supported types are: float64, float32, int64 and bool.");
+         std::string(py::str(a.dtype())), ". The only supported types are: float64, float32, int64, int32 and bool.");
   EMBER_CHECK(a.ndim() <= kMaxDims, Value, "[from_numpy] at most ", kMaxDims, " dimensions are supported");
   Shape sizes, strides;
   for (py::ssize_t i = 0; i < a.ndim(); ++i) {
@@ -192,6 +195,7 @@ void init_tensor(py::module_& m, PyTensor& cls) {
       .def("float", [](const Tensor& t) { return to_dtype(t, DType::Float32); })
       .def("double", [](const Tensor& t) { return to_dtype(t, DType::Float64); })
       .def("long", [](const Tensor& t) { return to_dtype(t, DType::Int64); })
+      .def("int", [](const Tensor& t) { return to_dtype(t, DType::Int32); })
       .def("bool", [](const Tensor& t) { return to_dtype(t, DType::Bool); })
       .def("copy_", [](Tensor& t, const Tensor& src) { return copy_(t, src); })
       // views

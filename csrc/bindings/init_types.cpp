@@ -6,6 +6,7 @@ namespace ember::bindings {
 void init_types(py::module_& m) {
   py::enum_<DType>(m, "dtype")
       .value("bool", DType::Bool)
+      .value("int32", DType::Int32)
       .value("int64", DType::Int64)
       .value("float32", DType::Float32)
       .value("float64", DType::Float64)

@@ -3,6 +3,7 @@
 // current device's stream, nothing waits.
 #pragma once
 #include <cstdint>
+#include <type_traits>
 
 #include "core/dtype.h"
 #include "kernels/loop_shape.h"
@@ -17,3 +18,18 @@
   void fill(DType dtype, void* out, int64_t n, double value);
 
 EMBER_DECLARE_TWINS(EMBER_COPY_KERNELS)
+
+namespace ember::kernels {
+
+// A fill value (a double) in the element type, converted on the host by both twins. A narrower
+// integer takes the value through int64, so it wraps as PyTorch's does (int32 * 2**40 is 0),
+// where a direct double -> int32 conversion out of range is undefined.
+template <typename T>
+T fill_value(double value) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool> && sizeof(T) < sizeof(int64_t))
+    return static_cast<T>(static_cast<int64_t>(value));
+  else
+    return static_cast<T>(value);
+}
+
+}  // namespace ember::kernels

@@ -23,8 +23,10 @@
   /* Integer matmul (no fast path needed): C = op(A) * op(B), same conventions, beta = 0. */        \
   void igemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const int64_t* A, int64_t lda, \
              const int64_t* B, int64_t ldb, int64_t* C, int64_t ldc);                               \
+  void igemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const int32_t* A, int64_t lda, \
+             const int32_t* B, int64_t ldb, int32_t* C, int64_t ldc);                               \
   /* C[z] = op(A[z]) op(B[z]) for every matrix z of `batch` (Note [Batched GEMM offsets]); op() and \
-     lda / ldb as above. C[z] is M x N with row stride ldc. Float32, Float64 and Int64. On CUDA one \
+     lda / ldb as above. C[z] is M x N with row stride ldc. Float32, Float64, Int64 and Int32. On CUDA one \
      launch for the whole batch (grid z walks the matrices). */                                     \
   void gemm_batched(DType dtype, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const void* A, \
                     int64_t lda, const void* B, int64_t ldb, void* C, int64_t ldc, const GemmBatch& batch); \

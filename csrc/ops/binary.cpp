@@ -16,7 +16,7 @@ namespace {
 
 // PyTorch's rule: a 0-dim tensor only decides the dtype when it is of a higher category
 // (bool < integer < floating) than every dimensioned operand.
-int category(DType d) { return d == DType::Bool ? 0 : (d == DType::Int64 ? 1 : 2); }
+int category(DType d) { return d == DType::Bool ? 0 : (is_integral(d) ? 1 : 2); }
 
 DType result_type(const Tensor& a, const Tensor& b) {
   bool za = a.dim() == 0, zb = b.dim() == 0;
@@ -201,7 +201,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) { return binary_imp
 Tensor binary(BinaryOp op, const Tensor& a, Scalar b) {
   DType dt = promote_with_scalar(a.dtype(), b.kind);
   compute_dtype(op, a.dtype(), scalar_dtype(b), dt);
-  EMBER_CHECK(!(op == BinaryOp::Pow && dt == DType::Int64 && b.value < 0), Runtime,
+  EMBER_CHECK(!(op == BinaryOp::Pow && is_integral(dt) && b.value < 0), Runtime,
               "[pow] Integers to negative integer powers are not allowed.");
   return binary_impl(op, a, scalar_tensor(b, dt, a.device()), dt);
 }

@@ -37,6 +37,7 @@ const char* c_type_name(DType d) {
     case DType::Float32: return "float";
     case DType::Float64: return "double";
     case DType::Int64: return "long";
+    case DType::Int32: return "int";
     default: return "bool";
   }
 }

@@ -31,6 +31,15 @@ Tensor zeros_like(const Tensor& t) { return zeros(t.sizes(), t.dtype(), t.device
 Tensor ones_like(const Tensor& t) { return ones(t.sizes(), t.dtype(), t.device()); }
 Tensor scalar_tensor(Scalar value, DType dtype, Device device) { return full({}, value, dtype, device); }
 
+void check_fits(const char* op, Scalar value, DType dtype) {
+  if (!is_integral(dtype)) return;
+  const double lo = dtype == DType::Int32 ? -2147483648.0 : -9223372036854775808.0;
+  const double hi = dtype == DType::Int32 ? 2147483647.0 : 9223372036854775807.0;
+  const double v = value.value;
+  EMBER_CHECK(!std::isnan(v) && v >= lo && v <= hi, Runtime, "[", op, "] value cannot be converted to type ",
+              dtype_name(dtype) + 6, " without overflow");  // + 6 drops "ember."
+}
+
 Tensor arange(double start, double end, double step, DType dtype, Device device) {
   EMBER_CHECK(step != 0, Runtime, "[arange] step must be nonzero");
   EMBER_CHECK(std::isfinite(start) && std::isfinite(end), Runtime, "[arange] unsupported range: ", start, " -> ", end);

@@ -51,9 +51,11 @@ void check_index_range(const char* op, const Tensor& index, int64_t dim, int64_t
                 dim, " with size ", size);
 }
 
+// As PyTorch, an index may be int64 or int32; the kernels read int64, so int32 is widened here.
 Tensor checked_index(const char* op, const Tensor& index) {
-  EMBER_CHECK(index.dtype() == DType::Int64, Runtime, "[", op, "] expected an int64 index, got ",
+  EMBER_CHECK(is_integral(index.dtype()), Runtime, "[", op, "] expected an int64 or int32 index, got ",
               dtype_name(index.dtype()));
+  if (index.dtype() == DType::Int32) return to_dtype(index, DType::Int64);
   return index.is_contiguous() ? index : contiguous_clone(index);
 }
 

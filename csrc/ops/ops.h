@@ -25,6 +25,9 @@ Tensor full(const Shape& sizes, Scalar value, DType dtype, Device device = cpu_d
 Tensor zeros_like(const Tensor& t);
 Tensor ones_like(const Tensor& t);
 Tensor scalar_tensor(Scalar value, DType dtype, Device device = cpu_device());
+// A value a user asks to store (full, fill_) must fit an integer dtype, as in PyTorch; operands
+// of arithmetic (x + 2**40) are not checked: they wrap.
+void check_fits(const char* op, Scalar value, DType dtype);
 Tensor arange(double start, double end, double step, DType dtype, Device device = cpu_device());
 Tensor linspace(double start, double end, int64_t steps, DType dtype, Device device = cpu_device());
 Tensor eye(int64_t n, int64_t m, DType dtype, Device device = cpu_device());
@@ -86,7 +89,14 @@ inline Tensor operator+(double s, const Tensor& a) { return a + s; }
 
 // PyTorch's name of a dtype in its "not implemented for 'Long'" messages.
 inline const char* torch_type_name(DType d) {
-  return d == DType::Bool ? "Bool" : d == DType::Int64 ? "Long" : d == DType::Float32 ? "Float" : "Double";
+  switch (d) {
+    case DType::Bool: return "Bool";
+    case DType::Int32: return "Int";
+    case DType::Int64: return "Long";
+    case DType::Float32: return "Float";
+    case DType::Float64: return "Double";
+  }
+  return "Unknown";
 }
 
 // ---- elementwise unary (unary.cpp)
@@ -150,6 +160,7 @@ Tensor argmax(const Tensor& t, std::optional<int64_t> dim, bool keepdim);
 Tensor argmin(const Tensor& t, std::optional<int64_t> dim, bool keepdim);
 Tensor all(const Tensor& t, const DimList& dims, bool keepdim);
 Tensor any(const Tensor& t, const DimList& dims, bool keepdim);
+Tensor count_nonzero(const Tensor& t, const DimList& dims, bool keepdim);  // int64
 // Sums a broadcast gradient back to `shape` (the inverse of broadcasting, used by backward formulas).
 Tensor sum_to(const Tensor& g, const Shape& shape);
 

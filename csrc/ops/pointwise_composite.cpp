@@ -124,7 +124,7 @@ Tensor nan_to_num(const Tensor& x, std::optional<double> nan, std::optional<doub
 // copy_), which must not need a wider dtype than self's, as for the table ops.
 Tensor& assign_result_(const char* name, Tensor& self, const Tensor& result) {
   check_no_internal_overlap(name, self);
-  auto rank = [](DType d) { return d == DType::Bool ? 0 : (d == DType::Int64 ? 1 : 2); };
+  auto rank = [](DType d) { return d == DType::Bool ? 0 : (is_integral(d) ? 1 : 2); };
   EMBER_CHECK(rank(result.dtype()) <= rank(self.dtype()), Runtime, "[", name, "] result type ",
               dtype_name(result.dtype()), " can't be cast to the desired output type ", dtype_name(self.dtype()));
   EMBER_CHECK(result.sizes() == self.sizes(), Runtime, "[", name, "] output with shape ", shape_str(self.sizes()),

@@ -96,10 +96,11 @@ BasicResult apply_basic(const Tensor& self, const std::vector<TensorIndex>& item
           }
           d += t.dim();
         } else {
-          EMBER_CHECK(t.dtype() == DType::Int64, Index, "tensors used as indices must be long or bool tensors, got ",
+          EMBER_CHECK(is_integral(t.dtype()), Index, "tensors used as indices must be long, int or bool tensors, got ",
                       dtype_name(t.dtype()));
           r.adv_dims.push_back(d++);
-          r.adv.push_back(t);
+          // The index kernels read int64: an int32 index is widened once here.
+          r.adv.push_back(t.dtype() == DType::Int64 ? t : to_dtype(t, DType::Int64));
         }
         break;
       }

@@ -313,7 +313,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 
 def bincount(input, weights=None, minlength=0):
     """Counts (or summed weights) of each value 0..max(input) of a 1-D non-negative int tensor."""
-    if input.dim() != 1 or input.dtype != _C.dtype.int64:
+    if input.dim() != 1 or input.dtype not in (_C.dtype.int64, _C.dtype.int32):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if input.numel() and input.amin().item() < 0:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
@@ -321,6 +321,7 @@ def bincount(input, weights=None, minlength=0):
         raise RuntimeError("minlength should be >= 0")
     size = builtins.max(minlength, input.amax().item() + 1 if input.numel() else 0)
     if weights is None:
-        return _C._zeros([size], _C.dtype.int64, input.device).scatter_add(0, input, input.new_ones(input.shape))
+        return _C._zeros([size], _C.dtype.int64, input.device).scatter_add(
+            0, input, input.new_ones(input.shape, dtype=_C.dtype.int64))
     dtype = weights.dtype if weights.is_floating_point() else _C.dtype.float64
     return _C._zeros([size], dtype, input.device).scatter_add(0, input, weights._to_dtype(dtype))

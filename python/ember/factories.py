@@ -10,6 +10,7 @@ _NUMPY_TO_EMBER = {
     np.dtype(np.float32): _C.dtype.float32,
     np.dtype(np.float64): _C.dtype.float64,
     np.dtype(np.int64): _C.dtype.int64,
+    np.dtype(np.int32): _C.dtype.int32,
     np.dtype(np.bool_): _C.dtype.bool,
 }
 _EMBER_TO_NUMPY = {v: k for k, v in _NUMPY_TO_EMBER.items()}
@@ -49,6 +50,41 @@ def _dtype_of_data(arr):
                     "(expected numbers, bools, or nested lists of them)")
 
 
+_INT_RANGE = {_C.dtype.int32: (-2**31, 2**31 - 1), _C.dtype.int64: (-2**63, 2**63 - 1)}
+
+
+def _parse_data(data, dtype):
+    """NumPy's parse of Python data, refusing integers past int64 as PyTorch does (NumPy would
+    fall back to uint64 or Python objects); they are allowed when a floating dtype is asked for."""
+    try:
+        arr = np.array(data)
+    except ValueError as e:
+        raise ValueError(f"[tensor] expected a rectangular nested sequence of numbers: {e}") from None
+    if arr.dtype.kind == "u" or (arr.dtype == object and _all_ints(arr)):
+        if dtype is None or dtype not in (_C.dtype.float32, _C.dtype.float64):
+            raise ValueError("[tensor] Overflow when unpacking long long: an integer does not fit in int64")
+        arr = np.array(arr.tolist(), dtype=np.float64)
+    if arr.dtype == object:
+        raise TypeError(f"[tensor] could not infer dtype of {type(data).__name__} "
+                        "(expected numbers, bools, or nested lists of them)")
+    return arr
+
+
+def _all_ints(arr):
+    return builtins.all(isinstance(v, int) for v in arr.reshape(-1).tolist())
+
+
+def _check_fits(arr, target):
+    """PyTorch refuses Python data that an integer dtype can't hold (NaN included), rather than
+    wrapping it: torch.tensor([2**40], dtype=torch.int32) raises."""
+    if target not in _INT_RANGE or arr.size == 0 or arr.dtype.kind == "b":
+        return
+    lo, hi = _INT_RANGE[target]
+    if arr.dtype.kind == "f" and np.isnan(arr).any() or arr.min() < lo or arr.max() > hi:
+        raise RuntimeError(f"[tensor] value cannot be converted to type {str(target).replace('ember.', '')} "
+                           "without overflow")
+
+
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of `data` (a number, nested lists, a NumPy array or a Tensor)."""
     if isinstance(data, Tensor):
@@ -60,14 +96,9 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
         arr = data
         target = dtype if dtype is not None else _NUMPY_TO_EMBER.get(arr.dtype) or _dtype_of_data(arr)
     else:
-        try:
-            arr = np.array(data)
-        except ValueError as e:
-            raise ValueError(f"[tensor] expected a rectangular nested sequence of numbers: {e}") from None
-        if arr.dtype == object:
-            raise TypeError(f"[tensor] could not infer dtype of {type(data).__name__} "
-                            "(expected numbers, bools, or nested lists of them)")
+        arr = _parse_data(data, dtype)
         target = dtype if dtype is not None else _dtype_of_data(arr)
+        _check_fits(arr, target)
     arr = np.array(arr, dtype=_EMBER_TO_NUMPY[target], order="C", copy=True)
     t = _C.from_numpy(arr)
     return _finish(t if device is None else t._to_device(_device(device)), requires_grad)

@@ -1,7 +1,7 @@
 """ember.save / ember.load: checkpoints in the safetensors format, with no pickle and no code run.
 
 A file is an 8-byte little-endian header length N, N bytes of JSON header
-{name: {"dtype": "F32"|"F64"|"I64"|"BOOL", "shape": [...], "data_offsets": [begin, end]}, ...,
+{name: {"dtype": "F32"|"F64"|"I64"|"I32"|"BOOL", "shape": [...], "data_offsets": [begin, end]}, ...,
  "__metadata__": {str: str}}, then the tensors' raw little-endian bytes, back to back.
 
 Note [Nested checkpoints]: a flat {str: Tensor} state dict is stored as plain safetensors, readable
@@ -19,7 +19,8 @@ from .tensor import Tensor
 
 
 _DTYPES = {"F32": (_C.dtype.float32, np.dtype("<f4")), "F64": (_C.dtype.float64, np.dtype("<f8")),
-           "I64": (_C.dtype.int64, np.dtype("<i8")), "BOOL": (_C.dtype.bool, np.dtype("|b1"))}
+           "I64": (_C.dtype.int64, np.dtype("<i8")), "I32": (_C.dtype.int32, np.dtype("<i4")),
+           "BOOL": (_C.dtype.bool, np.dtype("|b1"))}
 _CODE_OF = {dtype: code for code, (dtype, _) in _DTYPES.items()}
 _STRUCTURE_KEY = "ember.structure"
 _MAX_HEADER = 100_000_000  # as the safetensors library: a larger header is not a real checkpoint

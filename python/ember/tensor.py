@@ -369,6 +369,7 @@ class Tensor(_C.TensorBase):
 
 
 _LEGACY_TYPE_NAMES = {_C.dtype.float32: "ember.FloatTensor", _C.dtype.float64: "ember.DoubleTensor",
-                      _C.dtype.int64: "ember.LongTensor", _C.dtype.bool: "ember.BoolTensor"}
+                      _C.dtype.int64: "ember.LongTensor", _C.dtype.int32: "ember.IntTensor",
+                      _C.dtype.bool: "ember.BoolTensor"}
 
 _C._set_tensor_class(Tensor)

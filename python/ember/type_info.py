@@ -4,7 +4,7 @@ import numpy as np
 from . import _C
 
 _FLOATS = {_C.dtype.float32: np.float32, _C.dtype.float64: np.float64}
-_INTS = {_C.dtype.int64: np.int64}
+_INTS = {_C.dtype.int64: np.int64, _C.dtype.int32: np.int32}
 
 
 class finfo:  # noqa: N801  (torch's name)

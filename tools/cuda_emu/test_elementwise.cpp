@@ -222,7 +222,7 @@ void check_random_and_activation() {
   for (int64_t n : {1, 257, 3000}) {
     for (auto spec : {RandomSpec{RandomKind::Uniform, -2.0, 3.0}, RandomSpec{RandomKind::Randint, 0, 0, -5, 11},
                       RandomSpec{RandomKind::Rand}, RandomSpec{RandomKind::Normal, 1.0, 2.0}}) {
-      if (std::is_same_v<T, int64_t> && (spec.kind == RandomKind::Rand || spec.kind == RandomKind::Normal)) continue;
+      if (std::is_integral_v<T> && (spec.kind == RandomKind::Rand || spec.kind == RandomKind::Normal)) continue;
       Vec<T> g(n + 1, T(7)), c(n + 1, T(7));
       kc::random_fill(dt, g.data(), n, 1234, 99, spec);
       kcpu::random_fill(dt, c.data(), n, 1234, 99, spec);
@@ -268,19 +268,24 @@ void test_elementwise() {
   check_unary_table<float>();
   check_unary_table<double>();
   check_unary_table<int64_t>();
+  check_unary_table<int32_t>();
   check_unary_table<bool>();
   check_binary_table<float>();
   check_binary_table<double>();
   check_binary_table<int64_t>();
+  check_binary_table<int32_t>();
   check_binary_table<bool>();
   check_binary<float>();
   check_binary<double>();
   check_binary<int64_t>();
+  check_binary<int32_t>();
   check_binary<bool>();
   check_unary_copy_where<float>();
   check_unary_copy_where<int64_t>();
+  check_unary_copy_where<int32_t>();
   check_unary_copy_where<bool>();
   check_random_and_activation<float>();
   check_random_and_activation<double>();
   check_random_and_activation<int64_t>();
+  check_random_and_activation<int32_t>();
 }

@@ -45,7 +45,7 @@ void run_case(DType dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, int64
   T* C = Cv.data() + shift;
   const T* Ap = A.data() + shift;
   if (bias || relu) {
-    if constexpr (!std::is_same_v<T, int64_t>)
+    if constexpr (std::is_floating_point_v<T>)
       kc::linear_gemm(dt, ta, tb, M, N, K, Ap, lda, B.data(), ldb, bias ? bv.data() : nullptr, relu, C);
     for (int64_t i = 0; i < M; ++i)
       for (int64_t j = 0; j < N; ++j) {
@@ -92,7 +92,8 @@ void test_gemm() {
           run_case<float>(DType::Float32, ta, tb, s[0], s[1], s[2], pad, shift, false, false, 1.f, 0.f, 1);
           run_case<double>(DType::Float64, ta, tb, s[0], s[1], s[2], pad, shift, false, false, 1.0, 0.0, 1);
           run_case<int64_t>(DType::Int64, ta, tb, s[0], s[1], s[2], pad, shift, false, false, 1, 0, 1);
-          n += 3;
+          run_case<int32_t>(DType::Int32, ta, tb, s[0], s[1], s[2], pad, shift, false, false, 1, 0, 1);
+          n += 4;
         }
   for (int t = 0; t < 4; ++t) {
     bool ta = t & 1, tb = t & 2;
@@ -103,6 +104,7 @@ void test_gemm() {
     run_case<float>(DType::Float32, ta, tb, 32, 128, 16, 0, 0, false, false, 1.f, 0.f, 3);
     run_case<double>(DType::Float64, ta, tb, 33, 70, 12, 0, 0, false, false, 1.0, 0.0, 2);
     run_case<int64_t>(DType::Int64, ta, tb, 33, 70, 12, 1, 0, false, false, 1, 0, 2);
+    run_case<int32_t>(DType::Int32, ta, tb, 33, 70, 12, 1, 0, false, false, 1, 0, 2);
     for (int br = 1; br < 4; ++br) {
       run_case<float>(DType::Float32, ta, tb, 37, 130, 20, 0, 0, br & 1, br & 2, 1.f, 0.f, 1);
       run_case<float>(DType::Float32, ta, tb, 37, 128, 24, 0, 0, br & 1, br & 2, 1.f, 0.f, 1);

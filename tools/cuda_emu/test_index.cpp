@@ -227,9 +227,11 @@ void test_index() {
   check_gather_scatter<float>();
   check_gather_scatter<double>();
   check_gather_scatter<int64_t>();
+  check_gather_scatter<int32_t>();
   check_gather_scatter<bool>();
   check_index_select_add<float>();
   check_index_select_add<int64_t>();
+  check_index_select_add<int32_t>();
   check_index_select_add<bool>();
   check_gather_dim0();
   check_put_rows_and_combine();

@@ -179,14 +179,17 @@ void test_reduce() {
   check_sum_rows<float>();
   check_sum_rows<double>();
   check_sum_rows<int64_t>();
+  check_sum_rows<int32_t>();
   check_sum_columns<float>();
   check_sum_columns<double>();
   check_sum_columns<int64_t>();
+  check_sum_columns<int32_t>();
   check_var<float>();
   check_var<double>();
   check_minmax<float>();
   check_minmax<double>();
   check_minmax<int64_t>();
+  check_minmax<int32_t>();
   check_minmax<bool>();
 }
 

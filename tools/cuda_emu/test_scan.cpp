@@ -99,7 +99,9 @@ void test_scan() {
   check_scan<float>();
   check_scan<double>();
   check_scan<int64_t>();
+  check_scan<int32_t>();
   check_prod<float>();
   check_prod<double>();
   check_prod<int64_t>();
+  check_prod<int32_t>();
 }

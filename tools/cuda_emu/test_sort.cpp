@@ -151,9 +151,11 @@ void test_sort() {
   check_sort<float>();
   check_sort<double>();
   check_sort<int64_t>();
+  check_sort<int32_t>();
   check_sort<bool>();
   check_search<float>();
   check_search<double>();
   check_search<int64_t>();
+  check_search<int32_t>();
   check_multinomial();
 }

@@ -91,7 +91,7 @@ void copy(DType dst, DType src, void* out, const void* x, const LoopShape& loop)
 void fill(DType dtype, void* out, int64_t n, double value) {
   EMBER_DISPATCH_ALL(dtype, "fill", [&] {
     auto* o = static_cast<scalar_t*>(out);
-    const scalar_t v = static_cast<scalar_t>(value);
+    const scalar_t v = fill_value<scalar_t>(value);
     for (int64_t i = 0; i < n; ++i) o[i] = v;
   });
 }

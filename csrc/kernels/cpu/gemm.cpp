@@ -370,17 +370,36 @@ void dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double a
   gemm_blocked<double>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-void igemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const int64_t* A, int64_t lda,
-           const int64_t* B, int64_t ldb, int64_t* C, int64_t ldc) {
+namespace {
+
+// Integers wrap as the hardware does (two's complement), so they are summed in unsigned
+// arithmetic, where overflow is defined.
+template <typename T>
+void integer_gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda,
+                  const T* B, int64_t ldb, T* C, int64_t ldc) {
+  using U = std::make_unsigned_t<T>;
   // Element addressing shared with the CUDA twin (kernels/gemm_indexing.h).
   for (int64_t i = 0; i < M; ++i) {
-    int64_t* c = C + i * ldc;
+    T* c = C + i * ldc;
     for (int64_t j = 0; j < N; ++j) c[j] = 0;
     for (int64_t p = 0; p < K; ++p) {
-      int64_t aip = A[gemm_a_offset(trans_a, lda, i, p)];
-      for (int64_t j = 0; j < N; ++j) c[j] += aip * B[gemm_b_offset(trans_b, ldb, p, j)];
+      const U aip = static_cast<U>(A[gemm_a_offset(trans_a, lda, i, p)]);
+      for (int64_t j = 0; j < N; ++j)
+        c[j] = static_cast<T>(static_cast<U>(c[j]) + aip * static_cast<U>(B[gemm_b_offset(trans_b, ldb, p, j)]));
     }
   }
+}
+
+}  // namespace
+
+void igemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const int64_t* A, int64_t lda,
+           const int64_t* B, int64_t ldb, int64_t* C, int64_t ldc) {
+  integer_gemm(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
+}
+
+void igemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const int32_t* A, int64_t lda,
+           const int32_t* B, int64_t ldb, int32_t* C, int64_t ldc) {
+  integer_gemm(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
 }
 
 }  // namespace ember::kernels::cpu

@@ -58,8 +58,9 @@ void gemm_one(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double* A
               int64_t ldb, double* C, int64_t ldc, double beta = 0.0) {
   dgemm(ta, tb, M, N, K, 1.0, A, lda, B, ldb, beta, C, ldc);
 }
-void gemm_one(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const int64_t* A, int64_t lda, const int64_t* B,
-              int64_t ldb, int64_t* C, int64_t ldc) {
+template <typename T, typename = std::enable_if_t<std::is_integral_v<T>>>
+void gemm_one(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* B, int64_t ldb,
+              T* C, int64_t ldc) {
   igemm(ta, tb, M, N, K, A, lda, B, ldb, C, ldc);
 }
 

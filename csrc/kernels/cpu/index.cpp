@@ -32,6 +32,7 @@ void dispatch(DType dtype, F&& f) {
     case DType::Float32: return f(float{});
     case DType::Float64: return f(double{});
     case DType::Int64: return f(int64_t{});
+    case DType::Int32: return f(int32_t{});
     case DType::Bool: return f(bool{});
   }
 }

@@ -45,7 +45,7 @@ void fill(DType dtype, void* out, int64_t n, double value) {
   if (n == 0) return;
   EMBER_DISPATCH_ALL(dtype, "fill", [&] {
     fill_kernel<<<blocks_for(n), kThreads, 0, ember::cuda::current_stream()>>>(static_cast<scalar_t*>(out), n,
-                                                                              static_cast<scalar_t>(value));
+                                                                              fill_value<scalar_t>(value));
     EMBER_CUDA_CHECK_LAUNCH("fill");
   });
 }

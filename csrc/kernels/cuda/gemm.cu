@@ -365,6 +365,11 @@ void igemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const in
   run<int64_t>(trans_a, trans_b, M, N, K, 1, A, lda, B, ldb, 0, C, ldc, GemmBatch{}, nullptr, false);
 }
 
+void igemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const int32_t* A, int64_t lda,
+           const int32_t* B, int64_t ldb, int32_t* C, int64_t ldc) {
+  run<int32_t>(trans_a, trans_b, M, N, K, 1, A, lda, B, ldb, 0, C, ldc, GemmBatch{}, nullptr, false);
+}
+
 void gemm_batched(DType dtype, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const void* A,
                   int64_t lda, const void* B, int64_t ldb, void* C, int64_t ldc, const GemmBatch& batch) {
   EMBER_DISPATCH_NUMERIC(dtype, "matmul", [&] {

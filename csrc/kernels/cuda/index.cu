@@ -38,6 +38,7 @@ void by_dtype(DType dtype, F&& f) {
     case DType::Float32: return f(float{});
     case DType::Float64: return f(double{});
     case DType::Int64: return f(int64_t{});
+    case DType::Int32: return f(int32_t{});
     case DType::Bool: return f(bool{});
   }
 }
@@ -48,6 +49,7 @@ __device__ inline void add_to(double* p, double v) { atomicAdd(p, v); }
 __device__ inline void add_to(int64_t* p, int64_t v) {
   atomicAdd(reinterpret_cast<unsigned long long*>(p), static_cast<unsigned long long>(v));
 }
+__device__ inline void add_to(int32_t* p, int32_t v) { atomicAdd(p, v); }
 // bool + bool is "or" (as the CPU kernel's +=): every thread that writes stores the same byte.
 __device__ inline void add_to(bool* p, bool v) {
   if (v) *p = true;

@@ -34,6 +34,7 @@ __device__ __forceinline__ float shfl_xor(float v, int lane_mask) { return __shf
 __device__ __forceinline__ int64_t shfl_xor(int64_t v, int lane_mask) {
   return static_cast<int64_t>(__shfl_xor_sync(kFullMask, static_cast<long long>(v), lane_mask));
 }
+__device__ __forceinline__ int32_t shfl_xor(int32_t v, int lane_mask) { return __shfl_xor_sync(kFullMask, v, lane_mask); }
 __device__ __forceinline__ bool shfl_xor(bool v, int lane_mask) {
   return __shfl_xor_sync(kFullMask, static_cast<int>(v), lane_mask) != 0;
 }

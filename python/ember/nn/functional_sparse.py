@@ -22,7 +22,7 @@ def _wrap_padding_idx(padding_idx, num_embeddings):
 
 
 def _check_indices(input):
-    if input.dtype != _int64:
+    if input.dtype not in (_int64, _C.dtype.int32):
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
                            f"Long, Int; but got {input.dtype} instead (while checking arguments for embedding)")
 

@@ -10,7 +10,7 @@ from ...tensor import Tensor
 from ..parameter import Parameter
 from .module import Module
 
-_LEGACY_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
+_LEGACY_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor", "int32": "IntTensor",
                       "bool": "BoolTensor"}
 
 

@@ -38,6 +38,13 @@ struct MaxF { template <class T> EMBER_HD T operator()(T a, T b) const {
 struct MinF { template <class T> EMBER_HD T operator()(T a, T b) const {
   if constexpr (std::is_floating_point_v<T>) { if (a != a || b != b) return a + b; }
   return a < b ? a : b; } };
+// fmax / fmin ignore a NaN operand (NaN only when both are), as C's fmax and PyTorch's.
+struct FmaxF { template <class T> EMBER_HD T operator()(T a, T b) const {
+  if constexpr (std::is_floating_point_v<T>) { if (a != a) return b; if (b != b) return a; }
+  return a > b ? a : b; } };
+struct FminF { template <class T> EMBER_HD T operator()(T a, T b) const {
+  if constexpr (std::is_floating_point_v<T>) { if (a != a) return b; if (b != b) return a; }
+  return a < b ? a : b; } };
 struct EqF { template <class T> EMBER_HD bool operator()(T a, T b) const { return a == b; } };
 struct NeF { template <class T> EMBER_HD bool operator()(T a, T b) const { return a != b; } };
 struct LtF { template <class T> EMBER_HD bool operator()(T a, T b) const { return a < b; } };
@@ -189,14 +196,15 @@ struct XlogyF { template <class T> EMBER_HD T operator()(T x, T y) const {
   if (x == T(0)) return T(0);
   return x * std::log(y); } };
 
-// clamp(x, lo, hi); NaN stays NaN.
+// clamp(x, lo, hi) = min(max(x, lo), hi) with NaN propagating, as PyTorch: a NaN x stays NaN and
+// a NaN bound makes every output NaN.
 template <class T>
 struct ClampF {
   T lo, hi;
   bool has_lo, has_hi;
   EMBER_HD T operator()(T x) const {
-    if (has_lo && x < lo) x = lo;
-    if (has_hi && x > hi) x = hi;
+    if (has_lo && (x < lo || lo != lo)) x = lo;
+    if (has_hi && (x > hi || hi != hi)) x = hi;
     return x;
   }
 };

@@ -98,7 +98,7 @@ constexpr int64_t kGemmGroupM = 8;
 template <typename T>
 EMBER_HD inline T gemm_epilogue(T v, const T* bias, int64_t col, bool relu) {
   if (bias) v += bias[col];
-  if (relu) v = v > T(0) ? v : T(0);
+  if (relu && v < T(0)) v = T(0);  // as ReluF: NaN and -0.0 pass through
   return v;
 }
 

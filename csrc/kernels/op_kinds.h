@@ -94,6 +94,8 @@ enum class DtypeRule : uint8_t {
   X(Pow, "pow", PowF, NoBool, Operand)       \
   X(Maximum, "maximum", MaxF, Any, Tensors)  \
   X(Minimum, "minimum", MinF, Any, Tensors)  \
+  X(Fmax, "fmax", FmaxF, Any, Tensors)       \
+  X(Fmin, "fmin", FminF, Any, Tensors)       \
   X(Fmod, "fmod", FmodF, NoBool, Operand)    \
   X(Remainder, "remainder", RemainderF, NoBool, Operand) \
   X(FloorDivide, "floor_divide", FloorDivideF, NoBool, Operand) \

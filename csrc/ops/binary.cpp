@@ -98,15 +98,33 @@ void record_backward(BinaryOp op, const Tensor& out, const Tensor& a, const Tens
         return {ga, gb};
       });
     case BinaryOp::Maximum:
-    case BinaryOp::Minimum: {  // the gradient goes to the winner; ties split it in half
+    case BinaryOp::Minimum: {
+      // The gradient goes to the winner and ties split it in half. As PyTorch's formula, an
+      // operand gets it unless it strictly lost, so where a NaN makes every comparison false
+      // (the output is NaN), both operands get the whole gradient.
       const char* name = op == BinaryOp::Maximum ? "MaximumBackward0" : "MinimumBackward0";
-      BinaryOp wins = op == BinaryOp::Maximum ? BinaryOp::Gt : BinaryOp::Lt;
-      return autograd::record(name, {out}, {a, b}, {a, b}, [sa, sb, wins](const BackwardArgs& c) -> tensor_list {
+      BinaryOp a_wins = op == BinaryOp::Maximum ? BinaryOp::Gt : BinaryOp::Lt;
+      BinaryOp a_loses = op == BinaryOp::Maximum ? BinaryOp::Lt : BinaryOp::Gt;
+      return autograd::record(name, {out}, {a, b}, {a, b}, [sa, sb, a_wins, a_loses](const BackwardArgs& c) -> tensor_list {
         const Tensor &a = c.saved[0], &b = c.saved[1], &g = c.grad();
         DType dt = g.dtype();
-        Tensor share_a = to_dtype(binary(wins, a, b), dt) + to_dtype(binary(BinaryOp::Eq, a, b), dt) * 0.5;
-        return {c.needs[0] ? sum_to(g * share_a, sa) : Tensor(),
-                c.needs[1] ? sum_to(g * (1.0 - share_a), sb) : Tensor()};
+        Tensor half_on_tie = to_dtype(binary(BinaryOp::Eq, a, b), dt) * 0.5;
+        auto share = [&](BinaryOp lost) { return 1.0 - to_dtype(binary(lost, a, b), dt) - half_on_tie; };
+        return {c.needs[0] ? sum_to(g * share(a_loses), sa) : Tensor(),
+                c.needs[1] ? sum_to(g * share(a_wins), sb) : Tensor()};
+      });
+    }
+    case BinaryOp::Fmax:
+    case BinaryOp::Fmin: {
+      // a gets the gradient where it is the result (ties and a NaN b included), b elsewhere.
+      const char* name = op == BinaryOp::Fmax ? "FmaxBackward0" : "FminBackward0";
+      BinaryOp a_kept = op == BinaryOp::Fmax ? BinaryOp::Ge : BinaryOp::Le;
+      return autograd::record(name, {out}, {a, b}, {a, b}, [sa, sb, a_kept](const BackwardArgs& c) -> tensor_list {
+        const Tensor &a = c.saved[0], &b = c.saved[1], &g = c.grad();
+        Tensor to_a = binary(BinaryOp::LogicalOr, binary(a_kept, a, b), unary(UnaryOp::Isnan, b));
+        Tensor zero = zero_like_scalar(g);
+        return {c.needs[0] ? sum_to(where(to_a, g, zero), sa) : Tensor(),
+                c.needs[1] ? sum_to(where(to_a, zero, g), sb) : Tensor()};
       });
     }
     case BinaryOp::Fmod:  // d/da = 1, d/db = -trunc(a / b)

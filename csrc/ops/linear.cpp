@@ -4,7 +4,7 @@
 // GEMM with beta = 0 and then one epilogue pass over the output that adds the bias and clamps at
 // 0 together. W is read in place through the GEMM's transpose flag (no W^T copy). The backward
 // formulas are ember ops (matmul, sum, where), so double backward works:
-//   g' = g * [y > 0] (linear_relu only);  dx = g' W;  dW = g'^T x;  db = sum over rows of g'.
+//   g' = g * [not y <= 0] (linear_relu only; 1 at NaN, as ReLU's);  dx = g' W;  dW = g'^T x;  db = sum over rows of g'.
 #include "autograd/function_node.h"
 #include "kernels/dispatch.h"
 #include "kernels/gemm.h"
@@ -82,8 +82,9 @@ Tensor linear_impl(const char* op, const char* node, const Tensor& x, const Tens
                      [x_shape, M, K, N, relu](const BackwardArgs& c) -> tensor_list {
       const Tensor &x = c.saved[0], &w = c.saved[1];
       Tensor g = c.grad();
-      if (relu) g = where(binary(BinaryOp::Gt, c.saved[2], Scalar{0, ScalarKind::Int}), g,
-                          scalar_tensor(Scalar{0, ScalarKind::Float}, g.dtype(), g.device()));
+      if (relu)  // as ReluBackward0: zero where y <= 0 (so a NaN output passes its gradient)
+        g = where(binary(BinaryOp::Le, c.saved[2], Scalar{0, ScalarKind::Int}),
+                  scalar_tensor(Scalar{0, ScalarKind::Float}, g.dtype(), g.device()), g);
       Tensor g2 = reshape(g, {M, N});
       Tensor dx, dw, db;
       if (c.needs[0]) dx = reshape(mm(g2, w), x_shape);

@@ -35,16 +35,23 @@ Tensor minmax_kernel(bool is_max, const Tensor& t, const ReducePlan& plan, Tenso
 }
 
 // amax/amin and max()/min(): the gradient is shared evenly among the elements equal to the result.
+// A NaN result equals nothing: amax's gradient is then NaN everywhere, while max() (nan_winners)
+// shares it among the NaNs, as PyTorch's AmaxBackward0 and MaxBackward1 do.
 Tensor minmax_values(const char* op, const char* node, bool is_max, const Tensor& t, const DimList& dims,
-                     bool keepdim) {
+                     bool keepdim, bool nan_winners = false) {
   ReducePlan plan = plan_reduction(op, t, dims, keepdim);
   check_nonempty(op, t, plan, dims.empty());
   Tensor out = minmax_kernel(is_max, t, plan, nullptr);
   if (is_floating(t.dtype()) && autograd::needs_grad(t)) {
     DimList rd = reduced_dims(plan);
-    autograd::record(node, {out}, {t}, {t, out}, [plan, rd](const BackwardArgs& c) -> tensor_list {
+    autograd::record(node, {out}, {t}, {t, out}, [plan, rd, nan_winners](const BackwardArgs& c) -> tensor_list {
       const Tensor &x = c.saved[0], &g = c.grad();
-      Tensor winners = to_dtype(binary(BinaryOp::Eq, x, unsqueeze_reduced(c.saved[1], plan)), g.dtype());
+      Tensor result = unsqueeze_reduced(c.saved[1], plan);
+      Tensor won = binary(BinaryOp::Eq, x, result);
+      if (nan_winners)
+        won = binary(BinaryOp::LogicalOr, won,
+                     binary(BinaryOp::LogicalAnd, unary(UnaryOp::Isnan, x), unary(UnaryOp::Isnan, result)));
+      Tensor winners = to_dtype(won, g.dtype());
       return {unsqueeze_reduced(g, plan) * winners / sum(winners, rd, true)};
     });
   }
@@ -99,8 +106,8 @@ Tensor amax(const Tensor& t, const DimList& dims, bool keepdim) {
 Tensor amin(const Tensor& t, const DimList& dims, bool keepdim) {
   return minmax_values("amin", "AminBackward0", false, t, dims, keepdim);
 }
-Tensor max_all(const Tensor& t) { return minmax_values("max", "MaxBackward1", true, t, {}, false); }
-Tensor min_all(const Tensor& t) { return minmax_values("min", "MinBackward1", false, t, {}, false); }
+Tensor max_all(const Tensor& t) { return minmax_values("max", "MaxBackward1", true, t, {}, false, true); }
+Tensor min_all(const Tensor& t) { return minmax_values("min", "MinBackward1", false, t, {}, false, true); }
 
 std::pair<Tensor, Tensor> max_dim(const Tensor& t, int64_t dim, bool keepdim) {
   return minmax_dim("max", true, t, dim, keepdim);

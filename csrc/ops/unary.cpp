@@ -1,5 +1,6 @@
 // Elementwise unary ops and clamp, each with its derivative beside it.
 #include "autograd/function_node.h"
+#include "autograd/grad_mode.h"
 #include "autograd/inplace.h"
 #include "kernels/dispatch.h"
 #include "kernels/functors.h"
@@ -43,9 +44,9 @@ void record_backward(UnaryOp op, const Tensor& y, const Tensor& x) {
         const Tensor& y = c.saved[0];
         return {c.grad() * y * (1.0 - y)};
       });
-    case UnaryOp::Relu:  // d(relu x) = [y > 0]; so ReLU'(0) = 0
+    case UnaryOp::Relu:  // d(relu x) = [not y <= 0]: ReLU'(0) = 0, and 1 at NaN, as PyTorch's threshold_backward
       return record("ReluBackward0", {y}, {x}, {y}, [](const BackwardArgs& c) -> tensor_list {
-        return {where(positive(c.saved[0]), c.grad(), zero_of(c.grad()))};
+        return {where(binary(BinaryOp::Le, c.saved[0], Scalar{0, ScalarKind::Int}), zero_of(c.grad()), c.grad())};
       });
     case UnaryOp::Sqrt:  // d(sqrt x) = 1 / (2 y)
       return record("SqrtBackward0", {y}, {x}, {y}, [](const BackwardArgs& c) -> tensor_list {
@@ -279,14 +280,45 @@ Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi
   return clamp(to_dtype(x, out), value(lo), value(hi));
 }
 
-// Tensor bounds, broadcast against x. Written with where, so each bound gets the gradient exactly
-// where it is the output and x keeps it where lo <= x <= hi, as in PyTorch's ClampBackward.
+// Tensor bounds, broadcast against x: the forward is written with where (a NaN bound wins, as in
+// the scalar-bound kernel ClampF); the backward is PyTorch's clamp_backward_min_max: x keeps the
+// gradient where lo <= x <= hi, lo where x < lo (and lo < hi), hi where x > hi (or hi < lo). So a
+// NaN, in x or in a bound, passes no gradient.
 Tensor clamp(const Tensor& x, const Tensor& lo, const Tensor& hi) {
   EMBER_CHECK(lo.defined() || hi.defined(), Runtime, "[clamp] at least one of 'min' or 'max' must not be None");
   EMBER_CHECK(x.dtype() != DType::Bool, Runtime, "[clamp] not supported for bool tensors");
   Tensor y = x;
-  if (lo.defined()) y = where(binary(BinaryOp::Lt, y, lo), lo, y);
-  if (hi.defined()) y = where(binary(BinaryOp::Gt, y, hi), hi, y);
+  {
+    autograd::AutoGradMode no_grad(false);
+    auto wins = [](BinaryOp beyond, const Tensor& y, const Tensor& bound) {
+      return binary(BinaryOp::LogicalOr, binary(beyond, y, bound), unary(UnaryOp::Isnan, bound));
+    };
+    if (lo.defined()) y = where(wins(BinaryOp::Lt, y, lo), lo, y);
+    if (hi.defined()) y = where(wins(BinaryOp::Gt, y, hi), hi, y);
+  }
+  if (!is_floating(y.dtype()) || !autograd::needs_grad({&x, &lo, &hi})) return y;
+  Shape sx = x.sizes(), slo = lo.defined() ? lo.sizes() : Shape{}, shi = hi.defined() ? hi.sizes() : Shape{};
+  autograd::record("ClampBackward0", {y}, {x, lo, hi}, {x, lo, hi}, [sx, slo, shi](const BackwardArgs& c) -> tensor_list {
+    const Tensor &x = c.saved[0], &lo = c.saved[1], &hi = c.saved[2], &g = c.grad();
+    Tensor zero = scalar_tensor(Scalar{0, ScalarKind::Float}, g.dtype(), g.device());
+    auto pass = [&](const Tensor& mask, const Shape& shape) { return sum_to(where(mask, g, zero), shape); };
+    auto both = [](const Tensor& a, const Tensor& b, BinaryOp op) {
+      return a.defined() ? (b.defined() ? binary(op, a, b) : a) : b;
+    };
+    Tensor x_ge_lo = lo.defined() ? binary(BinaryOp::Ge, x, lo) : Tensor();
+    Tensor x_le_hi = hi.defined() ? binary(BinaryOp::Le, x, hi) : Tensor();
+    Tensor gx, glo, ghi;
+    if (c.needs[0]) gx = pass(both(x_ge_lo, x_le_hi, BinaryOp::LogicalAnd), sx);
+    if (c.needs[1] && lo.defined()) {
+      Tensor below = binary(BinaryOp::Lt, x, lo);
+      glo = pass(hi.defined() ? binary(BinaryOp::LogicalAnd, below, binary(BinaryOp::Lt, lo, hi)) : below, slo);
+    }
+    if (c.needs[2] && hi.defined()) {
+      Tensor above = binary(BinaryOp::Gt, x, hi);
+      ghi = pass(lo.defined() ? binary(BinaryOp::LogicalOr, above, binary(BinaryOp::Lt, hi, lo)) : above, shi);
+    }
+    return {gx, glo, ghi};
+  });
   return y;
 }
 

@@ -22,24 +22,26 @@ void check_nonempty(const char* op, const Tensor& t, const ReducePlan& plan, boo
                 " to have non-zero size.");
 }
 
-// Values (and, when `indices` is given, positions) of the max or min over the plan's dims.
-Tensor minmax_kernel(bool is_max, const Tensor& t, const ReducePlan& plan, Tensor* indices) {
+// Values (and, when `indices` is given, positions) of the max or min over the plan's dims; of
+// equal values (+0 and -0) the first, or the last when `last_of_ties` (Note [Signed zeros in max and min]).
+Tensor minmax_kernel(bool is_max, const Tensor& t, const ReducePlan& plan, Tensor* indices,
+                     bool last_of_ties = false) {
   Tensor out = empty(plan.out, t.dtype(), t.device());
   if (indices) *indices = empty(plan.out, DType::Int64, t.device());
   if (out.numel() == 0) return out;
   Tensor block = kept_then_reduced(t, plan);
   auto* positions = indices ? static_cast<int64_t*>(indices->raw_data()) : nullptr;  // device memory on a GPU
-  EMBER_DISPATCH_KERNEL(out.device(), minmax_last_axis, t.dtype(), is_max, out.raw_data(), positions, block.raw_data(),
-                        plan.outer, plan.inner);
+  EMBER_DISPATCH_KERNEL(out.device(), minmax_last_axis, t.dtype(), is_max, last_of_ties, out.raw_data(), positions,
+                        block.raw_data(), plan.outer, plan.inner);
   return out;
 }
 
 // amax/amin and max()/min(): the gradient is shared evenly among the elements equal to the result.
 Tensor minmax_values(const char* op, const char* node, bool is_max, const Tensor& t, const DimList& dims,
-                     bool keepdim) {
+                     bool keepdim, bool last_of_ties = false) {
   ReducePlan plan = plan_reduction(op, t, dims, keepdim);
   check_nonempty(op, t, plan, dims.empty());
-  Tensor out = minmax_kernel(is_max, t, plan, nullptr);
+  Tensor out = minmax_kernel(is_max, t, plan, nullptr, last_of_ties);
   if (is_floating(t.dtype()) && autograd::needs_grad(t)) {
     DimList rd = reduced_dims(plan);
     autograd::record(node, {out}, {t}, {t, out}, [plan, rd](const BackwardArgs& c) -> tensor_list {
@@ -99,8 +101,9 @@ Tensor amax(const Tensor& t, const DimList& dims, bool keepdim) {
 Tensor amin(const Tensor& t, const DimList& dims, bool keepdim) {
   return minmax_values("amin", "AminBackward0", false, t, dims, keepdim);
 }
-Tensor max_all(const Tensor& t) { return minmax_values("max", "MaxBackward1", true, t, {}, false); }
-Tensor min_all(const Tensor& t) { return minmax_values("min", "MinBackward1", false, t, {}, false); }
+// x.max()/x.min() keep the last of equal elements, amax/amin the first: Note [Signed zeros in max and min].
+Tensor max_all(const Tensor& t) { return minmax_values("max", "MaxBackward1", true, t, {}, false, true); }
+Tensor min_all(const Tensor& t) { return minmax_values("min", "MinBackward1", false, t, {}, false, true); }
 
 std::pair<Tensor, Tensor> max_dim(const Tensor& t, int64_t dim, bool keepdim) {
   return minmax_dim("max", true, t, dim, keepdim);

@@ -1,11 +1,14 @@
-"""The sign of zero that abs and the max/min family return, against PyTorch 2.13 (CPU)."""
+"""scatter / scatter_reduce (every reduce, include_self, the scalar and reduce= forms of
+scatter) and the sign of zero that abs and the max/min family return: values, dtypes, gradients
+(against PyTorch and by gradcheck in float64) and errors, against PyTorch 2.13 (CPU)."""
 import math
+import warnings
 
 import numpy as np
 import pytest
 
 import ember
-from conftest import TORCH_DTYPE, to_torch, torch
+from conftest import TORCH_DTYPE, assert_close, to_torch, torch
 
 F32, F64, I64, B = ember.float32, ember.float64, ember.int64, ember.bool
 
@@ -114,3 +117,297 @@ def test_maximum_minimum_keep_the_first_operand_on_a_tie(dtype):
     x = ember.tensor([-0.0, 1.0], dtype=dtype, requires_grad=True)
     ember.maximum(x, ember.tensor([0.0, 0.0], dtype=dtype)).sum().backward()
     assert x.grad.tolist() == [0.5, 1.0]
+
+
+# ---------------------------------------------------------------- scatter_reduce
+
+REDUCES = ["sum", "prod", "mean", "amax", "amin"]
+# (self shape, dim, index shape, src shape): src larger than the index, the last dim, 3-d
+SCATTER_SHAPES = [((4, 5), 0, (3, 5), (3, 6)), ((4, 5), 1, (4, 7), (4, 7)), ((4, 5), -1, (2, 3), (3, 3)),
+                  ((3, 2, 4), 1, (3, 5, 4), (3, 5, 4)), ((6,), 0, (9,), (10,))]
+
+
+def scatter_index(self_shape, dim, index_shape, seed=0):
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, self_shape[dim], index_shape)
+    return ember.tensor(idx), torch.tensor(idx)
+
+
+@pytest.mark.parametrize("reduce", REDUCES)
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("dtype", [F32, F64, I64])
+@pytest.mark.parametrize("shapes", SCATTER_SHAPES)
+def test_scatter_reduce_matches_torch(reduce, include_self, dtype, shapes):
+    self_shape, dim, index_shape, src_shape = shapes
+    x, tx = pair(self_shape, dtype, seed=1, ints=True)
+    s, ts = pair(src_shape, dtype, seed=2, ints=True)
+    i, ti = scatter_index(self_shape, dim, index_shape)
+    ts_cut = ts[tuple(slice(0, n) for n in index_shape)]
+    want = tx.scatter_reduce(dim, ti, ts_cut, reduce, include_self=include_self)
+    assert_close(x.scatter_reduce(dim, i, s, reduce, include_self=include_self), want)
+    assert_close(ember.scatter_reduce(x, dim, i, s, reduce=reduce, include_self=include_self), want)
+    if dtype != I64:  # continuous values too
+        x, tx = pair(self_shape, dtype, seed=3)
+        s, ts = pair(src_shape, dtype, seed=4)
+        ts_cut = ts[tuple(slice(0, n) for n in index_shape)]
+        assert_close(x.scatter_reduce(dim, i, s, reduce, include_self=include_self),
+                     tx.scatter_reduce(dim, ti, ts_cut, reduce, include_self=include_self))
+
+
+@pytest.mark.parametrize("reduce", ["sum", "prod", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_bool(reduce, include_self):
+    x, tx = pair((4, 5), B, seed=5, low=0, high=2)
+    s, ts = pair((3, 5), B, seed=6, low=0, high=2)
+    i, ti = scatter_index((4, 5), 0, (3, 5))
+    assert_close(x.scatter_reduce(0, i, s, reduce, include_self=include_self),
+                 tx.scatter_reduce(0, ti, ts, reduce, include_self=include_self))
+
+
+def test_scatter_reduce_edges():
+    # integer mean divides with floor, as PyTorch's; extremes of int64 survive amax/amin
+    x = ember.tensor([-7, 5, 0])
+    i = ember.tensor([0, 0, 1, 1])
+    s = ember.tensor([2, -2, 3, 4])
+    for include_self in (True, False):
+        assert x.scatter_reduce(0, i, s, "mean", include_self=include_self).tolist() == \
+            torch.tensor([-7, 5, 0]).scatter_reduce(0, torch.tensor([0, 0, 1, 1]), torch.tensor([2, -2, 3, 4]), "mean",
+                                                    include_self=include_self).tolist()
+    big = ember.tensor([2 ** 62, -(2 ** 62)])
+    assert ember.zeros(2, dtype=I64).scatter_reduce(0, ember.tensor([0, 1]), big, "amin", include_self=False).tolist() == \
+        [2 ** 62, -(2 ** 62)]
+    assert ember.zeros(2, dtype=I64).scatter_reduce(0, ember.tensor([1, 1]), big, "amax", include_self=False).tolist() == \
+        [0, 2 ** 62]
+    assert ember.zeros(2, dtype=I64).scatter_reduce(0, ember.tensor([1, 1]), -big, "amax", include_self=False).tolist() \
+        == [0, 2 ** 62]
+    # NaN wins a max/min from either side; an untouched position keeps self, NaN or not
+    nan = float("nan")
+    for reduce in ("amax", "amin"):
+        e = ember.tensor([nan, 1.0, 2.0]).scatter_reduce(0, ember.tensor([0, 1, 1]), ember.tensor([5.0, nan, 3.0]),
+                                                         reduce)
+        t = torch.tensor([nan, 1.0, 2.0]).scatter_reduce(0, torch.tensor([0, 1, 1]), torch.tensor([5.0, nan, 3.0]),
+                                                         reduce)
+        np.testing.assert_array_equal(e.numpy(), t.numpy())
+    # +0/-0 ties: self is kept, then the first src (std::max(self, src) in index order)
+    for include_self in (True, False):
+        for reduce in ("amax", "amin"):
+            e = ember.tensor([-0.0, 0.0]).scatter_reduce(0, ember.tensor([0, 0, 1, 1]),
+                                                         ember.tensor([0.0, -0.0, -0.0, 0.0]), reduce,
+                                                         include_self=include_self)
+            t = torch.tensor([-0.0, 0.0]).scatter_reduce(0, torch.tensor([0, 0, 1, 1]),
+                                                         torch.tensor([0.0, -0.0, -0.0, 0.0]), reduce,
+                                                         include_self=include_self)
+            assert signs(e) == signs(t)
+    # 0-d self with a 0-d or 1-d index; an empty index leaves self as it is
+    assert ember.tensor(5.0).scatter_reduce(0, ember.tensor(0), ember.tensor(2.0), "prod").item() == 10.0
+    assert ember.tensor(5.0).scatter_reduce(0, ember.tensor([0]), ember.tensor([2.0]), "sum").item() == 7.0
+    x = ember.tensor([[1.0, 2.0]])
+    assert x.scatter_reduce(1, ember.zeros(1, 0, dtype=I64), ember.ones(1, 0), "amax", include_self=False).tolist() \
+        == [[1.0, 2.0]]
+
+
+def scatter_reduce_grads(reduce, include_self, ints, seed):
+    x, tx = pair((4, 5), F64, seed=seed, ints=ints, low=-2, high=3, requires_grad=True)
+    s, ts = pair((3, 6), F64, seed=seed + 1, ints=ints, low=-2, high=3, requires_grad=True)
+    i, ti = scatter_index((4, 5), 0, (3, 5), seed=seed)
+    g, tg = pair((4, 5), F64, seed=seed + 2)
+    out = x.scatter_reduce(0, i, s, reduce, include_self=include_self)
+    tout = tx.scatter_reduce(0, ti, ts[:, :5], reduce, include_self=include_self)
+    assert_close(out, tout)
+    got = ember.autograd.grad(out, [x, s], g)
+    want = torch.autograd.grad(tout, [tx, ts], tg)
+    for e, t in zip(got, want):
+        assert_close(e, t)
+
+
+@pytest.mark.parametrize("reduce", REDUCES)
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_gradients_match_torch(reduce, include_self):
+    """With continuous values and with small integers (ties for amax/amin, zeros for prod, among
+    them single and repeated zeros at one position)."""
+    for seed in range(6):
+        scatter_reduce_grads(reduce, include_self, ints=False, seed=seed)
+        scatter_reduce_grads(reduce, include_self, ints=True, seed=seed)
+
+
+@pytest.mark.parametrize("reduce", REDUCES)
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_gradcheck(reduce, include_self):
+    x = ember.randn(4, 3, dtype=F64, requires_grad=True)
+    s = ember.randn(3, 4, dtype=F64, requires_grad=True)
+    i = ember.tensor([[0, 1, 0], [3, 1, 1], [0, 2, 1]])
+    fn = lambda x, s: x.scatter_reduce(0, i, s, reduce, include_self=include_self)  # noqa: E731
+    assert ember.autograd.gradcheck(fn, (x, s))
+    assert ember.autograd.gradgradcheck(fn, (x, s))
+
+
+def test_scatter_reduce_in_place():
+    for reduce in REDUCES:
+        a, ta = pair((4, 5), F64, seed=7, requires_grad=True)
+        s, ts = pair((3, 5), F64, seed=8, requires_grad=True)
+        i, ti = scatter_index((4, 5), 0, (3, 5), seed=2)
+        x, tx = a * 2, ta * 2
+        v = x._version
+        assert x.scatter_reduce_(0, i, s, reduce, include_self=False) is x
+        assert x._version > v
+        tx.scatter_reduce_(0, ti, ts, reduce, include_self=False)
+        assert_close(x, tx)
+        (x * x).sum().backward()
+        (tx * tx).sum().backward()
+        assert_close(a.grad, ta.grad)
+        assert_close(s.grad, ts.grad)
+    # self without grad, src with: self's values are still saved for src's gradient
+    for reduce in ("prod", "amax"):
+        x, tx = ember.tensor([1.0, 2.0, 3.0], dtype=F64), torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
+        s, ts = pair((4,), F64, seed=9, requires_grad=True)
+        x.scatter_reduce_(0, ember.tensor([0, 0, 2, 1]), s, reduce)
+        tx.scatter_reduce_(0, torch.tensor([0, 0, 2, 1]), ts, reduce)
+        x.sum().backward()
+        tx.sum().backward()
+        assert_close(s.grad, ts.grad)
+    leaf = ember.zeros(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf"):
+        leaf.scatter_reduce_(0, ember.tensor([0]), ember.ones(1), "sum")
+
+
+def test_scatter_reduce_errors():
+    i = lambda m: m.tensor([[0, 1]])  # noqa: E731
+    same_error(lambda m: m.zeros(2, 2).scatter_reduce(0, i(m), m.ones(1, 2), "bogus"))
+    same_error(lambda m: m.zeros(2, 2).scatter_reduce(0, i(m), m.ones(1, 2, dtype=m.float64), "sum"))
+    same_error(lambda m: m.zeros(2, 2).scatter_reduce(0, i(m)[0], m.ones(1, 2), "sum"))
+    same_error(lambda m: m.zeros(2, 2).scatter_reduce(0, i(m), m.ones(1, 2, 1), "sum"))
+    same_error(lambda m: m.zeros(2, 2).scatter_reduce(0, m.zeros(3, 2, dtype=m.int64), m.ones(2, 2), "sum"))
+    same_error(lambda m: m.zeros(2, 2).scatter_reduce(1, m.zeros(2, 3, dtype=m.int64), m.ones(2, 2), "sum"))
+    same_error(lambda m: m.zeros(2, 2).scatter(1, m.zeros(3, 1, dtype=m.int64), m.ones(3, 2)))
+    with pytest.raises(RuntimeError, match="Expected dtype int"):
+        ember.zeros(2, 2).scatter_reduce(0, i(ember).float(), ember.ones(1, 2), "sum")
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        ember.zeros(2, 2).scatter_reduce(2, i(ember), ember.ones(1, 2), "sum")
+    # ember raises IndexError for an index out of range, as its gather/scatter_add (PyTorch: RuntimeError)
+    with pytest.raises(IndexError, match="index 5 is out of bounds for dimension 0 with size 2"):
+        ember.zeros(2, 2).scatter_reduce(0, ember.tensor([[5, 0]]), ember.ones(1, 2), "sum")
+    with pytest.raises(NotImplementedError, match="not implemented for 'Bool'"):
+        ember.zeros(2, 2, dtype=B).scatter_reduce(0, i(ember), ember.ones(1, 2, dtype=B), "mean")
+    with pytest.raises(TypeError):
+        ember.zeros(2, 2).scatter_reduce(0, i(ember), ember.ones(1, 2), "sum", True)  # include_self is keyword-only
+
+
+# ---------------------------------------------------------------- scatter, scatter(reduce=)
+
+@pytest.mark.parametrize("dtype", [F32, F64, I64, B])
+@pytest.mark.parametrize("shapes", SCATTER_SHAPES)
+def test_scatter_matches_torch(dtype, shapes):
+    self_shape, dim, index_shape, src_shape = shapes
+    x, tx = pair(self_shape, dtype, seed=1)
+    s, ts = pair(src_shape, dtype, seed=2)
+    # unique positions along dim, so the result does not depend on which duplicate wins
+    rng = np.random.default_rng(0)
+    n = min(index_shape[dim], self_shape[dim])
+    cut = list(index_shape)
+    cut[dim] = n
+    idx = np.argsort(rng.random(cut), axis=dim)
+    assert_close(x.scatter(dim, ember.tensor(idx), s), tx.scatter(dim, torch.tensor(idx), ts))
+    assert_close(ember.scatter(x, dim, ember.tensor(idx), s), tx.scatter(dim, torch.tensor(idx), ts))
+    value = True if dtype == B else 2
+    assert_close(x.scatter(dim, ember.tensor(idx), value), tx.scatter(dim, torch.tensor(idx), value))
+    assert_close(x.scatter(dim, ember.tensor(idx), value=value), tx.scatter(dim, torch.tensor(idx), value=value))
+
+
+def test_scatter_duplicates_keep_the_last_and_values_are_cast():
+    e = ember.zeros(3).scatter(0, ember.tensor([0, 0, 2, 2]), ember.tensor([1.0, 2.0, 3.0, 4.0]))
+    t = torch.zeros(3).scatter(0, torch.tensor([0, 0, 2, 2]), torch.tensor([1.0, 2.0, 3.0, 4.0]))
+    assert e.tolist() == t.tolist() == [2.0, 0.0, 4.0]
+    e = ember.zeros(3, dtype=I64).scatter(0, ember.tensor([0, 1]), 2.7)
+    assert e.dtype == I64 and e.tolist() == torch.zeros(3, dtype=torch.int64).scatter(0, torch.tensor([0, 1]), 2.7).tolist()
+
+
+@pytest.mark.parametrize("reduce", ["add", "multiply"])
+@pytest.mark.parametrize("dtype", [F64, I64])
+def test_scatter_with_reduce_matches_torch(reduce, dtype):
+    x, tx = pair((4, 5), dtype, seed=3, ints=True)
+    s, ts = pair((3, 5), dtype, seed=4, ints=True)
+    i, ti = scatter_index((4, 5), 0, (3, 5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert_close(x.scatter(0, i, s, reduce=reduce), tx.scatter(0, ti, ts, reduce=reduce))
+        assert_close(x.scatter(0, i, 3, reduce=reduce), tx.scatter(0, ti, 3, reduce=reduce))
+        y, ty = x.clone(), tx.clone()
+        y.scatter_(0, i, s, reduce=reduce)
+        ty.scatter_(0, ti, ts, reduce=reduce)
+        assert_close(y, ty)
+    assert_close(ember.ones(3, dtype=dtype).scatter(0, ember.tensor([0, 0]), 3, reduce=reduce),
+                 torch.ones(3, dtype=TORCH_DTYPE[dtype]).scatter(0, torch.tensor([0, 0]), 3, reduce=reduce))
+
+
+def test_scatter_reduce_argument_warns_once_and_checks_its_name():
+    import ember._scatter_ops as ops
+    ops._warned_scatter_reduce = False
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ember.zeros(3).scatter(0, ember.tensor([0]), ember.ones(1), reduce="add")
+        ember.zeros(3).scatter(0, ember.tensor([0]), ember.ones(1), reduce="add")
+        ember.zeros(3).scatter(0, ember.tensor([0]), 1.0, reduce="add")  # a scalar value: no warning
+    assert len(caught) == 1 and caught[0].category is UserWarning
+    assert str(caught[0].message).startswith("The reduce argument of torch.scatter with Tensor src is deprecated")
+    same_error(lambda m: m.zeros(3).scatter_(0, m.tensor([0]), 1.0, reduce="mean"))
+    with pytest.raises(RuntimeError, match="reduce argument must be either add or multiply."):
+        ember.zeros(3).scatter(0, ember.tensor([0]), ember.ones(1), reduce="sum")
+    same_error(lambda m: m.zeros(3).scatter(0, m.tensor([0]), m.ones(1, dtype=m.float64)))
+
+
+def test_scatter_gradients_match_torch():
+    x, tx = pair((4, 5), F64, seed=1, requires_grad=True)
+    s, ts = pair((2, 5), F64, seed=2, requires_grad=True)
+    idx = [[0, 1, 2, 3, 0], [2, 3, 0, 1, 1]]
+    g, tg = pair((4, 5), F64, seed=3)
+    out, tout = x.scatter(0, ember.tensor(idx), s), tx.scatter(0, torch.tensor(idx), ts)
+    for e, t in zip(ember.autograd.grad(out, [x, s], g), torch.autograd.grad(tout, [tx, ts], tg)):
+        assert_close(e, t)
+    out = x.scatter(1, ember.tensor(idx), 2.5)  # the value form: self's gradient only
+    (gx,) = ember.autograd.grad(out, [x], g)
+    (tgx,) = torch.autograd.grad(tx.scatter(1, torch.tensor(idx), 2.5), [tx], tg)
+    assert_close(gx, tgx)
+    i = ember.tensor([[0, 1, 2], [2, 0, 1]])
+    assert ember.autograd.gradcheck(lambda x, s: x.scatter(1, i, s), (ember.randn(2, 4, dtype=F64, requires_grad=True),
+                                                                      ember.randn(2, 3, dtype=F64, requires_grad=True)))
+    # scatter(reduce=) has no derivative in PyTorch; ember's is scatter_reduce's (sum / prod)
+    a = ember.tensor([1.0, 2.0, 3.0], dtype=F64, requires_grad=True)
+    b = ember.tensor([4.0, 5.0], dtype=F64, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ga, gb = ember.autograd.grad(a.scatter(0, ember.tensor([0, 0]), b, reduce="multiply").sum(), [a, b])
+    assert ga.tolist() == [20.0, 1.0, 1.0] and gb.tolist() == [5.0, 4.0]
+
+
+def test_scatter_add_in_place():
+    a, ta = pair((3, 4), F64, seed=1, requires_grad=True)
+    s, ts = pair((2, 4), F64, seed=2, requires_grad=True)
+    i, ti = scatter_index((3, 4), 0, (2, 4))
+    x, tx = a * 1, ta * 1
+    assert x.scatter_add_(0, i, s) is x
+    tx.scatter_add_(0, ti, ts)
+    assert_close(x, tx)
+    (x * x).sum().backward()
+    (tx * tx).sum().backward()
+    assert_close(a.grad, ta.grad)
+    assert_close(s.grad, ts.grad)
+
+
+# ---------------------------------------------------------------- CUDA (skipped without a GPU)
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("reduce", REDUCES)
+@pytest.mark.parametrize("dtype", [F32, F64, I64])
+def test_scatter_reduce_cuda_matches_cpu(reduce, dtype):
+    x, _ = pair((4, 5), dtype, seed=1, ints=True)
+    s, _ = pair((6, 5), dtype, seed=2, ints=True)
+    i, _ = scatter_index((4, 5), 0, (6, 5))
+    for include_self in (True, False):
+        got = x.cuda().scatter_reduce(0, i.cuda(), s.cuda(), reduce, include_self=include_self)
+        want = x.scatter_reduce(0, i, s, reduce, include_self=include_self)
+        np.testing.assert_allclose(got.cpu().numpy(), want.numpy(), rtol=1e-6)
+    # unique positions: scatter is the same whichever thread writes
+    idx = ember.tensor(np.argsort(np.random.default_rng(0).random((4, 5)), axis=0))
+    assert x.cuda().scatter(0, idx.cuda(), s[:4].cuda()).cpu().tolist() == x.scatter(0, idx, s[:4]).tolist()
+    e = ember.tensor([-0.0, 0.0], dtype=F32).cuda()
+    assert signs(e.abs().cpu()) == [1.0, 1.0] and signs(e.max().cpu()) == [1.0] and signs(e.amax().cpu()) == [-1.0]

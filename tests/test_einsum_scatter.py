@@ -1,6 +1,7 @@
 """scatter / scatter_reduce (every reduce, include_self, the scalar and reduce= forms of
-scatter) and the sign of zero that abs and the max/min family return: values, dtypes, gradients
-(against PyTorch and by gradcheck in float64) and errors, against PyTorch 2.13 (CPU)."""
+scatter), index_add (alpha) / index_copy / index_fill, and the sign of zero that abs and the
+max/min family return: values, dtypes, gradients (against PyTorch and by gradcheck in float64)
+and errors, against PyTorch 2.13 (CPU)."""
 import math
 import warnings
 
@@ -391,6 +392,120 @@ def test_scatter_add_in_place():
     (tx * tx).sum().backward()
     assert_close(a.grad, ta.grad)
     assert_close(s.grad, ts.grad)
+
+
+# ---------------------------------------------------------------- index_add / index_copy / index_fill
+
+@pytest.mark.parametrize("dtype,alpha", [(F32, 1), (F64, 2.5), (F64, -1), (I64, 3), (I64, 2.5), (B, 2)])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_index_add_matches_torch(dtype, alpha, dim):
+    x, tx = pair((4, 5), dtype, seed=1, low=0, high=2 if dtype == B else 4)
+    i = [0, 2, 0, 1] if dim == 0 else [4, 0, 4]
+    shape = [4, 5]
+    shape[dim] = len(i)
+    s, ts = pair(tuple(shape), dtype, seed=2, low=0, high=2 if dtype == B else 4)
+    want = tx.index_add(dim, torch.tensor(i), ts, alpha=alpha)
+    assert_close(x.index_add(dim, ember.tensor(i), s, alpha=alpha), want)
+    assert_close(ember.index_add(x, dim, ember.tensor(i), s, alpha=alpha), want)
+    y = x.clone()
+    assert y.index_add_(dim, ember.tensor(i), s, alpha=alpha) is y
+    assert_close(y, want)
+
+
+def test_index_add_gradients():
+    x, tx = pair((4, 3), F64, seed=1, requires_grad=True)
+    s, ts = pair((5, 3), F64, seed=2, requires_grad=True)
+    i = [0, 2, 0, 3, 3]
+    g, tg = pair((4, 3), F64, seed=3)
+    out = (x.index_add(0, ember.tensor(i), s, alpha=-1.5) * x)
+    tout = (tx.index_add(0, torch.tensor(i), ts, alpha=-1.5) * tx)
+    for e, t in zip(ember.autograd.grad(out, [x, s], g), torch.autograd.grad(tout, [tx, ts], tg)):
+        assert_close(e, t)
+    i = ember.tensor([1, 0, 1])
+    assert ember.autograd.gradcheck(lambda x, s: x.index_add(1, i, s, alpha=2),
+                                    (ember.randn(2, 3, dtype=F64, requires_grad=True),
+                                     ember.randn(2, 3, dtype=F64, requires_grad=True)))
+    a = ember.randn(3, 2, dtype=F64, requires_grad=True)
+    y = a * 1
+    y.index_add_(0, ember.tensor([2]), ember.ones(1, 2, dtype=F64), alpha=3)
+    y.sum().backward()
+    assert a.grad.tolist() == [[1.0, 1.0]] * 3
+
+
+def test_index_add_errors():
+    same_error(lambda m: m.zeros(3, 4).index_add(0, m.tensor([0]), m.ones(1, 4, dtype=m.float64)))
+    same_error(lambda m: m.zeros(3, 4).index_add(0, m.tensor([0.0]), m.ones(1, 4)))
+    same_error(lambda m: m.zeros(3, 4).index_add(0, m.tensor([[0]]), m.ones(1, 4)), IndexError)
+    same_error(lambda m: m.zeros(3, 4).index_add(0, m.tensor([0, 1, 2]), m.ones(2, 4)))
+    same_error(lambda m: m.zeros(3, 4).index_add(2, m.tensor([0]), m.ones(1, 4)), IndexError)
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("dtype", [F64, I64, B])
+def test_index_copy_matches_torch(dim, dtype):
+    x, tx = pair((4, 5), dtype, seed=1, low=0, high=2)
+    i = [3, 0, 1] if dim == 0 else [4, 0]
+    shape = [4, 5]
+    shape[dim] = len(i)
+    s, ts = pair(tuple(shape), dtype, seed=2, low=2, high=9)
+    want = tx.index_copy(dim, torch.tensor(i), ts)
+    assert_close(x.index_copy(dim, ember.tensor(i), s), want)
+    assert_close(ember.index_copy(x, dim, ember.tensor(i), s), want)
+    y = x.clone()
+    assert y.index_copy_(dim, ember.tensor(i), s) is y
+    assert_close(y, want)
+    # duplicates: the last one (PyTorch's CPU order); 0-d self
+    assert ember.zeros(5).index_copy(0, ember.tensor([1, 1, 1]), ember.tensor([1.0, 2.0, 3.0])).tolist() == \
+        torch.zeros(5).index_copy(0, torch.tensor([1, 1, 1]), torch.tensor([1.0, 2.0, 3.0])).tolist()
+    assert ember.tensor(5.0).index_copy(0, ember.tensor([0]), ember.tensor(2.0)).item() == 2.0
+
+
+def test_index_copy_gradients_and_errors():
+    x, tx = pair((3, 4), F64, seed=1, requires_grad=True)
+    s, ts = pair((3, 2), F64, seed=2, requires_grad=True)
+    g, tg = pair((3, 4), F64, seed=3)
+    out, tout = x.index_copy(1, ember.tensor([3, 0]), s) * x, tx.index_copy(1, torch.tensor([3, 0]), ts) * tx
+    for e, t in zip(ember.autograd.grad(out, [x, s], g), torch.autograd.grad(tout, [tx, ts], tg)):
+        assert_close(e, t)
+    assert ember.autograd.gradcheck(lambda x, s: x.index_copy(0, ember.tensor([2, 0]), s),
+                                    (ember.randn(3, 2, dtype=F64, requires_grad=True),
+                                     ember.randn(2, 2, dtype=F64, requires_grad=True)))
+    same_error(lambda m: m.zeros(3, 4).index_copy(0, m.tensor([0]), m.ones(1, 4, dtype=m.float64)))
+    same_error(lambda m: m.zeros(3, 4).index_copy(0, m.tensor([0.0]), m.ones(1, 4)))
+    same_error(lambda m: m.zeros(3, 4).index_copy(0, m.tensor([0, 1, 2]), m.ones(2, 4)), IndexError)
+    with pytest.raises(IndexError, match="index 5 is out of bounds for dimension 0 with size 3"):
+        ember.zeros(3, 4).index_copy(0, ember.tensor([5]), ember.ones(1, 4))
+
+
+@pytest.mark.parametrize("dtype", [F32, F64, I64])
+def test_index_fill_matches_torch(dtype):
+    x, tx = pair((3, 4), dtype, seed=1)
+    for dim, i in ((1, [0, 2]), (0, [-1]), (-1, [3, -4, 1])):
+        for value in (-1, 2.7):
+            want = tx.index_fill(dim, torch.tensor(i), value)
+            assert_close(x.index_fill(dim, ember.tensor(i), value), want)
+            assert_close(ember.index_fill(x, dim, ember.tensor(i), value), want)
+            y = x.clone()
+            assert y.index_fill_(dim, ember.tensor(i), value) is y
+            assert_close(y, want)
+    assert_close(x.index_fill(1, ember.tensor([1]), ember.tensor(5.0)),
+                 tx.index_fill(1, torch.tensor([1]), torch.tensor(5.0)))
+    assert ember.tensor(5.0).index_fill(0, ember.tensor([0]), 1).item() == 1.0
+
+
+def test_index_fill_gradients_and_errors():
+    a, ta = pair((3, 4), F64, seed=1, requires_grad=True)
+    v, tv = ember.tensor(2.0, dtype=F64, requires_grad=True), torch.tensor(2.0, dtype=torch.float64,
+                                                                            requires_grad=True)
+    g, tg = pair((3, 4), F64, seed=3)
+    out, tout = a.index_fill(1, ember.tensor([0, 2]), v), ta.index_fill(1, torch.tensor([0, 2]), tv)
+    for e, t in zip(ember.autograd.grad(out, [a, v], g), torch.autograd.grad(tout, [ta, tv], tg)):
+        assert_close(e, t)
+    same_error(lambda m: m.zeros(3, 4).index_fill(1, m.tensor([0]), m.tensor([1.0])))
+    same_error(lambda m: m.zeros(3, 4).index_fill(1, m.tensor([[0]]), 1))
+    same_error(lambda m: m.zeros(3, 4).index_fill(1, m.tensor([0.0]), 1), IndexError)
+    with pytest.raises(IndexError, match="index 5 is out of bounds for dimension 1 with size 4"):
+        ember.zeros(3, 4).index_fill(1, ember.tensor([5]), 1)
 
 
 # ---------------------------------------------------------------- CUDA (skipped without a GPU)

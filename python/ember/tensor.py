@@ -345,6 +345,9 @@ class Tensor(_C.TensorBase):
     bincount = _composite_ops.bincount
     scatter, scatter_, scatter_add_, scatter_reduce_ = (_scatter_ops.scatter, _scatter_ops.scatter_,
                                                         _scatter_ops.scatter_add_, _scatter_ops.scatter_reduce_)
+    index_add, index_add_, index_copy, index_copy_, index_fill, index_fill_ = (
+        _scatter_ops.index_add, _scatter_ops.index_add_, _scatter_ops.index_copy, _scatter_ops.index_copy_,
+        _scatter_ops.index_fill, _scatter_ops.index_fill_)
     addmm, addmv, baddbmm, addbmm = (_composite_ops.addmm, _composite_ops.addmv, _composite_ops.baddbmm,
                                      _composite_ops.addbmm)
 

@@ -1,7 +1,7 @@
-"""scatter / scatter_reduce (every reduce, include_self, the scalar and reduce= forms of
-scatter), index_add (alpha) / index_copy / index_fill, and the sign of zero that abs and the
-max/min family return: values, dtypes, gradients (against PyTorch and by gradcheck in float64)
-and errors, against PyTorch 2.13 (CPU)."""
+"""einsum (ellipsis, diagonals, broadcasting, sublists), scatter / scatter_reduce (every reduce,
+include_self, the scalar and reduce= forms of scatter), index_add (alpha) / index_copy /
+index_fill, and the sign of zero that abs and the max/min family return: values, dtypes,
+gradients (against PyTorch and by gradcheck in float64) and errors, against PyTorch 2.13 (CPU)."""
 import math
 import warnings
 
@@ -506,6 +506,84 @@ def test_index_fill_gradients_and_errors():
     same_error(lambda m: m.zeros(3, 4).index_fill(1, m.tensor([0.0]), 1), IndexError)
     with pytest.raises(IndexError, match="index 5 is out of bounds for dimension 1 with size 4"):
         ember.zeros(3, 4).index_fill(1, ember.tensor([5]), 1)
+
+
+# ---------------------------------------------------------------- einsum
+
+EINSUM_CASES = [
+    ("ij,jk->ik", [(2, 3), (3, 4)]), ("ij,jk", [(2, 3), (3, 4)]), ("ba", [(2, 3)]), ("bA", [(2, 3)]),
+    ("i j , j k -> i k", [(2, 3), (3, 4)]),
+    # ellipsis: batch dims that broadcast, on either side, implicit output
+    ("...ij,...jk->...ik", [(5, 2, 3), (5, 3, 4)]), ("...ij,...jk->...ik", [(2, 1, 2, 3), (4, 3, 4)]),
+    ("...ij,...jk", [(5, 2, 3), (3, 4)]), ("...i,i->...", [(2, 3, 4), (4,)]), ("i...j,j...k", [(2, 5, 3), (3, 5, 4)]),
+    ("...i,...i->...", [(2, 1, 3), (4, 3)]), ("i...->i", [(2, 3, 4)]), ("...->", [(2, 3, 4)]), ("...", [(2, 3, 4)]),
+    ("ij->...", [(2, 3)]), ("...ij->...ji", [(2, 3, 4, 5)]), ("i...,...i->...", [(3, 2), (2, 3)]),
+    ("...,...->...", [(2, 1), (3,)]),
+    # repeated letters: diagonals and traces
+    ("ii->i", [(3, 3)]), ("ii", [(3, 3)]), ("iij->j", [(3, 3, 2)]), ("iji->ji", [(3, 2, 3)]), ("iii->i", [(3, 3, 3)]),
+    ("iii", [(3, 3, 3)]), ("ii,ij->j", [(3, 3), (3, 4)]), ("...ii->...i", [(2, 3, 3)]), ("a...a->...", [(3, 2, 3)]),
+    ("iijj->ij", [(2, 2, 3, 3)]), ("jiij->ji", [(2, 3, 3, 2)]),
+    # size-1 dims broadcast; scalars; empty dims; several operands
+    ("i,i->i", [(1,), (3,)]), ("ij,ij->ij", [(1, 3), (2, 1)]), ("", [()]), ("->", [()]), ("i->", [(0,)]),
+    ("ij,ij,ij->", [(2, 3)] * 3), ("i,j", [(2,), (3,)]), ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 5)]),
+    ("ij,kl->ijkl", [(2, 3), (4, 1)]), ("Ab,bA->A", [(2, 3), (3, 2)]), ("bhqd,bhkd->bhqk", [(2, 2, 3, 4), (2, 2, 5, 4)]),
+]
+
+
+@pytest.mark.parametrize("equation,shapes", EINSUM_CASES)
+@pytest.mark.parametrize("dtype", [F32, F64])
+def test_einsum_matches_torch(equation, shapes, dtype):
+    pairs = [pair(s, dtype, seed=k, requires_grad=True) for k, s in enumerate(shapes)]
+    out = ember.einsum(equation, *[p[0] for p in pairs])
+    want = torch.einsum(equation, *[p[1] for p in pairs])
+    assert_close(out, want)
+    g, tg = pair(tuple(want.shape), dtype, seed=9)
+    got = ember.autograd.grad(out, [p[0] for p in pairs], g)
+    for e, t in zip(got, torch.autograd.grad(want, [p[1] for p in pairs], tg)):
+        assert_close(e, t)
+
+
+@pytest.mark.parametrize("equation,shapes", [("...ij,...jk->...ik", [(2, 1, 2, 3), (3, 3, 2)]),
+                                             ("ii->i", [(3, 3)]), ("iij,j->i", [(2, 2, 3), (3,)]),
+                                             ("i,i->i", [(1,), (3,)]), ("...i,i->...", [(2, 3), (3,)])])
+def test_einsum_gradcheck(equation, shapes):
+    inputs = tuple(ember.randn(*s, dtype=F64, requires_grad=True) for s in shapes)
+    assert ember.autograd.gradcheck(lambda *xs: ember.einsum(equation, *xs), inputs)
+    assert ember.autograd.gradgradcheck(lambda *xs: ember.einsum(equation, *xs), inputs)
+
+
+def test_einsum_sublist_and_list_forms():
+    a, ta = pair((2, 3), F64, seed=1)
+    b, tb = pair((3, 4), F64, seed=2)
+    c, tc = pair((5, 2, 3), F64, seed=3)
+    assert_close(ember.einsum(a, [0, 1], b, [1, 2], [0, 2]), torch.einsum(ta, [0, 1], tb, [1, 2], [0, 2]))
+    assert_close(ember.einsum(a, [0, 1], b, [1, 2]), torch.einsum(ta, [0, 1], tb, [1, 2]))
+    assert_close(ember.einsum(a, [30, 0], b, [0, 51]), torch.einsum(ta, [30, 0], tb, [0, 51]))
+    assert_close(ember.einsum(c, [Ellipsis, 0, 1], b, [1, 2], [Ellipsis, 2]),
+                 torch.einsum(tc, [Ellipsis, 0, 1], tb, [1, 2], [Ellipsis, 2]))
+    assert_close(ember.einsum("ij,jk->ik", [a, b]), torch.einsum("ij,jk->ik", [ta, tb]))
+    sq, tsq = pair((3, 3), F64, seed=4)
+    assert_close(ember.einsum(sq, [7, 7]), torch.einsum(tsq, [7, 7]))
+    assert_close(ember.einsum(sq, [7, 7], [7]), torch.einsum(tsq, [7, 7], [7]))
+    with pytest.raises(ValueError, match=r"not within the valid range \[0, 52\)"):
+        ember.einsum(a, [0, 60])
+
+
+@pytest.mark.parametrize("equation,shapes", [
+    ("ij,jk->ik", [(2, 3)]), ("ij", [(2, 3), (3, 4)]), ("a,b,c", [(2,), (3,)]), ("ij->ii", [(2, 3)]),
+    ("ij->k", [(2, 3)]), ("i1", [(2, 3)]), ("i.j", [(2, 3)]), ("...i...", [(2, 3)]), ("i..j", [(2, 3)]),
+    ("...a.", [(2, 3)]), ("ab..", [(2, 3)]), ("i", [(2, 3)]), ("ijk", [(2, 3)]), ("ijk...", [(2, 3)]),
+    ("ii", [(2, 3)]), ("i,i->i", [(2,), (3,)]), ("ij,jk->ik", [(2, 3), (4, 4)]), ("...i,...i->...", [(2, 2, 3), (4, 3)]),
+    ("...,...", [(2,), (3,)]), ("i...,i...", [(2, 5), (2, 3)]), ("ij->j->i", [(2, 3)]), ("ij-", [(2, 3)]),
+    ("ij>", [(2, 3)]), ("ij->i...", [(2, 3, 4)]), ("ii->ii", [(3, 3)]), ("ab->..", [(2, 3)]), ("ab->...a...", [(2, 3)]),
+    ("ab->a.b", [(2, 3)]), ("\u00e4", [(2,)]),
+])
+def test_einsum_errors_match_torch(equation, shapes):
+    same_error(lambda m: m.einsum(equation, *[m.ones(*s) for s in shapes]))
+
+
+def test_einsum_dtype_mismatch():
+    same_error(lambda m: m.einsum("ij,jk->ik", m.ones(2, 3), m.ones(3, 4, dtype=m.float64)))
 
 
 # ---------------------------------------------------------------- CUDA (skipped without a GPU)

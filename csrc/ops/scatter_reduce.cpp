@@ -75,7 +75,7 @@ Tensor src_like_index(const Tensor& src, const Tensor& idx) {
 }
 
 // The gradient of src's index-shaped corner, as src's gradient.
-Tensor src_gradient(const Tensor& g, const Tensor& idx, const Shape& src_shape) {
+Tensor src_gradient(const Tensor& g, const Shape& src_shape) {
   if (g.dim() == static_cast<int64_t>(src_shape.size())) return pad_to_shape(g, src_shape);
   return reshape(g, src_shape);  // 0-d against 1-d: one element on either side
 }
@@ -174,7 +174,7 @@ tensor_list scatter_reduce_backward(const BackwardArgs& c, int64_t dim, ScatterR
                  gather(g * result, dim, idx) / where(src_zero, one_of(src), src));
   }
   if (!include_self) gself = zero_at_index(gself, dim, idx);
-  return {c.needs[0] ? gself : Tensor(), c.needs[1] ? src_gradient(gsrc, idx, src_shape) : Tensor()};
+  return {c.needs[0] ? gself : Tensor(), c.needs[1] ? src_gradient(gsrc, src_shape) : Tensor()};
 }
 
 }  // namespace
@@ -188,7 +188,7 @@ Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tenso
     autograd::record("ScatterBackward0", {out}, {self, src}, {idx}, [dim, src_shape](const BackwardArgs& c) -> tensor_list {
       const Tensor &g = c.grad(), &idx = c.saved[0];
       return {c.needs[0] ? zero_at_index(g, dim, idx) : Tensor(),
-              c.needs[1] ? src_gradient(gather(g, dim, idx), idx, src_shape) : Tensor()};
+              c.needs[1] ? src_gradient(gather(g, dim, idx), src_shape) : Tensor()};
     });
   }
   return out;

@@ -191,6 +191,13 @@ def test_int32_indices_index_like_int64():
     same(x.gather(1, g_e), tx.gather(1, g_t))
     same(ember.zeros(3, 4).scatter_add(1, g_e, ember.ones(3, 2)), torch.zeros(3, 4).scatter_add(1, g_t, torch.ones(3, 2)))
     same(ember.bincount(i_e), torch.bincount(i_t))
+    same(ember.zeros(4).scatter(0, i_e[:2], ember.ones(2)), torch.zeros(4).scatter(0, i_t[:2], torch.ones(2)))
+    same(ember.zeros(4).scatter_reduce(0, i_e, ember.arange(3.0), "amax"),
+         torch.zeros(4).scatter_reduce(0, i_t, torch.arange(3.0), "amax"))
+    same(ember.zeros(4).index_add(0, i_e, ember.ones(3)), torch.zeros(4).index_add(0, i_t, torch.ones(3)))
+    n_e, n_t = both([5, 1, 7, 2], "int32")
+    same(n_e.scatter_reduce(0, i_e, n_e[:3], "sum"), n_t.scatter_reduce(0, i_t, n_t[:3], "sum"))
+    same(n_e.index_add(0, i_e, n_e[:3]), n_t.index_add(0, i_t, n_t[:3]))
     w = ember.arange(8.0).reshape(4, 2)
     same(ember.nn.functional.embedding(i_e, w), torch.nn.functional.embedding(i_t, torch.arange(8.0).reshape(4, 2)))
     x2, t2 = x.clone(), tx.clone()

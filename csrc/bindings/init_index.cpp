@@ -86,6 +86,11 @@ void init_index(py::module_& m, PyTensor& cls) {
       .def("index_add", [](const Tensor& t, int64_t dim, const Tensor& idx, const Tensor& src) {
         return index_add(t, dim, idx, src);
       }, py::arg("dim"), py::arg("index"), py::arg("source"))
+      .def("scatter_reduce", [](const Tensor& t, int64_t dim, const Tensor& idx, const Tensor& src,
+                                const std::string& reduce, bool include_self) {
+        return scatter_reduce(t, dim, idx, src, reduce, include_self);
+      }, py::arg("dim"), py::arg("index"), py::arg("src"), py::arg("reduce"), py::kw_only(),
+         py::arg("include_self") = true)
       .def("select", [](const Tensor& t, int64_t dim, int64_t i) { return select(t, dim, i); },
            py::arg("dim"), py::arg("index"))
       .def("narrow", [](const Tensor& t, int64_t dim, int64_t start, int64_t length) {
@@ -106,6 +111,14 @@ void init_index(py::module_& m, PyTensor& cls) {
   m.def("scatter_add", [](const Tensor& t, int64_t dim, const Tensor& idx, const Tensor& src) {
     return scatter_add(t, dim, idx, src);
   }, py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("src"));
+  m.def("scatter_reduce", [](const Tensor& t, int64_t dim, const Tensor& idx, const Tensor& src,
+                             const std::string& reduce, bool include_self) {
+    return scatter_reduce(t, dim, idx, src, reduce, include_self);
+  }, py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("src"), py::arg("reduce"), py::kw_only(),
+     py::arg("include_self") = true);
+  m.def("_scatter", [](const Tensor& t, int64_t dim, const Tensor& idx, const Tensor& src) {
+    return scatter(t, dim, idx, src);
+  });
   m.def("narrow", [](const Tensor& t, int64_t dim, int64_t start, int64_t length) {
     return narrow(t, dim, start, length);
   }, py::arg("input"), py::arg("dim"), py::arg("start"), py::arg("length"));

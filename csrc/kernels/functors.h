@@ -32,12 +32,14 @@ struct PowF { template <class T> EMBER_HD T operator()(T a, T b) const {
     return std::pow(a, b);
   } } };
 // NaN propagates through maximum/minimum, as in PyTorch.
+// Between equal values (+0 and -0) the first operand wins, as in PyTorch's scalar loop
+// (Note [Signed zeros in max and min]).
 struct MaxF { template <class T> EMBER_HD T operator()(T a, T b) const {
   if constexpr (std::is_floating_point_v<T>) { if (a != a || b != b) return a + b; }
-  return a > b ? a : b; } };
+  return b > a ? b : a; } };
 struct MinF { template <class T> EMBER_HD T operator()(T a, T b) const {
   if constexpr (std::is_floating_point_v<T>) { if (a != a || b != b) return a + b; }
-  return a < b ? a : b; } };
+  return b < a ? b : a; } };
 // fmax / fmin ignore a NaN operand (NaN only when both are), as C's fmax and PyTorch's.
 struct FmaxF { template <class T> EMBER_HD T operator()(T a, T b) const {
   if constexpr (std::is_floating_point_v<T>) { if (a != a) return b; if (b != b) return a; }
@@ -62,8 +64,11 @@ struct SigmoidF { template <class T> EMBER_HD T operator()(T x) const { return T
 // NaN and -0.0 pass through unchanged, as in PyTorch (max(x, 0) that never replaces x unless x < 0).
 struct ReluF { template <class T> EMBER_HD T operator()(T x) const { return x < T(0) ? T(0) : x; } };
 struct SqrtF { template <class T> EMBER_HD T operator()(T x) const { return std::sqrt(x); } };
+// fabs clears the sign bit: |-0.0| is +0.0 (and |-NaN| a NaN without sign), as PyTorch's.
 struct AbsF { template <class T> EMBER_HD T operator()(T x) const {
-  if constexpr (std::is_same_v<T, bool>) return x; else return x < T(0) ? -x : x; } };
+  if constexpr (std::is_same_v<T, bool>) return x;
+  else if constexpr (std::is_floating_point_v<T>) return std::fabs(x);
+  else return x < T(0) ? -x : x; } };
 struct SinF { template <class T> EMBER_HD T operator()(T x) const { return std::sin(x); } };
 struct CosF { template <class T> EMBER_HD T operator()(T x) const { return std::cos(x); } };
 struct SignF { template <class T> EMBER_HD T operator()(T x) const {

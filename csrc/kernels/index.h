@@ -8,6 +8,7 @@
 // waits for the device (it returns the count, as PyTorch's nonzero syncs for its output size).
 #pragma once
 #include <cstdint>
+#include <type_traits>
 
 #include "core/dtype.h"
 #include "kernels/index_offsets.h"
@@ -29,6 +30,34 @@ inline DimIndexShape dim_index_shape(const DimIndexLoop& l) {
   return {make_block(l.ndim, l.sizes, l.other_strides, l.dim), l.dim_size, l.other_strides[l.dim]};
 }
 
+// What scatter_reduce does with each src element and the self element it lands on (scatter's
+// plain write is Assign; mean is Sum and a division, in ops/scatter_reduce.cpp).
+enum class ScatterReduce : uint8_t { Assign, Sum, Prod, Amax, Amin };
+
+// The combination, as PyTorch's CPU kernel does it: int64 wraps; bool sums are "or" and products
+// "and"; a NaN src wins a max/min, and between self and an equal (or NaN) self the max/min keeps
+// self (std::max(self, src)).
+template <class T>
+EMBER_HD inline T scatter_combine(ScatterReduce op, T self, T src) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if ((op == ScatterReduce::Amax || op == ScatterReduce::Amin) && src != src) return src;
+  }
+  switch (op) {
+    case ScatterReduce::Assign: return src;
+    case ScatterReduce::Sum:
+      if constexpr (std::is_same_v<T, bool>) return self || src;
+      else if constexpr (std::is_integral_v<T>) return T(uint64_t(self) + uint64_t(src));
+      else return self + src;
+    case ScatterReduce::Prod:
+      if constexpr (std::is_same_v<T, bool>) return self && src;
+      else if constexpr (std::is_integral_v<T>) return T(uint64_t(self) * uint64_t(src));
+      else return self * src;
+    case ScatterReduce::Amax: return self < src ? src : self;
+    case ScatterReduce::Amin: return src < self ? src : self;
+  }
+  return src;
+}
+
 }  // namespace ember::kernels
 
 #define EMBER_INDEX_KERNELS                                                                         \
@@ -36,6 +65,10 @@ inline DimIndexShape dim_index_shape(const DimIndexLoop& l) {
   void gather(DType dtype, void* out, const void* src, const int64_t* index, const DimIndexLoop& loop); \
   /* self[.. index[k] along dim ..] += src[k] */                                                    \
   void scatter_add(DType dtype, void* self, const void* src, const int64_t* index, const DimIndexLoop& loop); \
+  /* self[.. index[k] along dim ..] = scatter_combine(op, self[..], src[k]): on the CPU for k in     \
+     order (of duplicates, Assign keeps the last); on CUDA in no set order (atomics). */            \
+  void scatter_reduce(DType dtype, ScatterReduce op, void* self, const void* src, const int64_t* index, \
+                      const DimIndexLoop& loop);                                                    \
   /* Contiguous [outer, n, inner] views: out[o, j, :] = src[o, index[j], :]                         \
      (src is [outer, src_n, inner]). */                                                             \
   void index_select(DType dtype, void* out, const void* src, const int64_t* index, int64_t n, int64_t outer, \

@@ -15,11 +15,12 @@
   /* out[i] = sum_j (x_ij - mean_i)^2 / max(0, inner - correction), two passes over each row.       \
      Floating dtypes only; float32 accumulates in double. */                                        \
   void var_last_axis(DType dtype, void* out, const void* in, int64_t outer, int64_t inner, double correction); \
-  /* out[i] = max_j (or min_j) in[i * inner + j]; NaN wins (and the first NaN's index is taken);    \
-     among equal values the first index is taken. `indices` (int64, may be null) gets the position. \
-     Requires inner > 0 (the ops check this up front). */                                           \
-  void minmax_last_axis(DType dtype, bool is_max, void* out, int64_t* indices, const void* in, int64_t outer, \
-                        int64_t inner);                                                             \
+  /* out[i] = max_j (or min_j) in[i * inner + j]; NaN wins; among equal values (+0 and -0, or     \
+     NaNs) the first index is taken, or the last when last_of_ties (Note [Max/min candidates]).    \
+     `indices` (int64, may be null) gets the position. Requires inner > 0    \
+     (the ops check this up front). */                                                              \
+  void minmax_last_axis(DType dtype, bool is_max, bool last_of_ties, void* out, int64_t* indices, const void* in, \
+                        int64_t outer, int64_t inner);                                              \
   /* out[i] = prod_j in[i * inner + j]; float32 multiplies in double, int64 wraps (ops/reduce_prod.cpp). */ \
   void prod_last_axis(DType dtype, void* out, const void* in, int64_t outer, int64_t inner);
 

@@ -30,9 +30,29 @@ EMBER_HD inline bool more_extreme(bool is_max, T v, T best) {
 
 // Note [Max/min candidates]: a max/min with its index, and the rule that picks one of two
 // candidates: a NaN beats any number; otherwise the more extreme value wins; between equal values
-// (or two NaNs) the lower index wins. The rule depends only on the pair, not on which came first,
-// so any order of combining (a CPU thread's chunks, a GPU warp's butterfly) gives the first index
-// of the extreme, as a left-to-right scan does. index < 0 marks "no element yet".
+// (or two NaNs) the lower index wins, or the higher one when `last_of_ties` (x.max() and x.min()
+// over everything: Note [Signed zeros in max and min]). The rule depends only on the pair, not on
+// which came first, so any order of combining (a CPU thread's chunks, a GPU warp's butterfly)
+// gives the first (last) index of the extreme, as a left-to-right scan does. index < 0 marks "no
+// element yet".
+//
+// Note [Signed zeros in max and min]
+// +0 and -0 are equal, so which one a max or min returns is a matter of which of the equal
+// elements it keeps. PyTorch 2.13 (CPU), checked with math.copysign:
+// - max(dim)/min(dim) return x[index] with the first index of the extreme, at every size;
+// - amax/amin keep the earlier of equal elements (their scalar loop keeps the accumulator), which
+//   is the whole answer for a contiguous reduction of fewer than 4 SIMD vectors (32 float32, 16
+//   float64) and for one along an outer dim of a few columns (a (n, 32) tensor's amax(0) is
+//   vectorised across its columns and keeps the later row);
+// - x.max()/x.min() over everything keep the later one (their vector max returns its second
+//   operand on ties), which is the whole answer for fewer than one AVX2 vector (8 float32,
+//   4 float64) and for all-zero inputs;
+// - maximum/minimum (and clamp) keep their first operand in the scalar loop (tensors of fewer
+//   than 16 elements; longer ones take the second from their vector loop);
+// - abs(-0.0) is +0.0 (the sign bit is cleared).
+// Past those sizes PyTorch's choice follows its SIMD lanes (a butterfly over 8 lanes for
+// float32), which ember does not imitate: there it keeps the rule above, the same on the CPU
+// and the GPU.
 template <class T>
 struct ArgExtreme {
   T value;
@@ -40,13 +60,14 @@ struct ArgExtreme {
 };
 
 template <class T>
-EMBER_HD inline ArgExtreme<T> arg_extreme_combine(bool is_max, ArgExtreme<T> a, ArgExtreme<T> b) {
+EMBER_HD inline ArgExtreme<T> arg_extreme_combine(bool is_max, ArgExtreme<T> a, ArgExtreme<T> b,
+                                                  bool last_of_ties = false) {
   if (a.index < 0) return b;
   if (b.index < 0) return a;
   const bool a_nan = is_nan_value(a.value), b_nan = is_nan_value(b.value);
   if (a_nan != b_nan) return a_nan ? a : b;
   if (!a_nan && a.value != b.value) return more_extreme(is_max, a.value, b.value) ? a : b;
-  return a.index <= b.index ? a : b;  // equal (+0 and -0 included) or both NaN
+  return (a.index <= b.index) != last_of_ties ? a : b;  // equal (+0 and -0 included) or both NaN
 }
 
 // var = sum (x - mean)^2 / max(0, n - correction): the two-pass form (mean first, then the

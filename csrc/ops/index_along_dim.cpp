@@ -7,6 +7,7 @@
 #include "autograd/grad_mode.h"
 #include "kernels/dispatch.h"
 #include "kernels/index.h"
+#include "ops/index_util.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
 
@@ -40,9 +41,10 @@ Tensor select_view(const Tensor& t, int64_t dim, int64_t index) {
   return make_view(t, sizes, strides, offset);
 }
 
-// Checks every value of an int64 index lies in [0, size) (no wrapping, as PyTorch's gather).
-// On the CPU only: a CUDA kernel checks its indices itself (Note [Errors found by kernels]), so
-// the host never waits for the device to read them.
+}  // namespace
+
+// ---- shared with scatter_reduce.cpp (ops/index_util.h)
+
 void check_index_range(const char* op, const Tensor& index, int64_t dim, int64_t size) {
   if (!index.device().is_cpu()) return;
   const int64_t* p = index.data<int64_t>();
@@ -59,8 +61,6 @@ Tensor checked_index(const char* op, const Tensor& index) {
   return index.is_contiguous() ? index : contiguous_clone(index);
 }
 
-// gather / scatter_add share their shape rules: index has self's number of dims and is no larger
-// than `other` in any dim but `dim`.
 void check_dim_index(const char* op, const Tensor& t, int64_t dim, const Tensor& index, const Tensor& values) {
   EMBER_CHECK(index.dim() == t.dim() || (t.dim() == 0 && index.dim() <= 1), Runtime, "[", op,
               "] index tensor must have the same number of dimensions as input tensor, got ", index.dim(), " and ",
@@ -73,7 +73,29 @@ void check_dim_index(const char* op, const Tensor& t, int64_t dim, const Tensor&
   }
 }
 
-}  // namespace
+Tensor index_shaped_block(const Tensor& src, const Tensor& index) {
+  Tensor block = src;
+  for (int64_t d = 0; d < index.dim(); ++d) block = slice_view(block, d, 0, index.sizes()[d], 1);
+  return contiguous_clone(block);
+}
+
+Tensor pad_to_shape(const Tensor& g, const Shape& shape) {
+  Tensor out = g;
+  for (int64_t d = 0; d < out.dim(); ++d) {
+    if (out.sizes()[d] == shape[d]) continue;
+    Shape padded = out.sizes();
+    padded[d] = shape[d];
+    out = slice_backward(out, padded, d, 0, out.sizes()[d], 1);
+  }
+  return out;
+}
+
+kernels::DimIndexLoop dim_index_loop(const Tensor& out, int64_t dim, const Tensor& index, Shape& sizes, Shape& strides) {
+  sizes = index.dim() ? index.sizes() : Shape{1};
+  strides = out.dim() ? out.strides() : Shape{1};
+  return {static_cast<int>(sizes.size()), static_cast<int>(dim), sizes.data(), strides.data(),
+          out.dim() == 0 ? 1 : out.sizes()[dim]};
+}
 
 Tensor slice(const Tensor& t, int64_t dim, int64_t start, int64_t stop, int64_t step) {
   EMBER_CHECK(t.dim() > 0, Index, "[slice] cannot slice a 0-d tensor");
@@ -174,28 +196,17 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
   check_index_range("scatter_add", idx, dim, dim_size);
   Tensor out = contiguous_clone(self);
   // The kernel reads src over the index's shape, so give it exactly that block, contiguous.
-  Tensor block = src;
-  for (int64_t d = 0; d < idx.dim(); ++d) block = slice_view(block, d, 0, idx.sizes()[d], 1);
-  block = contiguous_clone(block);
-  Shape sizes = idx.dim() ? idx.sizes() : Shape{1}, strides = out.dim() ? out.strides() : Shape{1};
-  kernels::DimIndexLoop loop{static_cast<int>(sizes.size()), static_cast<int>(dim), sizes.data(), strides.data(),
-                             dim_size};
+  Tensor block = index_shaped_block(src, idx);
+  Shape sizes, strides;
+  kernels::DimIndexLoop loop = dim_index_loop(out, dim, idx, sizes, strides);
   EMBER_DISPATCH_KERNEL(out.device(), scatter_add, out.dtype(), out.raw_data(), block.raw_data(),
                         typed_ptr<int64_t>(idx), loop);
   if (autograd::needs_grad(self, src)) {
     Shape src_shape = src.sizes();
     autograd::record("ScatterAddBackward0", {out}, {self, src}, {idx}, [dim, src_shape](const BackwardArgs& c) -> tensor_list {
-      Tensor gsrc;
-      if (c.needs[1]) {  // d/dsrc picks the gradient where each src element landed
-        gsrc = gather(c.grad(), dim, c.saved[0]);
-        // src may be larger than the index in some dims: those elements did not land anywhere.
-        for (int64_t d = 0; d < gsrc.dim(); ++d) {
-          if (gsrc.sizes()[d] == src_shape[d]) continue;
-          Shape padded = gsrc.sizes();
-          padded[d] = src_shape[d];
-          gsrc = slice_backward(gsrc, padded, d, 0, gsrc.sizes()[d], 1);
-        }
-      }
+      // d/dsrc picks the gradient where each src element landed; src may be larger than the
+      // index in some dims: those elements did not land anywhere.
+      Tensor gsrc = c.needs[1] ? pad_to_shape(gather(c.grad(), dim, c.saved[0]), src_shape) : Tensor();
       return {c.needs[0] ? c.grad() : Tensor(), gsrc};
     });
   }

@@ -219,6 +219,12 @@ Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length);
 // self with src added at `index` along dim (out of place; differentiable w.r.t. self and src).
 Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+// (scatter_reduce.cpp) self with src written at `index` along dim (of duplicates, the last one on
+// the CPU), or combined there by reduce = "sum", "prod", "mean", "amax" or "amin", with self's own
+// value taking part only when include_self. Out of place; differentiable w.r.t. self and src.
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                      const std::string& reduce, bool include_self);
 // Zeros of `sizes` with g written into the slice / select region (the backward of slice/select;
 // their own backward is slice / select).
 Tensor slice_backward(const Tensor& g, const Shape& sizes, int64_t dim, int64_t start, int64_t stop, int64_t step);

@@ -22,33 +22,36 @@ void check_nonempty(const char* op, const Tensor& t, const ReducePlan& plan, boo
                 " to have non-zero size.");
 }
 
-// Values (and, when `indices` is given, positions) of the max or min over the plan's dims.
-Tensor minmax_kernel(bool is_max, const Tensor& t, const ReducePlan& plan, Tensor* indices) {
+// Values (and, when `indices` is given, positions) of the max or min over the plan's dims; of
+// equal values (+0 and -0) the first, or the last when `last_of_ties` (Note [Signed zeros in max and min]).
+Tensor minmax_kernel(bool is_max, const Tensor& t, const ReducePlan& plan, Tensor* indices,
+                     bool last_of_ties = false) {
   Tensor out = empty(plan.out, t.dtype(), t.device());
   if (indices) *indices = empty(plan.out, DType::Int64, t.device());
   if (out.numel() == 0) return out;
   Tensor block = kept_then_reduced(t, plan);
   auto* positions = indices ? static_cast<int64_t*>(indices->raw_data()) : nullptr;  // device memory on a GPU
-  EMBER_DISPATCH_KERNEL(out.device(), minmax_last_axis, t.dtype(), is_max, out.raw_data(), positions, block.raw_data(),
-                        plan.outer, plan.inner);
+  EMBER_DISPATCH_KERNEL(out.device(), minmax_last_axis, t.dtype(), is_max, last_of_ties, out.raw_data(), positions,
+                        block.raw_data(), plan.outer, plan.inner);
   return out;
 }
 
 // amax/amin and max()/min(): the gradient is shared evenly among the elements equal to the result.
-// A NaN result equals nothing: amax's gradient is then NaN everywhere, while max() (nan_winners)
-// shares it among the NaNs, as PyTorch's AmaxBackward0 and MaxBackward1 do.
+// x.max()/x.min() (whole = true) differ from amax/amin in two ways, as PyTorch's: they keep the
+// last of equal elements (Note [Signed zeros in max and min]), and a NaN result, which equals
+// nothing, shares its gradient among the NaNs (MaxBackward1) where amax's is NaN everywhere.
 Tensor minmax_values(const char* op, const char* node, bool is_max, const Tensor& t, const DimList& dims,
-                     bool keepdim, bool nan_winners = false) {
+                     bool keepdim, bool whole = false) {
   ReducePlan plan = plan_reduction(op, t, dims, keepdim);
   check_nonempty(op, t, plan, dims.empty());
-  Tensor out = minmax_kernel(is_max, t, plan, nullptr);
+  Tensor out = minmax_kernel(is_max, t, plan, nullptr, whole);
   if (is_floating(t.dtype()) && autograd::needs_grad(t)) {
     DimList rd = reduced_dims(plan);
-    autograd::record(node, {out}, {t}, {t, out}, [plan, rd, nan_winners](const BackwardArgs& c) -> tensor_list {
+    autograd::record(node, {out}, {t}, {t, out}, [plan, rd, whole](const BackwardArgs& c) -> tensor_list {
       const Tensor &x = c.saved[0], &g = c.grad();
       Tensor result = unsqueeze_reduced(c.saved[1], plan);
       Tensor won = binary(BinaryOp::Eq, x, result);
-      if (nan_winners)
+      if (whole)
         won = binary(BinaryOp::LogicalOr, won,
                      binary(BinaryOp::LogicalAnd, unary(UnaryOp::Isnan, x), unary(UnaryOp::Isnan, result)));
       Tensor winners = to_dtype(won, g.dtype());

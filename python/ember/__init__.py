@@ -27,6 +27,7 @@ from .functions import (addbmm, addmm, addmv, baddbmm, bincount, broadcast_to, c
                         masked_select, meshgrid, mv, norm, numel, outer, permute, repeat_interleave, reshape, roll,
                         scatter, squeeze, swapaxes, swapdims, t, tensordot, transpose, tril, triu, unbind, unique,
                         unsqueeze)
+from ._scatter_ops import index_add, index_copy, index_fill, scatter_reduce  # noqa: E402
 from .factories import (arange, as_tensor, empty, empty_like, eye, full, full_like,  # noqa: E402
                         linspace, ones, ones_like, tensor, zeros, zeros_like)
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,  # noqa: E402

@@ -5,6 +5,7 @@ tensors are built natively (arange); nothing loops over elements in Python."""
 import builtins
 
 from . import _C
+from ._scatter_ops import scatter  # noqa: F401  (re-exported: functions.py and tensor.py take it from here)
 
 
 def _dims(dims, ndim, op):
@@ -260,31 +261,6 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         raise RuntimeError("repeats can not be negative")
     idx = _C.from_numpy(np.repeat(np.arange(n, dtype=np.int64), counts)).to(input.device)
     return input.index_select(dim, idx)
-
-
-def scatter(input, dim, index, src=None, value=None, *, reduce=None):
-    """input with src's (or value's) elements written at index along dim; differentiable w.r.t.
-    input (zero gradient where written) and src (gathered). With duplicate indices the written
-    value is the sum of the duplicates' (PyTorch leaves the choice among them unspecified)."""
-    if reduce is not None:
-        raise NotImplementedError("[scatter] reduce= is not supported yet; use scatter_add for 'add'")
-    if src is None:
-        src = value
-    if not isinstance(src, _C.TensorBase):
-        src = _C._full(list(index.shape), src, input.dtype, input.device)
-    src = src._to_dtype(input.dtype)
-    written = input.new_zeros(input.shape).scatter_add(dim, index, src.new_ones(index.shape)) > 0
-    placed = input.new_zeros(input.shape).scatter_add(dim, index, _slice_like(src, index))
-    return _C.where(written, placed, input)
-
-
-def _slice_like(src, index):
-    """src cut to index's shape (scatter reads src only where index has elements)."""
-    out = src
-    for d, n in enumerate(index.shape):
-        if out.shape[d] != n:
-            out = out.narrow(d, 0, n)
-    return out
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):

@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from . import _C, _composite_ops, _reductions
+from . import _C, _composite_ops, _reductions, _scatter_ops
 
 
 # ---- printing, in PyTorch's style: tensor([[1., 2.],\n        [3., 4.]], requires_grad=True)
@@ -341,12 +341,13 @@ class Tensor(_C.TensorBase):
                                     _composite_ops.triu, _composite_ops.diag)
     outer, dot, mv = _composite_ops.outer, _composite_ops.dot, _composite_ops.mv
     logsumexp, norm, masked_select = _composite_ops.logsumexp, _composite_ops.norm, _composite_ops.masked_select
-    repeat_interleave, scatter, unique = (_composite_ops.repeat_interleave, _composite_ops.scatter,
-                                          _composite_ops.unique)
+    repeat_interleave, unique = _composite_ops.repeat_interleave, _composite_ops.unique
     bincount = _composite_ops.bincount
-
-    def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
-        return self.copy_(_composite_ops.scatter(self, dim, index, src, value, reduce=reduce))
+    scatter, scatter_, scatter_add_, scatter_reduce_ = (_scatter_ops.scatter, _scatter_ops.scatter_,
+                                                        _scatter_ops.scatter_add_, _scatter_ops.scatter_reduce_)
+    index_add, index_add_, index_copy, index_copy_, index_fill, index_fill_ = (
+        _scatter_ops.index_add, _scatter_ops.index_add_, _scatter_ops.index_copy, _scatter_ops.index_copy_,
+        _scatter_ops.index_fill, _scatter_ops.index_fill_)
     addmm, addmv, baddbmm, addbmm = (_composite_ops.addmm, _composite_ops.addmv, _composite_ops.baddbmm,
                                      _composite_ops.addbmm)
 

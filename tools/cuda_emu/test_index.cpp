@@ -1,6 +1,6 @@
-// Emulated checks of kernels/cuda/index.cu against naive references: gather/scatter_add along
-// a dim of a strided tensor, index_select/index_add, put_rows, combine_indices (negative and bad
-// indices) and nonzero over several chunks. A bad index must be reported (the report's value is
+// Emulated checks of kernels/cuda/index.cu against naive references: gather/scatter_add and
+// scatter_reduce (every op) along a dim of a strided tensor, index_select/index_add, put_rows,
+// combine_indices (negative and bad indices) and nonzero over several chunks. A bad index must be reported (the report's value is
 // one of the bad indices, its bound the dim size) and its element neither read nor written.
 #include <array>
 #include <set>
@@ -79,6 +79,65 @@ void check_gather_scatter() {
       for (int64_t e = 0; e <= rows * pitch; ++e)
         expect_close(double(self[e]), want[e], 1e-5, 1e-5, "scatter_add " + what + fmt(" at %lld", e));
       check_report(bad_values, src_cols, "scatter_add " + what);
+    }
+  }
+}
+
+// scatter_reduce along dim 1 of a padded [rows, src_cols] tensor, each op against a loop in index
+// order (PyTorch's CPU order). The atomics combine in another order, so float sums and products
+// are compared with a tolerance, and Assign with duplicates may keep any of them. Floats include
+// NaN (it wins a max/min whatever the order) and no +-0 pairs (their order would show).
+template <class T>
+void check_scatter_reduce() {
+  using ember::kernels::ScatterReduce;
+  const ScatterReduce ops[] = {ScatterReduce::Assign, ScatterReduce::Sum, ScatterReduce::Prod, ScatterReduce::Amax,
+                               ScatterReduce::Amin};
+  for (auto [rows, cols, src_cols] : std::vector<std::array<int64_t, 3>>{{1, 1, 1}, {3, 5, 7}, {5, 300, 40}, {70, 9, 3}}) {
+    for (bool bad : {false, true}) {
+      const int64_t pitch = src_cols + 2;
+      std::set<int64_t> bad_values;
+      auto index = indices(rows * cols, src_cols, rows * 3 + cols, bad, &bad_values);
+      auto vals = random_values<T>(rows * cols, 17, 1.5);
+      auto start = random_values<T>(rows * pitch + 1, 19, 1.5);
+      if constexpr (std::is_floating_point_v<T>) {
+        vals[0] = std::numeric_limits<T>::quiet_NaN();
+        for (auto& v : vals) if (v == T(0)) v = T(0.5);
+        for (auto& v : start) if (v == T(0)) v = T(0.5);
+      }
+      const int64_t sizes[2] = {rows, cols}, strides[2] = {pitch, 1};
+      ember::kernels::DimIndexLoop loop{2, 1, sizes, strides, src_cols};
+      for (ScatterReduce op : ops) {
+        const std::string what = fmt("scatter_reduce op=%lld rows=%lld cols=%lld src_cols=%lld", int(op), rows, cols,
+                                     src_cols) + fmt(" bad=%lld", bad);
+        Vec<T> want(start.size()), self(start.size());
+        std::vector<std::set<double>> written(start.size());  // the non-NaN values scattered there
+        std::vector<bool> nan_written(start.size(), false);
+        for (size_t e = 0; e < start.size(); ++e) want[e] = self[e] = start[e];
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t c = 0; c < cols; ++c) {
+            const int64_t j = index[r * cols + c];
+            if (j < 0 || j >= src_cols) continue;
+            T& w = want[r * pitch + j];
+            w = ember::kernels::scatter_combine(op, w, vals[r * cols + c]);
+            const double v = double(vals[r * cols + c]);
+            if (v != v) nan_written[r * pitch + j] = true;
+            else written[r * pitch + j].insert(v);
+          }
+        reset_report();
+        kc::scatter_reduce(ember::dtype_of<T>::value, op, self.data(), vals.data(), index.data(), loop);
+        for (size_t e = 0; e < start.size(); ++e) {
+          const std::string at = what + fmt(" at %lld", int64_t(e));
+          if (op == ScatterReduce::Assign && (!written[e].empty() || nan_written[e])) {
+            const double got = double(self[e]);
+            expect(got != got ? bool(nan_written[e]) : written[e].count(got) == 1, at + " wrote none of its values");
+          } else if (std::is_floating_point_v<T>) {
+            expect_close(double(self[e]), double(want[e]), std::is_same_v<T, float> ? 1e-4 : 1e-10, 0, at);
+          } else {
+            expect(self[e] == want[e], at + fmt(" got %lld want %lld", int64_t(self[e]), int64_t(want[e])));
+          }
+        }
+        check_report(bad_values, src_cols, what);
+      }
     }
   }
 }
@@ -229,6 +288,10 @@ void test_index() {
   check_gather_scatter<int64_t>();
   check_gather_scatter<int32_t>();
   check_gather_scatter<bool>();
+  check_scatter_reduce<float>();
+  check_scatter_reduce<double>();
+  check_scatter_reduce<int64_t>();
+  check_scatter_reduce<bool>();
   check_index_select_add<float>();
   check_index_select_add<int64_t>();
   check_index_select_add<int32_t>();

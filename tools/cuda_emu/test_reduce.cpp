@@ -95,10 +95,11 @@ void check_minmax() {
       } else if (pattern >= 2) {
         for (auto& v : x) v = T(1);  // all equal: the first index
       }
-      for (bool is_max : {true, false}) {
+      for (int mode = 0; mode < 4; ++mode) {
+        const bool is_max = mode % 2 == 0, last = mode >= 2;  // last: the last of equal values (x.max())
         Vec<T> out(outer + 1, T(7));
         Vec<int64_t> idx(outer + 1, -7);
-        kc::minmax_last_axis(ember::dtype_of<T>::value, is_max, out.data(), idx.data(), x.data(), outer, inner);
+        kc::minmax_last_axis(ember::dtype_of<T>::value, is_max, last, out.data(), idx.data(), x.data(), outer, inner);
         for (int64_t i = 0; i < outer; ++i) {
           const T* row = x.data() + i * inner;
           int64_t best = 0;
@@ -106,11 +107,11 @@ void check_minmax() {
             const T b = row[best], v = row[j];
             bool bn = false, vn = false;
             if constexpr (std::is_floating_point_v<T>) bn = std::isnan(b), vn = std::isnan(v);
-            if (bn) break;
-            if (vn || (is_max ? v > b : v < b)) best = j;
+            if (bn && !(last && vn)) continue;
+            if (vn || (is_max ? v > b : v < b) || (last && v == b)) best = j;
           }
           const std::string what = fmt("minmax is_max=%lld outer=%lld inner=%lld row=%lld", is_max, outer, inner, i) +
-                                   fmt(" pattern=%lld", pattern);
+                                   fmt(" pattern=%lld last=%lld", pattern, last);
           expect(idx[i] == best, what + fmt(" index got %lld want %lld", idx[i], best));
           expect(std::memcmp(&out[i], &row[best], sizeof(T)) == 0 ||
                      (std::is_floating_point_v<T> && same_or_close(double(out[i]), double(row[best]), 0, 0)),

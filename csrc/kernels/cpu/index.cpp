@@ -59,6 +59,20 @@ void scatter_add(DType dtype, void* self, const void* src, const int64_t* index,
   });
 }
 
+void scatter_reduce(DType dtype, ScatterReduce op, void* self, const void* src, const int64_t* index,
+                    const DimIndexLoop& loop) {
+  const DimIndexShape s = dim_index_shape(loop);
+  dispatch(dtype, [&](auto zero) {
+    using T = decltype(zero);
+    T* o = static_cast<T*>(self);
+    const T* from = static_cast<const T*>(src);
+    for_each_offset(s.loop, [&](int64_t k, int64_t base) {
+      T& dst = o[base + index[k] * s.dim_stride];
+      dst = scatter_combine(op, dst, from[k]);
+    });
+  });
+}
+
 void index_select(DType dtype, void* out, const void* src, const int64_t* index, int64_t n, int64_t outer,
                   int64_t src_n, int64_t inner) {
   const size_t item = itemsize(dtype), row = static_cast<size_t>(inner) * item;

@@ -166,7 +166,7 @@ namespace {
 // index holding it, usually stopping early. A single pass would carry the index through a
 // dependent branch per element.
 template <typename T>
-ArgExtreme<T> run_extreme(bool is_max, const T* row, int64_t n) {
+ArgExtreme<T> run_extreme(bool is_max, bool last_of_ties, const T* row, int64_t n) {
   constexpr int L = 16;
   T lane[L];
   bool nan = false;
@@ -186,19 +186,21 @@ ArgExtreme<T> run_extreme(bool is_max, const T* row, int64_t n) {
   }
   T best = lane[0];
   for (int l = 1; l < L; ++l) best = more_extreme(is_max, lane[l], best) ? lane[l] : best;
-  int64_t at = 0;
+  // Of +0 and -0 (equal), the one at the first (or last) index.
+  const int64_t step = last_of_ties ? -1 : 1;
+  int64_t at = last_of_ties ? n - 1 : 0;
   if (nan) {
-    while (!is_nan_value(row[at])) ++at;
+    while (!is_nan_value(row[at])) at += step;
   } else {
-    while (row[at] != best) ++at;
+    while (row[at] != best) at += step;
   }
-  return {row[at], at};  // of +0 and -0 (equal), the one at the first index
+  return {row[at], at};
 }
 
 }  // namespace
 
-void minmax_last_axis(DType dtype, bool is_max, void* out, int64_t* indices, const void* in, int64_t outer,
-                      int64_t inner) {
+void minmax_last_axis(DType dtype, bool is_max, bool last_of_ties, void* out, int64_t* indices, const void* in,
+                      int64_t outer, int64_t inner) {
   EMBER_DISPATCH_ALL(dtype, is_max ? "max" : "min", [&] {
     auto* o = static_cast<scalar_t*>(out);
     auto* x = static_cast<const scalar_t*>(in);
@@ -212,12 +214,12 @@ void minmax_last_axis(DType dtype, bool is_max, void* out, int64_t* indices, con
         parallel_for(nchunks, 1, [&](int64_t lo, int64_t hi) {
           for (int64_t c = lo; c < hi; ++c) {
             int64_t start = c * kParallelGrain;
-            part[c] = run_extreme(is_max, row + start, std::min(kParallelGrain, inner - start));
+            part[c] = run_extreme(is_max, last_of_ties, row + start, std::min(kParallelGrain, inner - start));
             part[c].index += start;
           }
         });
         ArgExtreme<scalar_t> best{scalar_t(0), -1};
-        for (const auto& p : part) best = arg_extreme_combine(is_max, best, p);
+        for (const auto& p : part) best = arg_extreme_combine(is_max, best, p, last_of_ties);
         o[i] = best.value;
         if (indices) indices[i] = best.index;
       }
@@ -226,7 +228,7 @@ void minmax_last_axis(DType dtype, bool is_max, void* out, int64_t* indices, con
     int64_t grain = std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(inner, 1));
     parallel_for(outer, grain, [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) {
-        ArgExtreme<scalar_t> best = run_extreme(is_max, x + i * inner, inner);
+        ArgExtreme<scalar_t> best = run_extreme(is_max, last_of_ties, x + i * inner, inner);
         o[i] = best.value;
         if (indices) indices[i] = best.index;
       }

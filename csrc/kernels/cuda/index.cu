@@ -3,6 +3,8 @@
 // CPU kernels use. The scatters add with atomics, so duplicate indices accumulate (in an order
 // that varies from run to run for floats, as PyTorch's CUDA scatter_add/index_add).
 #include <algorithm>
+#include <cstring>
+#include <type_traits>
 
 #include "core/cuda_backend.h"
 #include "kernels/cuda/kernel_error.cuh"
@@ -55,6 +57,42 @@ __device__ inline void add_to(bool* p, bool v) {
   if (v) *p = true;
 }
 
+// self = scatter_combine(op, self, v) as one atomic step: a compare-and-swap loop on the word
+// holding self (4 or 8 bytes). A bool's combinations are "or" (sum, amax) and "and" (prod, amin):
+// only a thread that sets the absorbing value stores, so racing writers of the byte agree.
+template <typename T>
+__device__ inline void combine_into(ScatterReduce op, T* p, T v) {
+  if constexpr (std::is_same_v<T, bool>) {
+    switch (op) {
+      case ScatterReduce::Assign: *p = v; return;
+      case ScatterReduce::Sum:
+      case ScatterReduce::Amax: if (v) *p = true; return;
+      case ScatterReduce::Prod:
+      case ScatterReduce::Amin: if (!v) *p = false; return;
+    }
+  } else {
+    if (op == ScatterReduce::Assign) {
+      *p = v;
+      return;
+    }
+    if (op == ScatterReduce::Sum) return add_to(p, v);
+    using W = std::conditional_t<sizeof(T) == 4, unsigned int, unsigned long long>;
+    static_assert(sizeof(W) == sizeof(T), "scatter_reduce combines 4- or 8-byte elements");
+    W* word = reinterpret_cast<W*>(p);
+    W old = *word, assumed;
+    do {
+      assumed = old;
+      T cur, next;
+      memcpy(&cur, &assumed, sizeof(T));
+      next = scatter_combine(op, cur, v);
+      W desired;
+      memcpy(&desired, &next, sizeof(T));
+      if (desired == assumed) return;
+      old = atomicCAS(word, assumed, desired);
+    } while (old != assumed);
+  }
+}
+
 template <typename T>
 __global__ void gather_kernel(T* out, const T* src, const int64_t* index, const DimIndexShape s,
                               KernelErrorReport* report, const char* op) {
@@ -74,6 +112,17 @@ __global__ void scatter_add_kernel(T* self, const T* src, const int64_t* index, 
     const int64_t j = index[k];
     if (!check_index(report, op, j, s.dim_size)) continue;
     add_to(self + block_offset(s.loop, k) + j * s.dim_stride, src[k]);
+  }
+}
+
+template <typename T>
+__global__ void scatter_reduce_kernel(ScatterReduce op, T* self, const T* src, const int64_t* index,
+                                      const DimIndexShape s, KernelErrorReport* report, const char* name) {
+  const int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
+  for (int64_t k = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; k < s.loop.numel; k += step) {
+    const int64_t j = index[k];
+    if (!check_index(report, name, j, s.dim_size)) continue;
+    combine_into(op, self + block_offset(s.loop, k) + j * s.dim_stride, src[k]);
   }
 }
 
@@ -208,6 +257,18 @@ void scatter_add(DType dtype, void* self, const void* src, const int64_t* index,
     scatter_add_kernel<<<grid_for(s.loop.numel), kThreads, 0, ember::cuda::current_stream()>>>(
         static_cast<T*>(self), static_cast<const T*>(src), index, s, device_report(), "scatter_add");
     EMBER_CUDA_CHECK_LAUNCH("scatter_add");
+  });
+}
+
+void scatter_reduce(DType dtype, ScatterReduce op, void* self, const void* src, const int64_t* index,
+                    const DimIndexLoop& loop) {
+  const DimIndexShape s = dim_index_shape(loop);
+  if (s.loop.numel == 0) return;
+  by_dtype(dtype, [&](auto zero) {
+    using T = decltype(zero);
+    scatter_reduce_kernel<<<grid_for(s.loop.numel), kThreads, 0, ember::cuda::current_stream()>>>(
+        op, static_cast<T*>(self), static_cast<const T*>(src), index, s, device_report(), "scatter_reduce");
+    EMBER_CUDA_CHECK_LAUNCH("scatter_reduce");
   });
 }
 

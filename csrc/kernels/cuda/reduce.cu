@@ -80,10 +80,10 @@ struct ExtremeReducer {
   T* out;
   int64_t* indices;
   int64_t inner;
-  bool is_max;
+  bool is_max, last_of_ties;
   __device__ acc_t identity() const { return {T(0), -1}; }
   __device__ acc_t load(int64_t row, int64_t j) const { return {in[row * inner + j], j}; }
-  __device__ acc_t combine(acc_t a, acc_t b) const { return arg_extreme_combine(is_max, a, b); }
+  __device__ acc_t combine(acc_t a, acc_t b) const { return arg_extreme_combine(is_max, a, b, last_of_ties); }
   __device__ void store(int64_t row, acc_t a) const {
     out[row] = a.value;
     if (indices) indices[row] = a.index;
@@ -186,10 +186,11 @@ void var_last_axis(DType dtype, void* out, const void* in, int64_t outer, int64_
   });
 }
 
-void minmax_last_axis(DType dtype, bool is_max, void* out, int64_t* indices, const void* in, int64_t outer,
-                      int64_t inner) {
+void minmax_last_axis(DType dtype, bool is_max, bool last_of_ties, void* out, int64_t* indices, const void* in,
+                      int64_t outer, int64_t inner) {
   EMBER_DISPATCH_ALL(dtype, is_max ? "max" : "min", [&] {
-    ExtremeReducer<scalar_t> r{static_cast<const scalar_t*>(in), static_cast<scalar_t*>(out), indices, inner, is_max};
+    ExtremeReducer<scalar_t> r{static_cast<const scalar_t*>(in), static_cast<scalar_t*>(out), indices, inner, is_max,
+                               last_of_ties};
     reduce_rows(is_max ? "max" : "min", r, outer, inner);
   });
 }

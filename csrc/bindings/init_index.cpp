@@ -116,6 +116,10 @@ void init_index(py::module_& m, PyTensor& cls) {
     return scatter_reduce(t, dim, idx, src, reduce, include_self);
   }, py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("src"), py::arg("reduce"), py::kw_only(),
      py::arg("include_self") = true);
+  // For the in-place index ops written in Python (_scatter_ops.py): Note [Overlapping in-place writes].
+  m.def("_check_no_overlap", [](const std::string& op, const Tensor& self, const Tensor& input) {
+    check_no_overlap(op.c_str(), self, input);
+  });
   m.def("_scatter", [](const Tensor& t, int64_t dim, const Tensor& idx, const Tensor& src) {
     return scatter(t, dim, idx, src);
   });

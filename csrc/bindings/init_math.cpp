@@ -128,7 +128,8 @@ void def_composites(py::module_& m, PyTensor& cls, py::list& exported) {
   };
   cls.def("lerp", lerp_any, py::arg("end"), py::arg("weight"));
   cls.def("lerp_", [lerp_any](Tensor& s, const Tensor& e, py::handle w) -> Tensor& {
-    return assign_result_("lerp_", s, lerp_any(s, e, w));
+    auto weight = as_tensor(w);
+    return assign_result_("lerp_", s, lerp_any(s, e, w), {e, weight ? *weight : Tensor()});
   }, py::arg("end"), py::arg("weight"));
   m.def("lerp", lerp_any, py::arg("input"), py::arg("end"), py::arg("weight"));
 
@@ -155,7 +156,7 @@ void def_composites(py::module_& m, PyTensor& cls, py::list& exported) {
     cls.def(name, call, py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
     const std::string inplace = std::string(name) + "_";
     cls.def(inplace.c_str(), [call, inplace](Tensor& s, const Tensor& t1, const Tensor& t2, py::handle value) -> Tensor& {
-      return assign_result_(inplace.c_str(), s, call(s, t1, t2, value));
+      return assign_result_(inplace.c_str(), s, call(s, t1, t2, value), {t1, t2});
     }, py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
     m.def(name, call, py::arg("input"), py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
   };

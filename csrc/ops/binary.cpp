@@ -238,7 +238,9 @@ Tensor div(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Div, a, b
 Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other) {
   const char* name = op_name(op);
   check_same_device(name, self, other);
-  check_no_internal_overlap(name, self);
+  const std::string inplace_name = std::string(name) + "_";
+  check_no_internal_overlap(inplace_name.c_str(), self);
+  check_no_partial_overlap(inplace_name.c_str(), self, other);
   check_inplace(name, self, other.requires_grad());
   DType compute = compute_dtype(op, self.dtype(), other.dtype(), result_type(self, other));
   DType result = is_comparison(op) ? DType::Bool : compute;

@@ -54,6 +54,8 @@ Tensor& copy_(Tensor& self, const Tensor& src) {
     Tensor moved = to_device(src, self.device());  // differentiable: the gradient moves back
     return copy_(self, moved);
   }
+  check_no_internal_overlap("copy_", self);
+  check_no_partial_overlap("copy_", self, src);
   check_inplace("copy_", self, src.requires_grad());
   if (autograd::needs_grad(self, src)) {
     // The new value of self is src (broadcast, cast): the gradient flows to src, and self's old

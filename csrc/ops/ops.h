@@ -102,8 +102,13 @@ inline const char* torch_type_name(DType d) {
 // ---- elementwise unary (unary.cpp)
 Tensor unary(UnaryOp op, const Tensor& x);
 Tensor& unary_(UnaryOp op, Tensor& x);
-// RuntimeError when self's elements share memory (an expanded view): Note [Overlapping in-place writes].
+// Overlap checks of the in-place ops (mem_overlap.cpp, Note [Overlapping in-place writes]), each a
+// RuntimeError with PyTorch's message: self's elements share memory (an expanded view); an input
+// covers part of self's memory (an elementwise op); an input shares any of self's memory (an op
+// that moves elements: index_add_, scatter_, advanced setitem). An undefined input passes.
 void check_no_internal_overlap(const char* op, const Tensor& self);
+void check_no_partial_overlap(const char* op, const Tensor& self, const Tensor& input);
+void check_no_overlap(const char* op, const Tensor& self, const Tensor& input);
 Tensor neg(const Tensor& x);
 Tensor exp(const Tensor& x);
 Tensor log(const Tensor& x);
@@ -131,7 +136,7 @@ Tensor nan_to_num(const Tensor& x, std::optional<double> nan, std::optional<doub
 Tensor& nan_to_num_(Tensor& x, std::optional<double> nan, std::optional<double> posinf,
                     std::optional<double> neginf);
 // The in-place form of a composite (addcmul_, lerp_ ...): checks dtype and shape, then copy_.
-Tensor& assign_result_(const char* name, Tensor& self, const Tensor& result);
+Tensor& assign_result_(const char* name, Tensor& self, const Tensor& result, const tensor_list& inputs = {});
 
 // ---- views (view_ops.cpp): share storage, record a backward that maps the gradient back
 Tensor view(const Tensor& t, const Shape& sizes);        // sizes may contain one -1

@@ -122,8 +122,9 @@ Tensor nan_to_num(const Tensor& x, std::optional<double> nan, std::optional<doub
 
 // The in-place form of a composite: self takes the result's values (differentiably, through
 // copy_), which must not need a wider dtype than self's, as for the table ops.
-Tensor& assign_result_(const char* name, Tensor& self, const Tensor& result) {
+Tensor& assign_result_(const char* name, Tensor& self, const Tensor& result, const tensor_list& inputs) {
   check_no_internal_overlap(name, self);
+  for (const Tensor& input : inputs) check_no_partial_overlap(name, self, input);
   auto rank = [](DType d) { return d == DType::Bool ? 0 : (is_integral(d) ? 1 : 2); };
   EMBER_CHECK(rank(result.dtype()) <= rank(self.dtype()), Runtime, "[", name, "] result type ",
               dtype_name(result.dtype()), " can't be cast to the desired output type ", dtype_name(self.dtype()));

@@ -276,7 +276,17 @@ Tensor index(const Tensor& self, const std::vector<TensorIndex>& indices) {
   return apply_advanced(r);
 }
 
+// x[1:] = x[:-1] reads what it overwrites, as a partially overlapping copy_ would; x[idx] = v
+// moves elements, so any sharing is refused (Note [Overlapping in-place writes]).
+void check_setitem_overlap(const Tensor& self, const std::vector<TensorIndex>& indices, const Tensor& value) {
+  for (const TensorIndex& it : indices)
+    if (it.kind == TensorIndex::Kind::Tensor) return check_no_overlap("index_put_", self, value);
+  autograd::AutoGradMode no_grad(false);
+  check_no_partial_overlap("copy_", apply_basic(self, indices).view, value);
+}
+
 void index_put_(Tensor& self, const std::vector<TensorIndex>& indices, const Tensor& value) {
+  check_setitem_overlap(self, indices, value);
   if (!autograd::needs_grad(self, value)) {
     write_region(self, indices, value);
     self->bump_version();

@@ -209,17 +209,6 @@ Tensor unary(UnaryOp op, const Tensor& x) {
   return y;
 }
 
-// Note [Overlapping in-place writes]: an in-place op on a tensor whose elements share memory (an
-// expanded view: a stride of 0 on a dim of size > 1) would write one element several times with
-// different results; PyTorch refuses it, and so do ember's elementwise in-place ops.
-void check_no_internal_overlap(const char* op, const Tensor& self) {
-  if (self.numel() == 0) return;
-  for (size_t d = 0; d < self.sizes().size(); ++d)
-    EMBER_CHECK(!(self.sizes()[d] > 1 && self.strides()[d] == 0), Runtime, "[", op,
-                "] unsupported operation: more than one element of the written-to tensor refers to a single "
-                "memory location. Please clone() the tensor before performing the operation.");
-}
-
 Tensor& unary_(UnaryOp op, Tensor& x) {
   const char* name = op_name(op);
   check_input_dtype(op, x.dtype());
@@ -348,6 +337,8 @@ Tensor& clamp_(Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
 
 Tensor& clamp_(Tensor& x, const Tensor& lo, const Tensor& hi) {
   check_no_internal_overlap("clamp_", x);
+  check_no_partial_overlap("clamp_", x, lo);
+  check_no_partial_overlap("clamp_", x, hi);
   Tensor y = clamp(x, lo, hi);
   EMBER_CHECK(y.dtype() == x.dtype(), Runtime, "[clamp_] result type ", dtype_name(y.dtype()),
               " can't be cast to the desired output type ", dtype_name(x.dtype()));

@@ -3,13 +3,22 @@ scatter (also with reduce='add'/'multiply' and a scalar value), scatter_reduce, 
 alpha), index_copy and index_fill, and their in-place forms. Each runs on the native scatter,
 scatter_reduce or index_add (csrc/ops/scatter_reduce.cpp, index_along_dim.cpp), so gradients come
 from their backward formulas. The in-place forms write the out-of-place result back with copy_,
-which bumps the version counter and rebases the history as any in-place op does."""
+which bumps the version counter and rebases the history as any in-place op does. As PyTorch,
+they refuse a source or index that shares memory with self (Note [Overlapping in-place writes])."""
 import builtins
 import warnings
 
 from . import _C
 
 _warned_scatter_reduce = False
+
+
+def _write_back(op, self, result, *inputs):
+    """self.copy_(result), after refusing inputs that share memory with self, as torch does."""
+    for t in inputs:
+        if isinstance(t, _C.TensorBase):
+            _C._check_no_overlap(op, self, t)
+    return self.copy_(result)
 
 
 def _type_name(dtype):
@@ -44,11 +53,11 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
 
 
 def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
-    return self.copy_(scatter(self, dim, index, src, value, reduce=reduce))
+    return _write_back("scatter_", self, scatter(self, dim, index, src, value, reduce=reduce), index, src)
 
 
 def scatter_add_(self, dim, index, src):
-    return self.copy_(_C.scatter_add(self, dim, index, src))
+    return _write_back("scatter_add_", self, _C.scatter_add(self, dim, index, src), index, src)
 
 
 def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
@@ -57,7 +66,8 @@ def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
     saves_self = reduce in ("prod", "amax", "amin") and _C.is_grad_enabled() and (
         self.requires_grad or getattr(src, "requires_grad", False))
     base = self.clone() if saves_self else self
-    return self.copy_(_C.scatter_reduce(base, dim, index, src, reduce, include_self=include_self))
+    return _write_back("scatter_reduce_", self, _C.scatter_reduce(base, dim, index, src, reduce,
+                                                                  include_self=include_self), index, src)
 
 
 def _vector_index(op, index, exc=IndexError):
@@ -103,7 +113,7 @@ def index_add(input, dim, index, source, *, alpha=1):
 
 
 def index_add_(self, dim, index, source, *, alpha=1):
-    return self.copy_(index_add(self, dim, index, source, alpha=alpha))
+    return _write_back("index_add_", self, index_add(self, dim, index, source, alpha=alpha), index, source)
 
 
 def index_copy(input, dim, index, source):
@@ -132,7 +142,7 @@ def index_copy(input, dim, index, source):
 
 
 def index_copy_(self, dim, index, source):
-    return self.copy_(index_copy(self, dim, index, source))
+    return _write_back("index_copy_", self, index_copy(self, dim, index, source), index, source)
 
 
 def index_fill(input, dim, index, value):
@@ -161,7 +171,7 @@ def index_fill(input, dim, index, value):
 
 
 def index_fill_(self, dim, index, value):
-    return self.copy_(index_fill(self, dim, index, value))
+    return _write_back("index_fill_", self, index_fill(self, dim, index, value), index)
 
 
 scatter_reduce = _C.scatter_reduce

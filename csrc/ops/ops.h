@@ -150,6 +150,7 @@ Tensor argmax(const Tensor& t, std::optional<int64_t> dim, bool keepdim);
 Tensor argmin(const Tensor& t, std::optional<int64_t> dim, bool keepdim);
 Tensor all(const Tensor& t, const DimList& dims, bool keepdim);
 Tensor any(const Tensor& t, const DimList& dims, bool keepdim);
+Tensor count_nonzero(const Tensor& t, const DimList& dims, bool keepdim);  // int64
 // Sums a broadcast gradient back to `shape` (the inverse of broadcasting, used by backward formulas).
 Tensor sum_to(const Tensor& g, const Shape& shape);
 

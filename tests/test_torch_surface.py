@@ -263,6 +263,18 @@ def test_norm_gradient_at_zero_and_logsumexp_edges_match_torch():
     inf = float("inf")
     assert ember.logsumexp(ember.tensor([[-inf, -inf]]), 1).tolist() == [-inf]
     assert ember.logsumexp(ember.tensor([inf, 1.0]), 0).item() == inf
+    assert ember.logsumexp(ember.zeros(0, 3), 0).tolist() == [-inf] * 3  # empty slices: log(0)
+    for v in ([True, False], [1, 2]):  # integers and bools in the default float dtype
+        out, expected = ember.logsumexp(ember.tensor(v), 0), torch.logsumexp(torch.tensor(v), 0)
+        assert out.dtype == ember.float32 and abs(out.item() - expected.item()) < 1e-6
+    with pytest.raises(RuntimeError, match="floating point"):
+        ember.tensor([1, 2]).norm()
+    for lib in (ember, torch):  # p=0 counts, and is recorded with a zero gradient
+        x = lib.tensor([0.0, 2.0, -1.0], requires_grad=True)
+        n = x.norm(0)
+        assert n.item() == 2.0 and n.requires_grad
+        n.backward()
+        assert x.grad is None or x.grad.tolist() == [0.0, 0.0, 0.0]
 
 
 def test_unique_and_bincount_match_torch():

@@ -179,9 +179,14 @@ def _reduce_dims(input, dim):
 def logsumexp(input, dim, keepdim=False):
     """log(sum(exp(x))) over dim, shifted by the (detached) max so nothing overflows; an all -inf
     slice gives -inf and a +inf element gives +inf, as in PyTorch. The gradient is the softmax."""
+    if not input.is_floating_point():  # integers and bools in the default float dtype, as PyTorch
+        from . import get_default_dtype
+        input = input._to_dtype(get_default_dtype())
     dims = _reduce_dims(input, dim)
-    m = input.detach().amax(dims, keepdim=True)
-    m = m.masked_fill(m.isinf(), 0.0)
+    m = 0.0  # an empty input has no max to shift by: its slices sum to 0, whose log is -inf
+    if input.numel():
+        m = input.detach().amax(dims, keepdim=True)
+        m = m.masked_fill(m.isinf(), 0.0)
     out = (input - m).exp().sum(dims, keepdim=True).log() + m
     return out if keepdim else _squeeze_dims(out, dims)
 
@@ -189,6 +194,9 @@ def logsumexp(input, dim, keepdim=False):
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """The vector p-norm over dim (all elements by default): 'fro'/2, 1, inf, -inf, 0 or any p.
     Where the norm is 0 the gradient is 0, as PyTorch's subgradient, not NaN."""
+    if not input.is_floating_point():
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                           f"Got {input.dtype}")
     if dtype is not None:
         input = input._to_dtype(dtype)
     if isinstance(p, str):
@@ -201,8 +209,10 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         out = a.amax(dims, keepdim=True)
     elif p == float("-inf"):
         out = a.amin(dims, keepdim=True)
-    elif p == 0:
-        out = (a != 0)._to_dtype(input.dtype).sum(dims, keepdim=True)
+    elif p == 0:  # a count, recorded as PyTorch records it: a zero gradient (0, also where x is NaN/inf)
+        zero = input * 0.0
+        zero = zero.masked_fill(zero.isnan(), 0.0).sum(dims, keepdim=True)
+        out = (a != 0)._to_dtype(input.dtype).sum(dims, keepdim=True) + zero
     elif p == 1:
         out = a.sum(dims, keepdim=True)
     else:

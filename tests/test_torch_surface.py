@@ -151,6 +151,17 @@ def test_composites_as_methods_and_their_gradcheck():
         assert ember.autograd.gradcheck(fn, (ember.tensor([0.3, -1.2, 2.0], dtype=ember.float64, requires_grad=True),))
 
 
+def test_copying_composites_never_alias_their_input():
+    """flip, roll and repeat copy, as torch's, also where a view could express the result."""
+    for fn in [lambda x: x.flip(()), lambda x: x.flip(0), lambda x: x.roll(4, 0), lambda x: x.roll(0),
+               lambda x: x.repeat(1), lambda x: x.repeat(3), lambda x: x[0].roll(1), lambda x: x[0].flip(0)]:
+        for lib in (ember, torch):
+            x = lib.tensor([2.0])
+            y = fn(x)
+            x.fill_(7.0)
+            assert y.tolist() in (2.0, [2.0], [2.0, 2.0, 2.0]), (lib.__name__, y)
+
+
 def test_matrix_products_with_scales_match_torch():
     m, tm = _pair((2, 3))
     a, ta = _pair((2, 4), seed=1)

@@ -25,18 +25,25 @@ def _arange(n, device, start=0, step=1):
 
 
 def flip(input, dims):
-    """Reverses the order of elements along each of `dims`."""
+    """Reverses the order of elements along each of `dims`; always a copy, as PyTorch's."""
+    dims = _dims(dims, input.dim(), "flip")
+    if not dims or not input.dim():  # nothing to reverse (no dims, or the one element of a 0-d tensor)
+        return input.clone()
     out = input
-    for d in _dims(dims, input.dim(), "flip"):
+    for d in dims:
         n = input.shape[d]
         out = out.index_select(d, _arange(n, input.device, n - 1, -1))
     return out
 
 
 def roll(input, shifts, dims=None):
-    """Shifts elements along dims, wrapping around; without dims, over the flattened tensor."""
+    """Shifts elements along dims, wrapping around; without dims, over the flattened tensor.
+    Always a copy, as PyTorch's, also where every shift is a whole turn."""
     if dims is None:
         return roll(input.flatten(), shifts, 0).view(input.shape)
+    if not input.dim():
+        _dims(dims, 0, "roll")
+        return input.clone()
     shifts = [shifts] if isinstance(shifts, int) else list(shifts)
     dims = _dims(dims, input.dim(), "roll")
     if len(shifts) != len(dims):
@@ -48,7 +55,7 @@ def roll(input, shifts, dims=None):
             head = n - s % n  # element i moves to (i + s) mod n: the last s % n come first
             idx = _C.cat([_arange(n - head, input.device, head), _arange(head, input.device)], 0)
             out = out.index_select(d, idx)
-    return out
+    return out if out is not input else input.clone()
 
 
 def _outside_triangle(input, diagonal, lower):

@@ -305,7 +305,8 @@ class Tensor(_C.TensorBase):
     # ---- views and copies composed of native ones (each differentiable through them)
 
     def repeat(self, *sizes):
-        """Tiles the tensor sizes[i] times along dim i: a view per dim, expanded, then one copy."""
+        """Tiles the tensor sizes[i] times along dim i: a view per dim, expanded, then one copy (always:
+        the result never shares memory with self, as PyTorch's, even where a view could express it)."""
         if len(sizes) == 1 and not isinstance(sizes[0], int):
             sizes = tuple(sizes[0])
         if len(sizes) < self.dim():
@@ -314,7 +315,7 @@ class Tensor(_C.TensorBase):
         shape = (1,) * (len(sizes) - self.dim()) + tuple(self.shape)
         interleaved = [v for s in shape for v in (1, s)]
         expanded = [v for r, s in zip(sizes, shape) for v in (r, s)]
-        return self.reshape(interleaved).expand(expanded).reshape([r * s for r, s in zip(sizes, shape)])
+        return self.reshape(interleaved).expand(expanded).clone().view([r * s for r, s in zip(sizes, shape)])
 
     def unbind(self, dim=0):
         return tuple(self.select(dim, i) for i in builtins.range(self.shape[dim]))

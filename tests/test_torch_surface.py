@@ -162,6 +162,16 @@ def test_copying_composites_never_alias_their_input():
             assert y.tolist() in (2.0, [2.0], [2.0, 2.0, 2.0]), (lib.__name__, y)
 
 
+def test_squeeze_dims_and_swap_methods():
+    x, tx = _pair((1, 3, 1, 2))
+    for fn in [lambda a: a.squeeze((0, 2)), lambda a: a.squeeze((1, -1)), lambda a: a.squeeze(()),
+               lambda a: a[0, 0, 0, 0].squeeze((0,)), lambda a: a.swapaxes(1, 3), lambda a: a.swapdims(0, -1)]:
+        _same(fn(x), fn(tx))
+        assert tuple(fn(x).shape) == tuple(fn(tx).shape)
+    with pytest.raises(RuntimeError, match="appears multiple times"):
+        x.squeeze((0, -4))
+
+
 def test_matrix_products_with_scales_match_torch():
     m, tm = _pair((2, 3))
     a, ta = _pair((2, 4), seed=1)

@@ -320,6 +320,12 @@ class Tensor(_C.TensorBase):
     def unbind(self, dim=0):
         return tuple(self.select(dim, i) for i in builtins.range(self.shape[dim]))
 
+    def swapaxes(self, axis0, axis1):
+        return self.transpose(axis0, axis1)
+
+    def swapdims(self, dim0, dim1):
+        return self.transpose(dim0, dim1)
+
     def broadcast_to(self, size):
         return self.expand(*size) if not isinstance(size, int) else self.expand(size)
 

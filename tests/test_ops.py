@@ -12,6 +12,7 @@ import pytest
 import ember
 import op_db
 import op_db_reductions
+import op_db_shape
 import op_db_sort
 from conftest import TOL
 from op_info import ALL, B, F32, F64, FLOATS, I64, Const, apply_view, make_arrays
@@ -20,7 +21,7 @@ torch = pytest.importorskip("torch")
 pytestmark = [pytest.mark.filterwarnings("ignore:.*degrees of freedom is <= 0:UserWarning"),  # torch's var/std
               pytest.mark.filterwarnings("ignore:torch.searchsorted.*non-contiguous:UserWarning")]
 
-OPS = op_db.OPS + op_db_reductions.OPS + op_db_sort.OPS
+OPS = op_db.OPS + op_db_reductions.OPS + op_db_sort.OPS + op_db_shape.OPS
 assert len({op.name for op in OPS}) == len(OPS), "op names must be unique across the tables"
 
 E_DTYPE = {F32: ember.float32, F64: ember.float64, I64: ember.int64, B: ember.bool}

@@ -172,6 +172,12 @@ def test_squeeze_dims_and_swap_methods():
         x.squeeze((0, -4))
 
 
+def test_where_method():
+    x, tx = _pair((3, 4))
+    _same(x.where(x > 0, -1.0), tx.where(tx > 0, -1.0))
+    _same(x.where(x < 0.5, x.t().sum(1)), tx.where(tx < 0.5, tx.t().sum(1)))
+
+
 def test_matrix_products_with_scales_match_torch():
     m, tm = _pair((2, 3))
     a, ta = _pair((2, 4), seed=1)

@@ -341,6 +341,10 @@ class Tensor(_C.TensorBase):
             _C._full([], value, self.dtype, self.device)
         return _C.where(mask, fill, self)
 
+    def where(self, condition, other):
+        """self where condition is true, other elsewhere (torch's Tensor.where)."""
+        return _C.where(condition, self, other)
+
     def masked_fill_(self, mask, value):
         return self.copy_(self.masked_fill(mask, value))
 

@@ -40,6 +40,7 @@ class Sample:
     all_variants: bool = True          # every variant runs on it (else variants[0] only)
     grad: bool = True                  # the gradient tests use it (not for NaN/inf values)
     gradcheck: bool = True             # finite differences hold (no ties, no kinks at the values)
+    in_place: bool = True              # the in-place test uses it
     dtypes: Optional[Tuple[str, ...]] = None   # run only on these dtypes (given float values: FLOATS)
 
     def runs_on(self, dtype):

@@ -122,7 +122,10 @@ def mv(input, vec):
 
 
 def _scaled_sum(input, product, beta, alpha):
-    """beta * input + alpha * product; beta == 0 ignores input entirely (NaN there does not spread)."""
+    """beta * input + alpha * product; beta == 0 ignores input entirely (NaN there does not spread).
+    Integer tensors take the scalars as integers, truncated, as PyTorch does (beta=0.5 is 0)."""
+    if not product.is_floating_point():
+        beta, alpha = int(beta), int(alpha)
     out = product if alpha == 1 else product * alpha
     if beta == 0:
         return out

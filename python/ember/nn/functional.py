@@ -166,6 +166,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    if not input.is_floating_point():
+        raise NotImplementedError(f"[layer_norm] not implemented for {input.dtype}")
     if isinstance(normalized_shape, int):
         normalized_shape = (normalized_shape,)
     normalized_shape = tuple(normalized_shape)
@@ -233,6 +235,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         raise RuntimeError(f"[nll_loss] expected scalar type Long but found {target.dtype}")
     if input.dim() < 1:
         raise ValueError("Expected 1 or more dimensions (got 0)")
+    if not input.is_floating_point():
+        raise NotImplementedError(f"[nll_loss] not implemented for {input.dtype}")
     class_dim = 0 if input.dim() == 1 else 1
     expected = tuple(s for i, s in enumerate(input.shape) if i != class_dim)
     if tuple(target.shape) != expected:

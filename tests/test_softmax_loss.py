@@ -304,6 +304,15 @@ def test_bce_with_logits_weights_match_torch(dtype, reduction, which):
     assert_close(xe.grad, xt.grad)
 
 
+def test_nll_loss_with_every_target_ignored():
+    """The mean over no samples is NaN, as torch's, and the gradient is 0 (it was NaN)."""
+    for lib, F_ in ((ember, F), (torch, TF)):
+        x = lib.zeros(2, 3, requires_grad=True)
+        loss = F_.nll_loss(x, lib.tensor([1, 1]), ignore_index=1)
+        loss.backward()
+        assert np.isnan(loss.item()) and x.grad.abs().sum().item() == 0.0
+
+
 # ---- errors
 
 def _logits():

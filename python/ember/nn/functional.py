@@ -261,7 +261,11 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         return loss
     if reduction == "sum":
         return loss.sum()
-    return loss.sum() / w.sum()
+    # Every target ignored: the mean is 0 / 0 = NaN, as torch's, but the gradient is 0, not the
+    # NaN that dividing by a zero total would send back through the (zero-weighted) picks.
+    total = w.sum()
+    none = total == 0
+    return (loss.sum() / total.masked_fill(none, 1.0)).masked_fill(none, float("nan"))
 
 
 # ---------------------------------------------------------------- convolution and pooling (2-D)

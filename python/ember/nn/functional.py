@@ -46,8 +46,11 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
     """Softmax cross entropy over class indices: one fused native op, forward and backward;
-    with per-class weights, log_softmax and the weighted nll_loss instead."""
+    with per-class weights, log_softmax and the weighted nll_loss instead. A floating target holds
+    class probabilities (shaped like input), as in PyTorch."""
     reduction = _reduction(size_average, reduce, reduction)
+    if target.is_floating_point():
+        return _cross_entropy_probabilities(input, target, weight, ignore_index, reduction, label_smoothing)
     if weight is None:
         return _C.cross_entropy(input, target, reduction, ignore_index, label_smoothing)
     return _weighted_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
@@ -367,5 +370,6 @@ def adaptive_avg_pool2d(input, output_size):
 
 
 from .functional_layers import *  # noqa: E402,F401,F403 -- embedding, one_hot, norms, pad (see that file)
+from .functional_losses import _cross_entropy_probabilities  # noqa: E402
 from .functional_losses import (binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss,  # noqa: E402,F401
                                 kl_div, l1_loss, mse_loss, smooth_l1_loss)

@@ -172,6 +172,14 @@ def test_squeeze_dims_and_swap_methods():
         x.squeeze((0, -4))
 
 
+def test_top_level_embedding_takes_the_weight_first():
+    """torch.embedding(weight, indices, padding_idx=-1, ...), unlike F.embedding(indices, weight)."""
+    w, tw = _pair((5, 3))
+    i = [[0, 4], [2, 2]]
+    _same(ember.embedding(w, ember.tensor(i)), torch.embedding(tw, torch.tensor(i)))
+    _same(ember.embedding(w, ember.tensor(i), 2), torch.embedding(tw, torch.tensor(i), 2))
+
+
 def test_where_method():
     x, tx = _pair((3, 4))
     _same(x.where(x > 0, -1.0), tx.where(tx > 0, -1.0))

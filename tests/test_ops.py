@@ -15,7 +15,6 @@ import op_db_indexing
 import op_db_linalg
 import op_db_reductions
 import op_db_shape
-import op_db_sort
 from conftest import TOL
 from op_info import ALL, B, F32, F64, FLOATS, I64, Const, apply_view, make_arrays
 
@@ -23,7 +22,7 @@ torch = pytest.importorskip("torch")
 pytestmark = [pytest.mark.filterwarnings("ignore:.*degrees of freedom is <= 0:UserWarning"),  # torch's var/std
               pytest.mark.filterwarnings("ignore:torch.searchsorted.*non-contiguous:UserWarning")]
 
-OPS = (op_db.OPS + op_db_reductions.OPS + op_db_sort.OPS + op_db_shape.OPS + op_db_indexing.OPS
+OPS = (op_db.OPS + op_db_reductions.OPS + op_db_shape.OPS + op_db_indexing.OPS
        + op_db_linalg.OPS)
 assert len({op.name for op in OPS}) == len(OPS), "op names must be unique across the tables"
 

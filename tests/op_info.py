@@ -80,6 +80,9 @@ class OpInfo:
     distinct: bool = False                 # int64 operands draw distinct values (no ties: sort, argmax)
     tol: dict = field(default_factory=dict)       # {dtype: dict(rtol=, atol=)} over the defaults
     grad_tol: dict = field(default_factory=dict)
+    # Known ember gaps: (test, dtype or None, reason), run as pytest.mark.xfail(strict=True) there.
+    # test is one of "forward", "alias", "unsupported", "gradients", "gradcheck", "inplace", "second_order".
+    xfails: Tuple[Tuple[str, Optional[str], str], ...] = ()
 
     def domain_of(self, k):
         return self.domain[k] if isinstance(self.domain[0], tuple) else self.domain

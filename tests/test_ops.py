@@ -62,11 +62,13 @@ def build(sample, arrays, dtype, requires_grad=False):
     """The same call in ember and in torch: (ember Call, torch Call)."""
     calls = []
     for L, dtypes in ((ember, E_DTYPE), (torch, T_DTYPE)):
+
         def tensor(value, dt, view=None):
             return apply_view(L.tensor(np.asarray(value), dtype=dtypes[dt or dtype]), view)
         leaves = [tensor(a, dtype) for a in arrays]
         if requires_grad:
             leaves = [leaf.requires_grad_(True) for leaf in leaves]
+
         def arg(v):  # a Const becomes a tensor, also inside a tuple or list (an index key)
             if isinstance(v, (tuple, list)):
                 return type(v)(arg(x) for x in v)

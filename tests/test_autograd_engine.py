@@ -388,3 +388,10 @@ def test_inplace_on_view_of_non_leaf_matches_torch_or_says_unsupported():
 def test_gradcheck_insists_on_float64():
     with pytest.raises(ember.autograd.GradcheckError, match="use float64"):
         ember.autograd.gradcheck(lambda t: t * 2.0, (ember.ones(2, requires_grad=True),))
+
+
+def test_gradcheck_of_an_empty_input():
+    """No input elements to perturb: both Jacobians have one row per output element, no columns."""
+    x = ember.zeros(0, 3, dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradcheck(lambda t: t.sum(0), (x,))
+    assert ember.autograd.gradgradcheck(lambda t: (t * t).sum(0), (x,))

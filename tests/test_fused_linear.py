@@ -94,8 +94,8 @@ def test_linear_errors():
         F.linear_relu(x, ember.randn(2, 4, dtype=ember.float64))
     with pytest.raises(RuntimeError, match=r"\[linear\] weight must be a 2-D"):
         F.linear(x, ember.randn(4))
-    with pytest.raises(NotImplementedError, match=r"\[linear\] not implemented for ember.int64"):
-        F.linear(ember.ones(2, 2, dtype=ember.int64), ember.ones(2, 2, dtype=ember.int64))
+    with pytest.raises(NotImplementedError, match=r"\[linear_relu\] not implemented for ember.int64"):
+        F.linear_relu(ember.ones(2, 2, dtype=ember.int64), ember.ones(2, 2, dtype=ember.int64))  # F.linear: matmul
 
 
 def _mlp(hooks=False):
@@ -146,3 +146,12 @@ def test_sequential_mlp_matches_torch_forward_and_grads():
     for (n, p), (tn, tp) in zip(model.named_parameters(), tmodel.named_parameters()):
         assert n == tn
         assert_close(p.grad, tp.grad, rtol=1e-5, atol=1e-6)
+
+
+def test_integer_linear_matches_torch():
+    """torch multiplies int64 inputs too (the fused native op is floating only: matmul instead)."""
+    x, w, b = [[1, -2, 3], [0, 4, -1]], [[2, 0, 1], [-1, 3, 2]], [5, -5]
+    for bias in (None, b):
+        mine = F.linear(ember.tensor(x), ember.tensor(w), None if bias is None else ember.tensor(bias))
+        theirs = torch.nn.functional.linear(torch.tensor(x), torch.tensor(w), None if bias is None else torch.tensor(b))
+        assert_close(mine, theirs)

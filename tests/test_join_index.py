@@ -191,8 +191,12 @@ def test_errors():
         ember.zeros(3).chunk(0)
     with pytest.raises(IndexError, match=r"index 5 is out of bounds for dimension 0 with size 3"):
         ember.zeros(3, 2).select(0, 5)
-    with pytest.raises(IndexError, match=r"\[gather\] index 5 is out of bounds for dimension 0 with size 2"):
+    with pytest.raises(RuntimeError, match=r"\[gather\] index 5 is out of bounds for dimension 0 with size 2"):
         ember.zeros(2, 3).gather(0, ember.tensor([[5]]))
+    with pytest.raises(RuntimeError, match=r"\[scatter_add\] index 2 is out of bounds for dimension 0 with size 2"):
+        ember.zeros(2, 3).scatter_add(0, ember.tensor([[2]]), ember.ones(1, 1))
+    with pytest.raises(RuntimeError, match=r"\[index_add\] index 3 is out of bounds for dimension 1 with size 3"):
+        ember.zeros(2, 3).index_add(1, ember.tensor([3]), ember.ones(2, 1))
     with pytest.raises(IndexError, match=r"\[index_select\] index -1 is out of bounds for dimension 1 with size 3"):
         ember.zeros(2, 3).index_select(1, ember.tensor([-1]))
     with pytest.raises(RuntimeError, match=r"expected an int64 or int32 index, got ember.float32"):

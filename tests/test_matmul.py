@@ -144,3 +144,18 @@ def test_errors():
         ember.bmm(ember.zeros(2, 2), ember.zeros(2, 2, 2))
     with pytest.raises(RuntimeError, match=r"\[bmm\] batch sizes must match"):
         ember.bmm(ember.zeros(2, 2, 2), ember.zeros(3, 2, 2))
+    for fn in [lambda b: b @ b, lambda b: ember.mm(b, b), lambda b: ember.mv(b, b[0]), lambda b: ember.addmm(b, b, b)]:
+        with pytest.raises(NotImplementedError, match="not implemented for 'Bool'"):  # as PyTorch
+            fn(ember.ones(2, 2, dtype=ember.bool))
+
+
+def test_integer_addmm_takes_integer_scalars():
+    """PyTorch truncates beta/alpha for integer tensors: addmm(a, a, a, beta=1.5, alpha=2.7) is a + 2 (a @ a)."""
+    a = [[1, 2], [3, 4]]
+    for beta, alpha in [(0.5, 2), (1.5, 2.7), (1, 1)]:
+        mine = ember.addmm(ember.tensor(a), ember.tensor(a), ember.tensor(a), beta=beta, alpha=alpha)
+        theirs = torch.addmm(torch.tensor(a), torch.tensor(a), torch.tensor(a), beta=beta, alpha=alpha)
+        assert_close(mine, theirs)
+        t3 = torch.tensor([a])
+        assert_close(ember.baddbmm(ember.tensor([a]), ember.tensor([a]), ember.tensor([a]), beta=beta, alpha=alpha),
+                     torch.baddbmm(t3, t3, t3, beta=beta, alpha=alpha))

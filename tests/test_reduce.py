@@ -162,6 +162,16 @@ def test_integer_and_bool_reductions():
     assert_close(ember.tensor(b).sum(), torch.from_numpy(b).sum())
 
 
+def test_all_any_count_nonzero_dims():
+    """all/any over dim=() reduce nothing (x != 0), count_nonzero (like sum) everything."""
+    a = np.array([[1.5, 0.0, 2.0], [0.0, 0.0, -3.0]])
+    xe, xt = ember.tensor(a), torch.from_numpy(a)
+    for fn in [lambda L, x: x.all(dim=()), lambda L, x: L.any(x, ()), lambda L, x: L.count_nonzero(x),
+               lambda L, x: x.count_nonzero(-1), lambda L, x: L.count_nonzero(x, dim=(0, 1)),
+               lambda L, x: L.count_nonzero(x, ()), lambda L, x: x.bool().count_nonzero(0)]:
+        assert_close(fn(ember, xe), fn(torch, xt))
+
+
 def test_nan_propagates_through_max():
     a = np.array([1.0, np.nan, 3.0, np.nan], dtype=np.float32)
     xe, xt = ember.tensor(a), torch.from_numpy(a)

@@ -304,6 +304,32 @@ def test_bce_with_logits_weights_match_torch(dtype, reduction, which):
     assert_close(xe.grad, xt.grad)
 
 
+@pytest.mark.parametrize("kwargs", [{}, dict(reduction="sum"), dict(reduction="none", label_smoothing=0.2),
+                                    dict(weight=[0.5, 2.0, 1.0, 0.25, 1.5], label_smoothing=0.1)])
+def test_cross_entropy_probability_targets_match_torch(kwargs):
+    """A floating target holds class probabilities: values and gradients for input and target."""
+    rng = np.random.default_rng(7)
+    x, q = rng.standard_normal((3, 5)), rng.random((3, 5))
+    out = {}
+    for lib, F_ in ((ember, F), (torch, TF)):
+        xl, ql = lib.tensor(x, requires_grad=True), lib.tensor(q / q.sum(1, keepdims=True), requires_grad=True)
+        kw = {k: lib.tensor(v, dtype=lib.float64) if k == "weight" else v for k, v in kwargs.items()}
+        loss = F_.cross_entropy(xl, ql, **kw)
+        loss.sum().backward()
+        out[lib] = (loss, xl.grad, ql.grad)
+    for e, t in zip(out[ember], out[torch]):
+        assert_close(e, t)
+
+
+def test_nll_loss_with_every_target_ignored():
+    """The mean over no samples is NaN, as torch's, and the gradient is 0 (it was NaN)."""
+    for lib, F_ in ((ember, F), (torch, TF)):
+        x = lib.zeros(2, 3, requires_grad=True)
+        loss = F_.nll_loss(x, lib.tensor([1, 1]), ignore_index=1)
+        loss.backward()
+        assert np.isnan(loss.item()) and x.grad.abs().sum().item() == 0.0
+
+
 # ---- errors
 
 def _logits():
@@ -315,7 +341,9 @@ def _logits():
      r"\[cross_entropy\] target 7 is out of bounds for 5 classes"),
     (lambda: F.cross_entropy(_logits(), ember.tensor([1, -1, 2])), IndexError, r"target -1 is out of bounds"),
     (lambda: F.cross_entropy(_logits(), ember.tensor([1.0, 2.0, 3.0])), RuntimeError,
-     r"\[cross_entropy\] expected target of dtype ember.int64 .*got ember.float32"),
+     r"\[cross_entropy\] expected a probability target of the input's shape \[3, 5\], got \[3\]"),
+    (lambda: F.cross_entropy(_logits(), ember.zeros(3, 5), ignore_index=1), RuntimeError,
+     r"ignore_index is not supported for floating point target"),
     (lambda: F.cross_entropy(_logits(), ember.tensor([1, 2])), ValueError,
      r"Expected input batch_size \(3\) to match target batch_size \(2\)"),
     (lambda: F.cross_entropy(_logits(), ember.tensor([1, 2, 3]), reduction="avg"), ValueError,

@@ -173,7 +173,8 @@ def test_zeros_in_products_gradcheck(values):
 
 
 def test_double_backward_cumsum_cumprod():
-    for fn in [lambda t: (t.cumprod(0) ** 2).sum(), lambda t: (t.cumsum(0) * t).sum(), lambda t: t.prod() * t.sum()]:
+    for fn in [lambda t: (t.cumprod(0) ** 2).sum(), lambda t: (t.cumsum(0) * t).sum(), lambda t: t.prod() * t.sum(),
+               lambda t: (t.logcumsumexp(0) * t.new_tensor([1.0, -2.0, 0.5])).sum()]:  # g of both signs
         xe = ember.tensor([1.5, -0.5, 2.0], dtype=ember.float64, requires_grad=True)
         xt = torch.tensor([1.5, -0.5, 2.0], dtype=torch.float64, requires_grad=True)
         (ge,) = ember.autograd.grad(fn(xe), xe, create_graph=True)

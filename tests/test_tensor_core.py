@@ -314,6 +314,11 @@ def test_full():
     assert_close(ember.full((2,), 7), torch.full((2,), 7))
     assert_close(ember.full((2,), True), torch.full((2,), True))
     assert_close(ember.full((2,), 7, dtype=ember.float64), torch.full((2,), 7, dtype=torch.float64))
+    for value in (float("nan"), float("inf"), 1e30):  # no int64 value: refused, as torch (not undefined)
+        with pytest.raises(RuntimeError, match="cannot be converted to type"):
+            ember.full((2,), value, dtype=ember.int64)
+        with pytest.raises(RuntimeError, match="cannot be converted to type"):
+            ember.tensor([1, 2]).masked_fill(ember.tensor([True, False]), value)
 
 
 @pytest.mark.parametrize("args", [(5,), (2, 9), (1, 2, 0.25), (0.0, 1.0, 0.1), (10, 0, -3), (-2.5, 2.5), (3.0,)])

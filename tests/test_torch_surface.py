@@ -151,6 +151,41 @@ def test_composites_as_methods_and_their_gradcheck():
         assert ember.autograd.gradcheck(fn, (ember.tensor([0.3, -1.2, 2.0], dtype=ember.float64, requires_grad=True),))
 
 
+def test_copying_composites_never_alias_their_input():
+    """flip, roll and repeat copy, as torch's, also where a view could express the result."""
+    for fn in [lambda x: x.flip(()), lambda x: x.flip(0), lambda x: x.roll(4, 0), lambda x: x.roll(0),
+               lambda x: x.repeat(1), lambda x: x.repeat(3), lambda x: x[0].roll(1), lambda x: x[0].flip(0)]:
+        for lib in (ember, torch):
+            x = lib.tensor([2.0])
+            y = fn(x)
+            x.fill_(7.0)
+            assert y.tolist() in (2.0, [2.0], [2.0, 2.0, 2.0]), (lib.__name__, y)
+
+
+def test_squeeze_dims_and_swap_methods():
+    x, tx = _pair((1, 3, 1, 2))
+    for fn in [lambda a: a.squeeze((0, 2)), lambda a: a.squeeze((1, -1)), lambda a: a.squeeze(()),
+               lambda a: a[0, 0, 0, 0].squeeze((0,)), lambda a: a.swapaxes(1, 3), lambda a: a.swapdims(0, -1)]:
+        _same(fn(x), fn(tx))
+        assert tuple(fn(x).shape) == tuple(fn(tx).shape)
+    with pytest.raises(RuntimeError, match="appears multiple times"):
+        x.squeeze((0, -4))
+
+
+def test_top_level_embedding_takes_the_weight_first():
+    """torch.embedding(weight, indices, padding_idx=-1, ...), unlike F.embedding(indices, weight)."""
+    w, tw = _pair((5, 3))
+    i = [[0, 4], [2, 2]]
+    _same(ember.embedding(w, ember.tensor(i)), torch.embedding(tw, torch.tensor(i)))
+    _same(ember.embedding(w, ember.tensor(i), 2), torch.embedding(tw, torch.tensor(i), 2))
+
+
+def test_where_method():
+    x, tx = _pair((3, 4))
+    _same(x.where(x > 0, -1.0), tx.where(tx > 0, -1.0))
+    _same(x.where(x < 0.5, x.t().sum(1)), tx.where(tx < 0.5, tx.t().sum(1)))
+
+
 def test_matrix_products_with_scales_match_torch():
     m, tm = _pair((2, 3))
     a, ta = _pair((2, 4), seed=1)
@@ -263,6 +298,18 @@ def test_norm_gradient_at_zero_and_logsumexp_edges_match_torch():
     inf = float("inf")
     assert ember.logsumexp(ember.tensor([[-inf, -inf]]), 1).tolist() == [-inf]
     assert ember.logsumexp(ember.tensor([inf, 1.0]), 0).item() == inf
+    assert ember.logsumexp(ember.zeros(0, 3), 0).tolist() == [-inf] * 3  # empty slices: log(0)
+    for v in ([True, False], [1, 2]):  # integers and bools in the default float dtype
+        out, expected = ember.logsumexp(ember.tensor(v), 0), torch.logsumexp(torch.tensor(v), 0)
+        assert out.dtype == ember.float32 and abs(out.item() - expected.item()) < 1e-6
+    with pytest.raises(RuntimeError, match="floating point"):
+        ember.tensor([1, 2]).norm()
+    for lib in (ember, torch):  # p=0 counts, and is recorded with a zero gradient
+        x = lib.tensor([0.0, 2.0, -1.0], requires_grad=True)
+        n = x.norm(0)
+        assert n.item() == 2.0 and n.requires_grad
+        n.backward()
+        assert x.grad is None or x.grad.tolist() == [0.0, 0.0, 0.0]
 
 
 def test_unique_and_bincount_match_torch():

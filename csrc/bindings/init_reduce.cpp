@@ -1,4 +1,4 @@
-// Reductions: sum, mean, var/std, amax/amin, max/min, argmax/argmin.
+// Reductions: sum, mean, var/std, amax/amin, max/min, argmax/argmin, all/any, count_nonzero.
 // Tensor.max/min (which return a (values, indices) pair with a dim) are finished in
 // python/ember/_reductions.py on top of _max_all/_max_dim.
 #include "bindings/bindings.h"
@@ -26,6 +26,11 @@ double correction_arg(const char* op, py::object& dim, py::object unbiased, py::
   return unbiased.is_none() || unbiased.cast<bool>() ? 1.0 : 0.0;
 }
 
+// PyTorch's all/any over dim=() reduce nothing (x != 0), where the ops (as sum, amax) read an
+// empty dim list as every dim.
+bool no_dims(py::handle dim) { return py::isinstance<py::sequence>(dim) && py::len(dim) == 0; }
+Tensor is_nonzero(const Tensor& t) { return binary(BinaryOp::Ne, t, Scalar{0, ScalarKind::Int}); }
+
 Tensor mean_fn(const Tensor& t, py::object dim, bool keepdim, std::optional<DType> dtype) {
   return mean(dtype ? to_dtype(t, *dtype) : t, dims_arg("mean", dim), keepdim);
 }
@@ -51,8 +56,12 @@ void init_reduce(py::module_& m, PyTensor& cls) {
   auto amin_fn = [](const Tensor& t, py::object dim, bool keepdim) { return amin(t, dims_arg("amin", dim), keepdim); };
   auto argmax_fn = [](const Tensor& t, std::optional<int64_t> dim, bool keepdim) { return argmax(t, dim, keepdim); };
   auto argmin_fn = [](const Tensor& t, std::optional<int64_t> dim, bool keepdim) { return argmin(t, dim, keepdim); };
-  auto all_fn = [](const Tensor& t, py::object dim, bool keepdim) { return all(t, dims_arg("all", dim), keepdim); };
-  auto any_fn = [](const Tensor& t, py::object dim, bool keepdim) { return any(t, dims_arg("any", dim), keepdim); };
+  auto all_fn = [](const Tensor& t, py::object dim, bool keepdim) {
+    return no_dims(dim) ? is_nonzero(t) : all(t, dims_arg("all", dim), keepdim);
+  };
+  auto any_fn = [](const Tensor& t, py::object dim, bool keepdim) {
+    return no_dims(dim) ? is_nonzero(t) : any(t, dims_arg("any", dim), keepdim);
+  };
   for (auto [dim, keepdim] : kDimSpellings) {
     for (auto [name, fn] : {std::pair{"sum", +sum_fn}, std::pair{"mean", &mean_fn}}) {
       cls.def(name, fn, py::arg(dim) = py::none(), py::arg(keepdim) = false, py::kw_only(),
@@ -66,8 +75,11 @@ void init_reduce(py::module_& m, PyTensor& cls) {
       m.def(name, fn, py::arg("input"), py::arg(dim) = py::none(), py::arg("unbiased") = py::none(),
             py::arg(keepdim) = false, py::kw_only(), py::arg("correction") = py::none());
     }
-    for (auto [name, fn] : {std::pair{"amax", +amax_fn}, std::pair{"amin", +amin_fn}, std::pair{"all", +all_fn},
-                            std::pair{"any", +any_fn}}) {
+    for (auto [name, fn] : {std::pair{"amax", +amax_fn}, std::pair{"amin", +amin_fn}}) {
+      cls.def(name, fn, py::arg(dim) = py::none(), py::arg(keepdim) = false);
+      m.def(name, fn, py::arg("input"), py::arg(dim) = py::none(), py::arg(keepdim) = false);
+    }
+    for (auto [name, fn] : {std::pair{"all", +all_fn}, std::pair{"any", +any_fn}}) {
       cls.def(name, fn, py::arg(dim) = py::none(), py::arg(keepdim) = false);
       m.def(name, fn, py::arg("input"), py::arg(dim) = py::none(), py::arg(keepdim) = false);
     }

@@ -214,7 +214,9 @@ void init_tensor(py::module_& m, PyTensor& cls) {
         return permute(x, rev);
       })
       .def_property_readonly("mT", [](const Tensor& x) { return transpose(x, -2, -1); })
-      .def("squeeze", [](const Tensor& t, std::optional<int64_t> d) { return squeeze(t, d); }, py::arg("dim") = py::none())
+      .def("squeeze", [](const Tensor& t, py::object d) {  // no dim, a dim or a tuple of dims
+          return d.is_none() ? squeeze(t, std::nullopt) : squeeze(t, DimList(int_list("squeeze", d)));
+        }, py::arg("dim") = py::none())
       .def("unsqueeze", [](const Tensor& t, int64_t d) { return unsqueeze(t, d); })
       .def("flatten", [](const Tensor& t, int64_t s, int64_t e) { return flatten(t, s, e); },
            py::arg("start_dim") = 0, py::arg("end_dim") = -1);

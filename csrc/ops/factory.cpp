@@ -20,6 +20,11 @@ Tensor cuda_from_host(const char* op, Device device, Build build) {
 }  // namespace
 
 Tensor full(const Shape& sizes, Scalar value, DType dtype, Device device) {
+  // NaN, inf or a number past int64's range has no integer value (the cast would be undefined):
+  // PyTorch refuses it, so full(nan, dtype=int64) and masked_fill(int_tensor, mask, nan) raise.
+  const bool integral = !is_floating(dtype) && dtype != DType::Bool;
+  EMBER_CHECK(!integral || (value.value >= -9223372036854775808.0 && value.value < 9223372036854775808.0), Runtime,
+              "value cannot be converted to type ", dtype_name(dtype), " without overflow: ", value.value);
   Tensor t = empty(sizes, dtype, device);
   EMBER_DISPATCH_KERNEL(t.device(), fill, dtype, t.raw_data(), t.numel(), value.value);
   return t;

@@ -2,6 +2,7 @@
 // along one dim by an int64 index (gather/scatter_add, index_select/index_add). Each pair is
 // the other's backward, so gradients of gradients stay in ember ops.
 #include <algorithm>
+#include <string_view>
 
 #include "autograd/function_node.h"
 #include "autograd/grad_mode.h"
@@ -45,12 +46,22 @@ Tensor select_view(const Tensor& t, int64_t dim, int64_t index) {
 
 // ---- shared with scatter_reduce.cpp (ops/index_util.h)
 
+// Checks every value of an int64 index lies in [0, size) (no wrapping, as PyTorch's gather).
+// The error is PyTorch's: IndexError from index_select, RuntimeError from gather, scatter_add and
+// index_add. On the CPU only: a CUDA kernel checks its indices itself (Note [Errors found by
+// kernels]; an IndexError at the next sync), so the host never waits for the device to read them.
 void check_index_range(const char* op, const Tensor& index, int64_t dim, int64_t size) {
   if (!index.device().is_cpu()) return;
   const int64_t* p = index.data<int64_t>();
-  for (int64_t k = 0, n = index.numel(); k < n; ++k)
-    EMBER_CHECK(p[k] >= 0 && p[k] < size, Index, "[", op, "] index ", p[k], " is out of bounds for dimension ",
-                dim, " with size ", size);
+  int64_t bad = -1;
+  for (int64_t k = 0, n = index.numel(); k < n && bad < 0; ++k)
+    if (p[k] < 0 || p[k] >= size) bad = k;
+  if (bad < 0) return;
+  const bool index_error = std::string_view(op) == "index_select";
+  EMBER_CHECK(!index_error, Index, "[", op, "] index ", p[bad], " is out of bounds for dimension ", dim,
+              " with size ", size);
+  EMBER_CHECK(false, Runtime, "[", op, "] index ", p[bad], " is out of bounds for dimension ", dim, " with size ",
+              size);
 }
 
 // As PyTorch, an index may be int64 or int32; the kernels read int64, so int32 is widened here.

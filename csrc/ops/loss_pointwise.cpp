@@ -22,7 +22,7 @@ struct PointwiseOperands {
 };
 
 PointwiseOperands prepare(const char* op, const Tensor& input, const Tensor& target) {
-  EMBER_CHECK(is_floating(input.dtype()) && is_floating(target.dtype()), Runtime, "[", op,
+  EMBER_CHECK(is_floating(input.dtype()) && is_floating(target.dtype()), NotImplemented, "[", op,
               "] expected floating input and target, got ", dtype_name(input.dtype()), " and ",
               dtype_name(target.dtype()));
   check_same_device(op, input, target);

@@ -30,7 +30,8 @@ void check_operands(const char* op, const Tensor& a, const Tensor& b) {
   check_same_device(op, a, b);
   EMBER_CHECK(a.dtype() == b.dtype(), Runtime, "[", op, "] expected both operands to have the same dtype, but got ",
               dtype_name(a.dtype()), " and ", dtype_name(b.dtype()));
-  EMBER_CHECK(a.dtype() != DType::Bool, Runtime, "[", op, "] not implemented for ", dtype_name(a.dtype()));
+  EMBER_CHECK(a.dtype() != DType::Bool, NotImplemented, "[", op, "] not implemented for '",
+              torch_type_name(a.dtype()), "'");
 }
 
 [[noreturn]] void fail_shapes(const char* op, const Tensor& a, const Tensor& b) {

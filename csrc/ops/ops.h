@@ -145,6 +145,7 @@ Tensor transpose(const Tensor& t, int64_t d0, int64_t d1);
 Tensor permute(const Tensor& t, const DimList& dims);
 Tensor expand(const Tensor& t, const Shape& sizes);      // -1 keeps a size
 Tensor squeeze(const Tensor& t, std::optional<int64_t> dim);
+Tensor squeeze(const Tensor& t, const DimList& dims);
 Tensor unsqueeze(const Tensor& t, int64_t dim);
 Tensor flatten(const Tensor& t, int64_t start_dim = 0, int64_t end_dim = -1);
 Tensor t(const Tensor& x);                                // 2-D transpose, <2-D unchanged

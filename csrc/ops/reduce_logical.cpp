@@ -1,11 +1,12 @@
-// count_nonzero, all / any: how many (whether every, some) elements along dims are nonzero.
-// Results are integers or bools and not differentiable, so they are counted with the sum kernel
+// all / any / count_nonzero: whether every (some, how many) element along dims is nonzero.
+// Results are bool or int64 and not differentiable, so they are counted with the sum kernel
 // rather than a kernel of their own.
 #include "ops/reduce_util.h"
 
 namespace ember {
 
 Tensor count_nonzero(const Tensor& t, const DimList& dims, bool keepdim) {
+  plan_reduction("count_nonzero", t, dims, keepdim);  // validates dims with count_nonzero's name
   Tensor nonzero = t.dtype() == DType::Bool ? t : binary(BinaryOp::Ne, t, Scalar{0, ScalarKind::Int});
   return sum(nonzero, dims, keepdim, DType::Int64);
 }

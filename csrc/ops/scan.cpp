@@ -1,6 +1,8 @@
 // cumsum, cumprod, logcumsumexp (and the reversed scans their backward formulas use), with
 // PyTorch's gradients: cumsum's is a reversed cumsum; cumprod's handles zeros in the input
 // (Note [cumprod gradient with zeros]); logcumsumexp's splits the gradient by sign.
+#include <limits>
+
 #include "autograd/function_node.h"
 #include "autograd/inplace.h"
 #include "kernels/dispatch.h"
@@ -61,12 +63,18 @@ Tensor cumprod_backward(const Tensor& x, const Tensor& y, const Tensor& g, int64
 }
 
 // dx_k = sum_{i >= k} g_i exp(x_k - y_i), summed in log space for the positive and the negative
-// parts of g apart (as PyTorch does), so no exp(-y) overflows.
+// parts of g apart (as PyTorch does), so no exp(-y) overflows. Where g has the other sign its
+// log is the dtype's lowest finite value rather than log(0) = -inf, so the second derivative
+// (through log|g|) meets no 0 * inf.
 Tensor logcumsumexp_backward(const Tensor& x, const Tensor& y, const Tensor& g, int64_t dim, bool reverse) {
-  auto part = [&](const Tensor& gp) {  // gp >= 0
-    return exp(x + cumulative(log(gp) - y, dim, ScanKind::LogSumExp, !reverse));
+  const double lowest = g.dtype() == DType::Float32 ? std::numeric_limits<float>::lowest()
+                                                    : std::numeric_limits<double>::lowest();
+  Tensor log_abs_g = log(unary(UnaryOp::Abs, g));
+  auto part = [&](BinaryOp sign) {  // the gradient from the elements of g with that sign
+    Tensor log_gp = where(binary(sign, g, Scalar{0, ScalarKind::Float}), log_abs_g, fill_like(g, lowest));
+    return exp(x + cumulative(log_gp - y, dim, ScanKind::LogSumExp, !reverse));
   };
-  return part(clamp(g, 0.0, std::nullopt)) - part(clamp(-g, 0.0, std::nullopt));
+  return part(BinaryOp::Gt) - part(BinaryOp::Lt);
 }
 
 }  // namespace

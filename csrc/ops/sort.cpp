@@ -1,6 +1,9 @@
 // sort, argsort, msort, topk, kthvalue and median: one row sort (kernels/sort.h) along the dim,
 // then a slice or a pick of it. The gradient of each goes back through the indices: it is
 // scattered into zeros at the positions the values came from.
+#include <cmath>
+#include <limits>
+
 #include "autograd/function_node.h"
 #include "autograd/grad_mode.h"
 #include "kernels/dispatch.h"
@@ -155,7 +158,9 @@ Tensor median_all(const Tensor& t) {
   Tensor value;
   {
     autograd::AutoGradMode no_grad(false);
-    value = t.numel() == 0 ? full({}, Scalar{NAN, ScalarKind::Float}, t.dtype(), t.device())
+    // The median of nothing: NaN, or for integers what PyTorch's cast of NaN gives, INT64_MIN.
+    const double none = is_floating(t.dtype()) ? NAN : static_cast<double>(std::numeric_limits<int64_t>::min());
+    value = t.numel() == 0 ? full({}, Scalar{none, ScalarKind::Float}, t.dtype(), t.device())
                            : median_dim(flat, 0, false).first;
   }
   if (is_floating(t.dtype()) && autograd::needs_grad(t)) {

@@ -155,10 +155,24 @@ Tensor expand(const Tensor& t, const Shape& sizes) {
 }
 
 Tensor squeeze(const Tensor& t, std::optional<int64_t> dim) {
+  if (dim) return squeeze(t, DimList{*dim});
+  DimList all;
+  for (int64_t i = 0; i < t.dim(); ++i) all.push_back(i);
+  return squeeze(t, all);
+}
+
+// PyTorch 2's squeeze(dims): each listed dim of size 1 is dropped, the others stay.
+Tensor squeeze(const Tensor& t, const DimList& dims) {
+  std::vector<bool> listed(t.dim(), false);
+  for (int64_t dim : dims) {
+    const int64_t d = wrap_dim(dim, t.dim());
+    if (t.dim() == 0) continue;  // dim 0 / -1 of a 0-d tensor: nothing to drop
+    EMBER_CHECK(!listed[d], Runtime, "[squeeze] dim ", d, " appears multiple times in the list of dims");
+    listed[d] = true;
+  }
   Shape sizes, strides;
-  int64_t d = dim ? wrap_dim(*dim, t.dim()) : -1;
   for (int64_t i = 0; i < t.dim(); ++i) {
-    bool drop = t.sizes()[i] == 1 && (!dim || i == d);
+    bool drop = t.sizes()[i] == 1 && listed[i];
     if (!drop) {
       sizes.push_back(t.sizes()[i]);
       strides.push_back(t.strides()[i]);

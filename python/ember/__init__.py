@@ -42,7 +42,8 @@ from ._C import (argsort, bucketize, cumprod, cumsum, kthvalue, logcumsumexp, me
 from ._reductions import amax, amin, argmax, argmin, log_softmax, max, mean, min, softmax, std, var  # noqa: E402,A004
 from ._C import sum  # noqa: E402,A004
 from . import nn  # noqa: E402
-from .nn.functional import conv2d, embedding, max_pool2d  # noqa: E402,F401  (torch.conv2d ...)
+from .nn.functional import conv2d, max_pool2d  # noqa: E402,F401  (torch.conv2d ...)
+from .nn.functional_sparse import embedding_op as embedding  # noqa: E402  (torch.embedding: weight first)
 from . import return_types  # noqa: E402,F401  (torch.return_types)
 from . import data, optim  # noqa: E402
 from .serialization import load, save  # noqa: E402

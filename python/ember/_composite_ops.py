@@ -26,18 +26,25 @@ def _arange(n, device, start=0, step=1):
 
 
 def flip(input, dims):
-    """Reverses the order of elements along each of `dims`."""
+    """Reverses the order of elements along each of `dims`; always a copy, as PyTorch's."""
+    dims = _dims(dims, input.dim(), "flip")
+    if not dims or not input.dim():  # nothing to reverse (no dims, or the one element of a 0-d tensor)
+        return input.clone()
     out = input
-    for d in _dims(dims, input.dim(), "flip"):
+    for d in dims:
         n = input.shape[d]
         out = out.index_select(d, _arange(n, input.device, n - 1, -1))
     return out
 
 
 def roll(input, shifts, dims=None):
-    """Shifts elements along dims, wrapping around; without dims, over the flattened tensor."""
+    """Shifts elements along dims, wrapping around; without dims, over the flattened tensor.
+    Always a copy, as PyTorch's, also where every shift is a whole turn."""
     if dims is None:
         return roll(input.flatten(), shifts, 0).view(input.shape)
+    if not input.dim():
+        _dims(dims, 0, "roll")
+        return input.clone()
     shifts = [shifts] if isinstance(shifts, int) else list(shifts)
     dims = _dims(dims, input.dim(), "roll")
     if len(shifts) != len(dims):
@@ -49,7 +56,7 @@ def roll(input, shifts, dims=None):
             head = n - s % n  # element i moves to (i + s) mod n: the last s % n come first
             idx = _C.cat([_arange(n - head, input.device, head), _arange(head, input.device)], 0)
             out = out.index_select(d, idx)
-    return out
+    return out if out is not input else input.clone()
 
 
 def _outside_triangle(input, diagonal, lower):
@@ -116,7 +123,10 @@ def mv(input, vec):
 
 
 def _scaled_sum(input, product, beta, alpha):
-    """beta * input + alpha * product; beta == 0 ignores input entirely (NaN there does not spread)."""
+    """beta * input + alpha * product; beta == 0 ignores input entirely (NaN there does not spread).
+    Integer tensors take the scalars as integers, truncated, as PyTorch does (beta=0.5 is 0)."""
+    if not product.is_floating_point():
+        beta, alpha = int(beta), int(alpha)
     out = product if alpha == 1 else product * alpha
     if beta == 0:
         return out
@@ -180,9 +190,14 @@ def _reduce_dims(input, dim):
 def logsumexp(input, dim, keepdim=False):
     """log(sum(exp(x))) over dim, shifted by the (detached) max so nothing overflows; an all -inf
     slice gives -inf and a +inf element gives +inf, as in PyTorch. The gradient is the softmax."""
+    if not input.is_floating_point():  # integers and bools in the default float dtype, as PyTorch
+        from . import get_default_dtype
+        input = input._to_dtype(get_default_dtype())
     dims = _reduce_dims(input, dim)
-    m = input.detach().amax(dims, keepdim=True)
-    m = m.masked_fill(m.isinf(), 0.0)
+    m = 0.0  # an empty input has no max to shift by: its slices sum to 0, whose log is -inf
+    if input.numel():
+        m = input.detach().amax(dims, keepdim=True)
+        m = m.masked_fill(m.isinf(), 0.0)
     out = (input - m).exp().sum(dims, keepdim=True).log() + m
     return out if keepdim else _squeeze_dims(out, dims)
 
@@ -190,6 +205,9 @@ def logsumexp(input, dim, keepdim=False):
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """The vector p-norm over dim (all elements by default): 'fro'/2, 1, inf, -inf, 0 or any p.
     Where the norm is 0 the gradient is 0, as PyTorch's subgradient, not NaN."""
+    if not input.is_floating_point():
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                           f"Got {input.dtype}")
     if dtype is not None:
         input = input._to_dtype(dtype)
     if isinstance(p, str):
@@ -202,8 +220,10 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         out = a.amax(dims, keepdim=True)
     elif p == float("-inf"):
         out = a.amin(dims, keepdim=True)
-    elif p == 0:
-        out = (a != 0)._to_dtype(input.dtype).sum(dims, keepdim=True)
+    elif p == 0:  # a count, recorded as PyTorch records it: a zero gradient (0, also where x is NaN/inf)
+        zero = input * 0.0
+        zero = zero.masked_fill(zero.isnan(), 0.0).sum(dims, keepdim=True)
+        out = (a != 0)._to_dtype(input.dtype).sum(dims, keepdim=True) + zero
     elif p == 1:
         out = a.sum(dims, keepdim=True)
     else:

@@ -305,7 +305,8 @@ class Tensor(_C.TensorBase):
     # ---- views and copies composed of native ones (each differentiable through them)
 
     def repeat(self, *sizes):
-        """Tiles the tensor sizes[i] times along dim i: a view per dim, expanded, then one copy."""
+        """Tiles the tensor sizes[i] times along dim i: a view per dim, expanded, then one copy (always:
+        the result never shares memory with self, as PyTorch's, even where a view could express it)."""
         if len(sizes) == 1 and not isinstance(sizes[0], int):
             sizes = tuple(sizes[0])
         if len(sizes) < self.dim():
@@ -314,10 +315,16 @@ class Tensor(_C.TensorBase):
         shape = (1,) * (len(sizes) - self.dim()) + tuple(self.shape)
         interleaved = [v for s in shape for v in (1, s)]
         expanded = [v for r, s in zip(sizes, shape) for v in (r, s)]
-        return self.reshape(interleaved).expand(expanded).reshape([r * s for r, s in zip(sizes, shape)])
+        return self.reshape(interleaved).expand(expanded).clone().view([r * s for r, s in zip(sizes, shape)])
 
     def unbind(self, dim=0):
         return tuple(self.select(dim, i) for i in builtins.range(self.shape[dim]))
+
+    def swapaxes(self, axis0, axis1):
+        return self.transpose(axis0, axis1)
+
+    def swapdims(self, dim0, dim1):
+        return self.transpose(dim0, dim1)
 
     def broadcast_to(self, size):
         return self.expand(*size) if not isinstance(size, int) else self.expand(size)
@@ -333,6 +340,10 @@ class Tensor(_C.TensorBase):
         fill = value._to_dtype(self.dtype) if isinstance(value, _C.TensorBase) else \
             _C._full([], value, self.dtype, self.device)
         return _C.where(mask, fill, self)
+
+    def where(self, condition, other):
+        """self where condition is true, other elsewhere (torch's Tensor.where)."""
+        return _C.where(condition, self, other)
 
     def masked_fill_(self, mask, value):
         return self.copy_(self.masked_fill(mask, value))

@@ -31,7 +31,9 @@ def _numerical_jacobian(fn, inputs, wrt, eps):
         minus = [_flat64(o) for o in _as_tuple(fn(*inputs))]
         flat[i] = orig
         columns.append(np.concatenate([(p - m) / (2 * eps) for p, m in zip(plus, minus)]))
-    return np.stack(columns, axis=1) if columns else np.zeros((0, 0))
+    if not columns:  # an empty input: one row per output element, no columns (as the analytical one)
+        return np.zeros((sum(o.numel() for o in _as_tuple(fn(*inputs))), 0))
+    return np.stack(columns, axis=1)
 
 
 def _analytical_jacobian(fn, inputs, wrt):

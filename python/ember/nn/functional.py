@@ -46,8 +46,11 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
     """Softmax cross entropy over class indices: one fused native op, forward and backward;
-    with per-class weights, log_softmax and the weighted nll_loss instead."""
+    with per-class weights, log_softmax and the weighted nll_loss instead. A floating target holds
+    class probabilities (shaped like input), as in PyTorch."""
     reduction = _reduction(size_average, reduce, reduction)
+    if target.is_floating_point():
+        return _cross_entropy_probabilities(input, target, weight, ignore_index, reduction, label_smoothing)
     if weight is None:
         return _C.cross_entropy(input, target, reduction, ignore_index, label_smoothing)
     return _weighted_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
@@ -149,7 +152,11 @@ def logsigmoid(input):
 
 
 def linear(input, weight, bias=None):
-    """input @ weight.T + bias as one native op (the bias is added in the GEMM's output pass)."""
+    """input @ weight.T + bias as one native op (the bias is added in the GEMM's output pass);
+    integer tensors (which PyTorch also multiplies) through matmul."""
+    if input.dtype == _C.dtype.int64 and weight.dtype == _C.dtype.int64:
+        out = _C.matmul(input, weight.t())
+        return out if bias is None else out + bias
     return _C.linear(input, weight, bias)
 
 
@@ -166,6 +173,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    if not input.is_floating_point():
+        raise NotImplementedError(f"[layer_norm] not implemented for {input.dtype}")
     if isinstance(normalized_shape, int):
         normalized_shape = (normalized_shape,)
     normalized_shape = tuple(normalized_shape)
@@ -233,6 +242,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         raise RuntimeError(f"[nll_loss] expected scalar type Long but found {target.dtype}")
     if input.dim() < 1:
         raise ValueError("Expected 1 or more dimensions (got 0)")
+    if not input.is_floating_point():
+        raise NotImplementedError(f"[nll_loss] not implemented for {input.dtype}")
     class_dim = 0 if input.dim() == 1 else 1
     expected = tuple(s for i, s in enumerate(input.shape) if i != class_dim)
     if tuple(target.shape) != expected:
@@ -257,7 +268,11 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         return loss
     if reduction == "sum":
         return loss.sum()
-    return loss.sum() / w.sum()
+    # Every target ignored: the mean is 0 / 0 = NaN, as torch's, but the gradient is 0, not the
+    # NaN that dividing by a zero total would send back through the (zero-weighted) picks.
+    total = w.sum()
+    none = total == 0
+    return (loss.sum() / total.masked_fill(none, 1.0)).masked_fill(none, float("nan"))
 
 
 # ---------------------------------------------------------------- convolution and pooling (2-D)
@@ -355,5 +370,6 @@ def adaptive_avg_pool2d(input, output_size):
 
 
 from .functional_layers import *  # noqa: E402,F401,F403 -- embedding, one_hot, norms, pad (see that file)
+from .functional_losses import _cross_entropy_probabilities  # noqa: E402
 from .functional_losses import (binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss,  # noqa: E402,F401
                                 kl_div, l1_loss, mse_loss, smooth_l1_loss)

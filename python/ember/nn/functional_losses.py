@@ -1,10 +1,11 @@
 """The elementwise losses of nn.functional (mse, l1, smooth_l1, huber, binary_cross_entropy with and
 without logits, kl_div): PyTorch's arguments and warnings over the native pointwise loss kernels
-(csrc/ops/loss_pointwise.cpp). nn.functional re-exports them."""
+(csrc/ops/loss_pointwise.cpp). nn.functional re-exports them. Also cross_entropy's composite
+form for probability targets."""
 import warnings
 
 from .. import _C
-from .functional import _reduction, _unsupported
+from .functional import _reduction, _unsupported, log_softmax
 
 
 def _warn_if_broadcast(input, target):
@@ -85,3 +86,28 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         log_weight = (pos_weight - 1) * target + 1
         loss = (1 - target) * input + log_weight * (_C.log(_C.exp(-input.abs()) + 1) + (-input).relu())
     return _weighted(loss, weight, reduction)
+
+
+def _cross_entropy_probabilities(input, target, weight, ignore_index, reduction, label_smoothing):
+    """PyTorch's cross entropy against class probabilities q: sample n costs
+    -sum_c w[c] q[n, c] log p[n, c], with q = (1 - e) target + e / C under smoothing e; 'mean'
+    divides by the number of samples, whatever the weights."""
+    if ignore_index >= 0:
+        raise RuntimeError("ignore_index is not supported for floating point target")
+    if tuple(target.shape) != tuple(input.shape):
+        raise RuntimeError(f"[cross_entropy] expected a probability target of the input's shape "
+                           f"{list(input.shape)}, got {list(target.shape)}")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    class_dim = 0 if input.dim() == 1 else 1
+    classes = input.shape[class_dim]
+    q = target if label_smoothing == 0.0 else target * (1.0 - label_smoothing) + label_smoothing / classes
+    terms = log_softmax(input, class_dim) * q
+    if weight is not None:
+        shape = [1] * input.dim()
+        shape[class_dim] = classes
+        terms = terms * weight.reshape(shape)
+    loss = -terms.sum(class_dim)
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.sum() / (input.numel() // classes if classes else 0)

@@ -56,6 +56,9 @@ def _as_floating(x):
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     """input / max(||input||_p over dim, eps), as torch.nn.functional.normalize."""
+    if not input.is_floating_point():
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                           f"Got {input.dtype}")
     denom = _vector_norm(input, p, dim, True).clamp(min=eps)
     if out is None:
         return input / denom

@@ -84,6 +84,8 @@ def pad(input, pad, mode="constant", value=None):
     if value is not None and value != 0:
         raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
     _check_non_constant(input, pad)
+    if mode in ("reflect", "replicate") and input.dtype == _C.dtype.bool:  # torch has no such kernels
+        raise NotImplementedError(f"[pad] {mode} padding not implemented for 'Bool'")
     out = input
     for dim, (left, right) in pairs:
         index = _source_indices(mode, out.shape[dim], left, right, dim, list(input.shape))

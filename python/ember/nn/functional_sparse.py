@@ -72,6 +72,12 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     return out.reshape(list(input.shape) + [weight.shape[1]])
 
 
+def embedding_op(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
+    """torch.embedding, the op under F.embedding: the weight first, and a negative padding_idx is none."""
+    return embedding(indices, weight, None if padding_idx < 0 else padding_idx,
+                     scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
+
+
 def one_hot(tensor, num_classes=-1):
     """An int64 tensor of shape tensor.shape + (num_classes,) with a 1 at each index; with
     num_classes=-1, one more than the largest index."""

@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/default_dtype.h"
 #include "core/dtype.h"
 #include "core/shape.h"
 #include "core/storage.h"
@@ -176,7 +177,8 @@ T* Tensor::data() const {
 }
 
 // -- making tensors (core/tensor.cpp)
-Tensor empty(const Shape& sizes, DType dtype = DType::Float32, Device device = cpu_device());
+// dtype defaults to the default dtype (Note [Default dtype]), read at each call, as at::empty does.
+Tensor empty(const Shape& sizes, DType dtype = default_dtype(), Device device = cpu_device());
 // A new TensorImpl over `src`'s storage with the given layout; shares the version counter and
 // records `src` (or its base) as the view base. No autograd history: the caller records it.
 Tensor make_view(const Tensor& src, Shape sizes, Shape strides, int64_t offset);

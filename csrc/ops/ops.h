@@ -18,9 +18,9 @@ namespace ember {
 
 using DimList = std::vector<int64_t>;
 
-// ---- factories (factory.cpp)
-Tensor zeros(const Shape& sizes, DType dtype = DType::Float32, Device device = cpu_device());
-Tensor ones(const Shape& sizes, DType dtype = DType::Float32, Device device = cpu_device());
+// ---- factories (factory.cpp). A dtype left out is the default dtype (Note [Default dtype]).
+Tensor zeros(const Shape& sizes, DType dtype = default_dtype(), Device device = cpu_device());
+Tensor ones(const Shape& sizes, DType dtype = default_dtype(), Device device = cpu_device());
 Tensor full(const Shape& sizes, Scalar value, DType dtype, Device device = cpu_device());
 Tensor zeros_like(const Tensor& t);
 Tensor ones_like(const Tensor& t);
@@ -35,8 +35,8 @@ void manual_seed(uint64_t seed);
 uint64_t initial_seed();
 std::pair<uint64_t, uint64_t> get_rng_state();  // (seed, offset) of the default generator
 void set_rng_state(uint64_t seed, uint64_t offset);
-Tensor rand(const Shape& sizes, DType dtype = DType::Float32, Device device = cpu_device(), Generator* gen = nullptr);
-Tensor randn(const Shape& sizes, DType dtype = DType::Float32, Device device = cpu_device(), Generator* gen = nullptr);
+Tensor rand(const Shape& sizes, DType dtype = default_dtype(), Device device = cpu_device(), Generator* gen = nullptr);
+Tensor randn(const Shape& sizes, DType dtype = default_dtype(), Device device = cpu_device(), Generator* gen = nullptr);
 Tensor randint(int64_t low, int64_t high, const Shape& sizes, DType dtype = DType::Int64,
                Device device = cpu_device(), Generator* gen = nullptr);
 Tensor randperm(int64_t n, Device device = cpu_device(), Generator* gen = nullptr);

@@ -27,6 +27,7 @@ from .functions import (addbmm, addmm, addmv, baddbmm, bincount, broadcast_to, c
                         unsqueeze)
 from .factories import (arange, as_tensor, empty, empty_like, eye, full, full_like,  # noqa: E402
                         linspace, ones, ones_like, tensor, zeros, zeros_like)
+from .factories import get_default_dtype, set_default_dtype, set_default_tensor_type  # noqa: E402
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,  # noqa: E402
                      rand, rand_like, randint, randn, randn_like, randperm, seed, set_rng_state)
 from .autograd.grad_mode import (enable_grad, inference_mode, no_grad,  # noqa: E402
@@ -52,5 +53,3 @@ def is_tensor(obj):
     return isinstance(obj, Tensor)
 
 
-def get_default_dtype():
-    return float32

@@ -89,6 +89,8 @@ class TensorImpl {
   // x.data = src (Python): x takes src's memory, layout and dtype and keeps its own autograd state
   // (history, .grad, hooks, version counter), as PyTorch's set_data does. x stops being a view.
   void set_data(const TensorImpl& src);
+  // New sizes with contiguous strides from the same offset (resize_ below grows the storage first).
+  void set_sizes_contiguous(Shape sizes);
 
   // -- versions and views
   uint32_t version() const { return version_->version; }
@@ -184,5 +186,7 @@ Tensor empty(const Shape& sizes, DType dtype = default_dtype(), Device device = 
 Tensor make_view(const Tensor& src, Shape sizes, Shape strides, int64_t offset);
 // Same memory, same layout, no autograd history (Tensor.detach()).
 Tensor detach(const Tensor& t);
+// Tensor.resize_(sizes), as PyTorch's: Note [Resizing a tensor]. Returns whether the sizes changed.
+bool resize_(const Tensor& t, const Shape& sizes);
 
 }  // namespace ember

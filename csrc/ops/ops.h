@@ -51,6 +51,11 @@ Tensor to_dtype(const Tensor& t, DType dtype);      // differentiable cast (t it
 void copy_into(const Tensor& dst, const Tensor& src);  // raw data copy with broadcast + cast; no autograd
 Tensor& copy_(Tensor& self, const Tensor& src);     // in-place, differentiable
 
+// ---- resizing (out.cpp)
+// Tensor.resize_: core's resize_ (Note [Resizing a tensor]) for a tensor that does not require
+// grad, counted as a write when the sizes change.
+Tensor& resize_tensor_(Tensor& t, const Shape& sizes);
+
 // ---- between devices (transfer.cpp)
 // t itself when already on `device`; else a contiguous copy there (differentiable). A copy to the
 // host waits for the device (a counted sync); a copy to a device never waits (core/cuda_backend.h).

@@ -114,6 +114,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
         target = dtype if dtype is not None else _dtype_of_data(arr, data)
     arr = np.array(arr, dtype=_EMBER_TO_NUMPY[target], order="C", copy=True)
     t = _C.from_numpy(arr)
+    _C._set_resizable(t)  # the copy is ours alone, so resize_ may grow it, as torch.tensor's memory
     return _finish(t if device is None else t._to_device(_device(device)), requires_grad)
 
 

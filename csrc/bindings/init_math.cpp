@@ -117,7 +117,12 @@ void def_binary(py::module_& m, PyTensor& cls, PyArgs args) {
         py::object keep;
         return inplace_op<op>(s, scaled(s, o, alpha, keep));
       }, py::arg("other"), py::kw_only(), py::arg("alpha") = py::none());
-      break;
+      m.def(name, [](py::handle a, py::handle b, py::object alpha) {  // ember.add(a, b, alpha=2)
+        py::object keep;
+        auto ta = as_tensor(a);
+        return module_op<op>(a, ta && !alpha.is_none() ? scaled(*ta, b, alpha, keep) : b);
+      }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = py::none());
+      return;
     case PyArgs::Operand:
       cls.def(name, &forward_op<op>);
       cls.def(inplace.c_str(), &inplace_op<op>);

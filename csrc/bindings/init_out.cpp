@@ -1,4 +1,4 @@
-// Tensor.resize_ / resize_as_.
+// Tensor.resize_ / resize_as_, and the native half of out= arguments (python/ember/_out.py).
 #include "bindings/bindings.h"
 #include "ops/ops.h"
 
@@ -14,6 +14,12 @@ void init_out(py::module_& m, PyTensor& cls) {
           py::arg("the_template"));
   // ember.tensor(data) wraps a NumPy copy of data that nothing else holds: resizable, as torch.tensor's.
   m.def("_set_resizable", [](const Tensor& t) { t->storage()->set_resizable(true); });
+  m.def("_check_out_overlap", [](const std::string& op, const Tensor& out, const tensor_list& inputs) {
+    check_out_overlap(op.c_str(), out, inputs);
+  });
+  m.def("_write_out", [](const std::string& op, Tensor& out, const Tensor& result) -> Tensor& {
+    return write_out(op.c_str(), out, result);
+  });
 }
 
 }  // namespace ember::bindings

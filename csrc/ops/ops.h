@@ -51,10 +51,15 @@ Tensor to_dtype(const Tensor& t, DType dtype);      // differentiable cast (t it
 void copy_into(const Tensor& dst, const Tensor& src);  // raw data copy with broadcast + cast; no autograd
 Tensor& copy_(Tensor& self, const Tensor& src);     // in-place, differentiable
 
-// ---- resizing (out.cpp)
+// ---- resizing and out= arguments (out.cpp)
 // Tensor.resize_: core's resize_ (Note [Resizing a tensor]) for a tensor that does not require
 // grad, counted as a write when the sizes change.
 Tensor& resize_tensor_(Tensor& t, const Shape& sizes);
+// Writes `result` into an out= argument: resized to the result's shape if it differs, then a cast
+// copy, no autograd (Note [out= arguments]).
+Tensor& write_out(const char* op, Tensor& out, const Tensor& result);
+// RuntimeError when an input shares part, not all, of out's memory (PyTorch's partial-overlap rule).
+void check_out_overlap(const char* op, const Tensor& out, const tensor_list& inputs);
 
 // ---- between devices (transfer.cpp)
 // t itself when already on `device`; else a contiguous copy there (differentiable). A copy to the

@@ -130,7 +130,7 @@ def as_tensor(data, dtype=None, device=None):
 
 
 def _make(fn, name):
-    def factory(*size, dtype=None, device=None, requires_grad=False, out=None):
+    def factory(*size, dtype=None, device=None, requires_grad=False):
         t = fn(_size(name, size), dtype if dtype is not None else _C._get_default_dtype(), _device(device))
         return _finish(t, requires_grad)
     factory.__name__ = name

@@ -284,8 +284,8 @@ def test_scatter_reduce_errors():
         ember.zeros(2, 2).scatter_reduce(0, i(ember).float(), ember.ones(1, 2), "sum")
     with pytest.raises(IndexError, match="Dimension out of range"):
         ember.zeros(2, 2).scatter_reduce(2, i(ember), ember.ones(1, 2), "sum")
-    # ember raises IndexError for an index out of range, as its gather/scatter_add (PyTorch: RuntimeError)
-    with pytest.raises(IndexError, match="index 5 is out of bounds for dimension 0 with size 2"):
+    # an index out of range: RuntimeError, as PyTorch (index_copy/index_fill raise IndexError, below)
+    with pytest.raises(RuntimeError, match="index 5 is out of bounds for dimension 0 with size 2"):
         ember.zeros(2, 2).scatter_reduce(0, ember.tensor([[5, 0]]), ember.ones(1, 2), "sum")
     with pytest.raises(NotImplementedError, match="not implemented for 'Bool'"):
         ember.zeros(2, 2, dtype=B).scatter_reduce(0, i(ember), ember.ones(1, 2, dtype=B), "mean")
@@ -604,3 +604,24 @@ def test_scatter_reduce_cuda_matches_cpu(reduce, dtype):
     assert x.cuda().scatter(0, idx.cuda(), s[:4].cuda()).cpu().tolist() == x.scatter(0, idx, s[:4]).tolist()
     e = ember.tensor([-0.0, 0.0], dtype=F32).cuda()
     assert signs(e.abs().cpu()) == [1.0, 1.0] and signs(e.max().cpu()) == [1.0] and signs(e.amax().cpu()) == [-1.0]
+
+
+OUT_OF_RANGE = [
+    lambda L: L.zeros(3).index_add(0, L.tensor([5]), L.ones(1)),
+    lambda L: L.zeros(3, 2).index_add(0, L.tensor([5]), L.ones(1, 2)),
+    lambda L: L.zeros(3).index_copy(0, L.tensor([5]), L.ones(1)),
+    lambda L: L.zeros(2, 4).index_fill(1, L.tensor([5]), 1.0),
+    lambda L: L.zeros(2, 4).scatter(1, L.tensor([[5]]), 1.0),
+    lambda L: L.zeros(2).scatter_reduce(0, L.tensor([5]), L.ones(1), "sum"),
+    lambda L: L.zeros(3).gather(0, L.tensor([5])),
+    lambda L: L.zeros(3).scatter_add(0, L.tensor([5]), L.ones(1)),
+    lambda L: L.zeros(3).index_select(0, L.tensor([5])),
+]
+
+
+@pytest.mark.parametrize("k", range(len(OUT_OF_RANGE)))
+def test_index_out_of_range_raises_torchs_error_type(k):
+    with pytest.raises((IndexError, RuntimeError)) as t_err:
+        OUT_OF_RANGE[k](torch)
+    with pytest.raises(t_err.type):
+        OUT_OF_RANGE[k](ember)

@@ -108,13 +108,16 @@ def test_a_group_is_checked_before_anything_is_written():
     assert steps[0].item() == 0.0  # no step was counted either
 
 
-def test_step_counter_must_be_a_cpu_float32_tensor():
+def test_step_counter_must_be_a_cpu_floating_tensor():
     p = nn.Parameter(ember.ones(2))
     p.grad = ember.ones(2)
     opt = ember.optim.Adam([p], lr=0.1)
     opt.step()
-    opt.state[p]["step"] = ember.tensor(1.0, dtype=ember.float64)
-    with pytest.raises(RuntimeError, match=r"\[adam\] state 'step' of parameter 0 must be a one-element float32 CPU"):
+    opt.state[p]["step"] = ember.tensor(1.0, dtype=ember.float64)  # what a float64 default dtype makes
+    opt.step()
+    assert opt.state[p]["step"].item() == 2.0 and opt.state[p]["step"].dtype == ember.float64
+    opt.state[p]["step"] = ember.tensor(1)
+    with pytest.raises(RuntimeError, match=r"\[adam\] state 'step' of parameter 0 must be a one-element floating CPU"):
         opt.step()
 
 

@@ -61,7 +61,6 @@ std::optional<Scalar> as_scalar(py::handle h);   // a Python/NumPy bool, int or 
 // Sizes given as f(2, 3), f((2, 3)) or f([2, 3]).
 Shape shape_from_args(const char* op, const py::args& args);
 std::vector<int64_t> int_list(const char* op, py::handle h);  // an int or a sequence of ints
-DType default_dtype();
 
 void init_types(py::module_& m);
 void init_tensor(py::module_& m, PyTensor& cls);
@@ -79,5 +78,6 @@ void init_nn_layers(py::module_& m, PyTensor& cls);
 void init_optim(py::module_& m, PyTensor& cls);
 void init_cuda(py::module_& m, PyTensor& cls);
 void init_cpu(py::module_& m);
+void init_out(py::module_& m, PyTensor& cls);
 
 }  // namespace ember::bindings

@@ -59,6 +59,4 @@ Shape shape_from_args(const char* op, const py::args& args) {
   return out;
 }
 
-DType default_dtype() { return DType::Float32; }
-
 }  // namespace ember::bindings

@@ -1,5 +1,5 @@
-// Factories and random numbers. The Python wrappers in ember/factories.py parse *size,
-// dtype=, device= and requires_grad= and call these.
+// Factories and random numbers, and the default dtype they make floats in. The Python wrappers
+// in ember/factories.py parse *size, dtype=, device= and requires_grad= and call these.
 #include <random>
 
 #include "bindings/bindings.h"
@@ -68,6 +68,9 @@ void init_generator(py::module_& m) {
 }  // namespace
 
 void init_factory(py::module_& m, PyTensor& cls) {
+  // ember.get_default_dtype / set_default_dtype (python/ember/__init__.py): Note [Default dtype].
+  m.def("_get_default_dtype", []() { return default_dtype(); });
+  m.def("_set_default_dtype", [](DType d) { set_default_dtype(d); });
   m.def("_zeros", [](const Shape& s, DType d, Device dev) { return zeros(s, d, dev); });
   m.def("_ones", [](const Shape& s, DType d, Device dev) { return ones(s, d, dev); });
   m.def("_full", [](const Shape& s, py::handle v, DType d, Device dev) {

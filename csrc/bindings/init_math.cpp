@@ -31,10 +31,16 @@ Tensor& inplace_op(Tensor& self, py::handle other) {
                        std::string(py::str(py::type::of(other).attr("__name__"))));
 }
 
-Tensor as_operand(py::handle h, const char* op) {
+// A Python number as a 0-d tensor: a float is of the default dtype (Note [Default dtype]). Beside
+// a tensor `like`, a number takes the dtype it promotes to with it instead (PyTorch's wrapped
+// number, which never widens a tensor: where(c, float32 0-d, 2.5) stays float32) and its device.
+Tensor as_operand(py::handle h, const char* op, const Tensor& like = Tensor()) {
   if (auto t = as_tensor(h)) return *t;
-  if (auto s = as_scalar(h)) return scalar_tensor(*s, s->kind == ScalarKind::Float ? DType::Float32
-                                                   : s->kind == ScalarKind::Int ? DType::Int64 : DType::Bool);
+  if (auto s = as_scalar(h)) {
+    if (like.defined()) return scalar_tensor(*s, promote_with_scalar(like.dtype(), s->kind, default_dtype()), like.device());
+    return scalar_tensor(*s, s->kind == ScalarKind::Float ? default_dtype()
+                             : s->kind == ScalarKind::Int ? DType::Int64 : DType::Bool);
+  }
   throw py::type_error(std::string("[") + op + "] expected a Tensor or a number, got " +
                        std::string(py::str(py::type::of(h).attr("__name__"))));
 }
@@ -73,6 +79,17 @@ Tensor& clamp_any_(Tensor& t, py::handle lo, py::handle hi) {
   return clamp_(t, scalar_bound(lo), scalar_bound(hi));
 }
 
+// ember.<op>(a, b): a number beside a tensor promotes as in `a + 2.5`.
+template <BinaryOp op>
+Tensor module_op(py::handle a, py::handle b) {
+  auto ta = as_tensor(a), tb = as_tensor(b);
+  if (ta && !tb)
+    if (auto s = as_scalar(b)) return binary(op, *ta, *s);
+  if (tb && !ta)
+    if (auto s = as_scalar(a)) return binary(op, *s, *tb);
+  return binary(op, as_operand(a, op_name(op)), as_operand(b, op_name(op)));
+}
+
 // How Python passes a binary op's operands: the PyArgs column of EMBER_BINARY_OPS
 // (kernels/op_kinds.h, Note [One table per elementwise op family]).
 enum class PyArgs { Operand, Alpha, Tensors, TensorsInplace };
@@ -100,15 +117,18 @@ void def_binary(py::module_& m, PyTensor& cls, PyArgs args) {
         py::object keep;
         return inplace_op<op>(s, scaled(s, o, alpha, keep));
       }, py::arg("other"), py::kw_only(), py::arg("alpha") = py::none());
-      break;
+      m.def(name, [](py::handle a, py::handle b, py::object alpha) {  // ember.add(a, b, alpha=2)
+        py::object keep;
+        auto ta = as_tensor(a);
+        return module_op<op>(a, ta && !alpha.is_none() ? scaled(*ta, b, alpha, keep) : b);
+      }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = py::none());
+      return;
     case PyArgs::Operand:
       cls.def(name, &forward_op<op>);
       cls.def(inplace.c_str(), &inplace_op<op>);
       break;
   }
-  m.def(name, [](py::handle a, py::handle b) {
-    return binary(op, as_operand(a, op_name(op)), as_operand(b, op_name(op)));
-  });
+  m.def(name, &module_op<op>);
 }
 
 // The composites of ops/pointwise_composite.cpp and clamp's one-sided forms, as Tensor methods
@@ -253,7 +273,8 @@ void init_math(py::module_& m, PyTensor& cls) {
   m.attr("__all__") = exported;
 
   m.def("where", [](const Tensor& c, py::handle a, py::handle b) {
-    return where(c, as_operand(a, "where"), as_operand(b, "where"));
+    auto ta = as_tensor(a), tb = as_tensor(b);
+    return where(c, as_operand(a, "where", tb ? *tb : Tensor()), as_operand(b, "where", ta ? *ta : Tensor()));
   });
   m.def("clamp", &clamp_any, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none());
   m.def("clip", &clamp_any, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none());

@@ -18,7 +18,7 @@ Tensor tensor_or_scalar(const char* op, py::handle h, DType like, Device device)
   if (auto t = as_tensor(h)) return *t;
   auto s = as_scalar(h);
   EMBER_CHECK(s.has_value(), Type, "[", op, "] expected a Tensor or a number, got ", std::string(py::str(py::type::of(h))));
-  return scalar_tensor(*s, promote_with_scalar(like, s->kind), device);
+  return scalar_tensor(*s, promote_with_scalar(like, s->kind, default_dtype()), device);
 }
 
 // PyTorch's side= and right= of searchsorted: side wins, and the two must not disagree.

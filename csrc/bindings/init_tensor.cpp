@@ -119,8 +119,8 @@ py::array to_numpy(const Tensor& t) {
               " device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.");
   std::vector<py::ssize_t> shape(t.sizes().begin(), t.sizes().end()), strides;
   for (int64_t s : t.strides()) strides.push_back(s * static_cast<py::ssize_t>(itemsize(t.dtype())));
-  auto keep = new std::shared_ptr<Storage>(t->storage());
-  py::capsule base(keep, [](void* p) { delete static_cast<std::shared_ptr<Storage>*>(p); });
+  auto keep = new std::shared_ptr<void>(t->storage()->block());  // the block, which a resize_ may swap out
+  py::capsule base(keep, [](void* p) { delete static_cast<std::shared_ptr<void>*>(p); });
   return py::array(numpy_dtype(t.dtype()), shape, strides, t.raw_data(), base);
 }
 

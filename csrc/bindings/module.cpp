@@ -54,6 +54,7 @@ PYBIND11_MODULE(_C, m) {
   init_cuda(m, cls);
   init_python_function(m);
   init_cpu(m);
+  init_out(m, cls);
   m.def("_build_info", []() {
     py::dict info;
     info["compiler"] = EMBER_BUILD_COMPILER;

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 #include "core/cpu_block_cache.h"
@@ -57,6 +58,13 @@ void TensorImpl::set_data(const TensorImpl& src) {
   differentiable_view_ = false;
 }
 
+void TensorImpl::set_sizes_contiguous(Shape sizes) {
+  strides_ = contiguous_strides(sizes);
+  sizes_ = std::move(sizes);
+  numel_ = shape_numel(sizes_);
+  contiguous_ = true;
+}
+
 void TensorImpl::set_requires_grad(bool r) {
   EMBER_CHECK(!r || is_floating(dtype_), Runtime,
               "only Tensors of floating point dtype can require gradients, got ", dtype_name(dtype_));
@@ -69,13 +77,14 @@ void TensorImpl::set_requires_grad(bool r) {
 
 std::shared_ptr<Storage> allocate_storage(size_t nbytes, Device device) {
   // Device memory comes from the CUDA pool (which also says why when there is no device).
-  if (device.is_cuda()) return std::make_shared<Storage>(cuda::allocate(nbytes, device.index), nbytes, device);
+  if (device.is_cuda())
+    return std::make_shared<Storage>(cuda::allocate(nbytes, device.index), nbytes, device, /*resizable=*/true);
   // Round up to the alignment so aligned_alloc's contract holds; never ask for 0 bytes.
   size_t rounded = (nbytes + 63) / 64 * 64;
   if (rounded == 0) rounded = 64;
   std::shared_ptr<void> p = cpu_alloc_cached(rounded);  // Note [CPU block cache]
   if (!p) fail(ErrorKind::Memory, "[allocate] CPU out of memory: tried to allocate ", nbytes, " bytes");
-  return std::make_shared<Storage>(std::move(p), nbytes, device);
+  return std::make_shared<Storage>(std::move(p), nbytes, device, /*resizable=*/true);
 }
 
 Tensor empty(const Shape& sizes, DType dtype, Device device) {
@@ -93,6 +102,45 @@ Tensor make_view(const Tensor& src, Shape sizes, Shape strides, int64_t offset) 
                                            src.dtype(), src->version_counter());
   impl->set_view_base(src->view_base().defined() ? src->view_base() : src, true);
   return Tensor(std::move(impl));
+}
+
+// Note [Resizing a tensor]
+// resize_ is PyTorch's: the same sizes leave the tensor alone (strides and all); other sizes get
+// contiguous strides from the same storage offset, and when the storage is too small for them it
+// grows: a new block, the old bytes copied over, swapped into the Storage itself, so the tensor's
+// base and every other view of that storage see the new memory too (as in PyTorch). Growing is
+// refused for memory ember did not allocate (a NumPy array's). Nothing is zeroed: new elements are
+// uninitialised, as torch.empty's. This is the primitive, as at::native::resize_: Tensor.resize_
+// (ops/out.cpp) adds autograd's refusal of a tensor that requires grad and the version bump, and
+// out= arguments resize with it directly (PyTorch resizes an out that requires grad under no_grad).
+// A NumPy array made from the tensor holds the old block itself, so it stays valid (and stops
+// sharing memory with the tensor).
+bool resize_(const Tensor& t, const Shape& sizes) {
+  check_sizes("resize_", sizes);
+  if (sizes == t.sizes()) return false;
+  int64_t n = shape_numel(sizes);
+  size_t isz = itemsize(t.dtype());
+  if (n > 0) {
+    EMBER_CHECK(static_cast<uint64_t>(n + t->offset()) <= (uint64_t(1) << 62) / isz, Memory, "[resize_] size ",
+                shape_str(sizes), " is too large to allocate");
+    size_t needed = static_cast<size_t>(n + t->offset()) * isz;
+    Storage& storage = *t->storage();
+    if (needed > storage.nbytes()) {
+      EMBER_CHECK(storage.resizable(), Runtime, "Trying to resize storage that is not resizable");
+      auto bigger = allocate_storage(needed, storage.device());
+      if (storage.nbytes() > 0) {
+        if (storage.device().is_cuda())
+          cuda::copy_bytes(bigger->data(), storage.device(), storage.data(), storage.device(), storage.nbytes());
+        else
+          std::memcpy(bigger->data(), storage.data(), storage.nbytes());
+      }
+      // The block stays owned by its temporary Storage, which this aliasing pointer keeps alive.
+      std::shared_ptr<void> block(bigger, bigger->data());
+      storage.replace(std::move(block), needed);
+    }
+  }
+  t->set_sizes_contiguous(sizes);
+  return true;
 }
 
 Tensor detach(const Tensor& t) {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/default_dtype.h"
 #include "core/dtype.h"
 #include "core/shape.h"
 #include "core/storage.h"
@@ -88,6 +89,8 @@ class TensorImpl {
   // x.data = src (Python): x takes src's memory, layout and dtype and keeps its own autograd state
   // (history, .grad, hooks, version counter), as PyTorch's set_data does. x stops being a view.
   void set_data(const TensorImpl& src);
+  // New sizes with contiguous strides from the same offset (resize_ below grows the storage first).
+  void set_sizes_contiguous(Shape sizes);
 
   // -- versions and views
   uint32_t version() const { return version_->version; }
@@ -176,11 +179,14 @@ T* Tensor::data() const {
 }
 
 // -- making tensors (core/tensor.cpp)
-Tensor empty(const Shape& sizes, DType dtype = DType::Float32, Device device = cpu_device());
+// dtype defaults to the default dtype (Note [Default dtype]), read at each call, as at::empty does.
+Tensor empty(const Shape& sizes, DType dtype = default_dtype(), Device device = cpu_device());
 // A new TensorImpl over `src`'s storage with the given layout; shares the version counter and
 // records `src` (or its base) as the view base. No autograd history: the caller records it.
 Tensor make_view(const Tensor& src, Shape sizes, Shape strides, int64_t offset);
 // Same memory, same layout, no autograd history (Tensor.detach()).
 Tensor detach(const Tensor& t);
+// Tensor.resize_(sizes), as PyTorch's: Note [Resizing a tensor]. Returns whether the sizes changed.
+bool resize_(const Tensor& t, const Shape& sizes);
 
 }  // namespace ember

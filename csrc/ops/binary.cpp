@@ -32,7 +32,7 @@ DType scalar_dtype(Scalar s) { return s.kind == ScalarKind::Bool ? DType::Bool :
 
 // The dtype the kernel computes in, with the op's own rules on top of promotion.
 DType compute_dtype(BinaryOp op, DType a, DType b, DType common) {
-  if (dtype_rule(op) == DtypeRule::ToFloat && !is_floating(common)) return DType::Float32;  // e.g. true division
+  if (dtype_rule(op) == DtypeRule::ToFloat && !is_floating(common)) return default_dtype();  // e.g. true division
   EMBER_CHECK(!(op == BinaryOp::Sub && common == DType::Bool), Runtime,
               "[sub] Subtraction, the `-` operator, with two bool tensors is not supported. "
               "Use the `^` or `logical_xor()` operator instead.");
@@ -217,7 +217,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) { return binary_imp
 
 // A Python number on either side: it becomes a 0-dim tensor of the promoted dtype.
 Tensor binary(BinaryOp op, const Tensor& a, Scalar b) {
-  DType dt = promote_with_scalar(a.dtype(), b.kind);
+  DType dt = promote_with_scalar(a.dtype(), b.kind, default_dtype());
   compute_dtype(op, a.dtype(), scalar_dtype(b), dt);
   EMBER_CHECK(!(op == BinaryOp::Pow && is_integral(dt) && b.value < 0), Runtime,
               "[pow] Integers to negative integer powers are not allowed.");
@@ -225,7 +225,7 @@ Tensor binary(BinaryOp op, const Tensor& a, Scalar b) {
 }
 
 Tensor binary(BinaryOp op, Scalar a, const Tensor& b) {
-  DType dt = promote_with_scalar(b.dtype(), a.kind);
+  DType dt = promote_with_scalar(b.dtype(), a.kind, default_dtype());
   compute_dtype(op, scalar_dtype(a), b.dtype(), dt);
   return binary_impl(op, scalar_tensor(a, dt, b.device()), b, dt);
 }
@@ -267,8 +267,8 @@ Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other) {
 }
 
 Tensor& binary_(BinaryOp op, Tensor& self, Scalar other) {
-  compute_dtype(op, self.dtype(), scalar_dtype(other), promote_with_scalar(self.dtype(), other.kind));
-  return binary_(op, self, scalar_tensor(other, promote_with_scalar(self.dtype(), other.kind), self.device()));
+  compute_dtype(op, self.dtype(), scalar_dtype(other), promote_with_scalar(self.dtype(), other.kind, default_dtype()));
+  return binary_(op, self, scalar_tensor(other, promote_with_scalar(self.dtype(), other.kind, default_dtype()), self.device()));
 }
 
 void add_inplace(Tensor& self, const Tensor& other) {

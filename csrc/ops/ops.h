@@ -18,9 +18,9 @@ namespace ember {
 
 using DimList = std::vector<int64_t>;
 
-// ---- factories (factory.cpp)
-Tensor zeros(const Shape& sizes, DType dtype = DType::Float32, Device device = cpu_device());
-Tensor ones(const Shape& sizes, DType dtype = DType::Float32, Device device = cpu_device());
+// ---- factories (factory.cpp). A dtype left out is the default dtype (Note [Default dtype]).
+Tensor zeros(const Shape& sizes, DType dtype = default_dtype(), Device device = cpu_device());
+Tensor ones(const Shape& sizes, DType dtype = default_dtype(), Device device = cpu_device());
 Tensor full(const Shape& sizes, Scalar value, DType dtype, Device device = cpu_device());
 Tensor zeros_like(const Tensor& t);
 Tensor ones_like(const Tensor& t);
@@ -38,8 +38,8 @@ void manual_seed(uint64_t seed);
 uint64_t initial_seed();
 std::pair<uint64_t, uint64_t> get_rng_state();  // (seed, offset) of the default generator
 void set_rng_state(uint64_t seed, uint64_t offset);
-Tensor rand(const Shape& sizes, DType dtype = DType::Float32, Device device = cpu_device(), Generator* gen = nullptr);
-Tensor randn(const Shape& sizes, DType dtype = DType::Float32, Device device = cpu_device(), Generator* gen = nullptr);
+Tensor rand(const Shape& sizes, DType dtype = default_dtype(), Device device = cpu_device(), Generator* gen = nullptr);
+Tensor randn(const Shape& sizes, DType dtype = default_dtype(), Device device = cpu_device(), Generator* gen = nullptr);
 Tensor randint(int64_t low, int64_t high, const Shape& sizes, DType dtype = DType::Int64,
                Device device = cpu_device(), Generator* gen = nullptr);
 Tensor randperm(int64_t n, Device device = cpu_device(), Generator* gen = nullptr);
@@ -53,6 +53,16 @@ Tensor clone(const Tensor& t);                      // differentiable copy
 Tensor to_dtype(const Tensor& t, DType dtype);      // differentiable cast (t itself if same dtype)
 void copy_into(const Tensor& dst, const Tensor& src);  // raw data copy with broadcast + cast; no autograd
 Tensor& copy_(Tensor& self, const Tensor& src);     // in-place, differentiable
+
+// ---- resizing and out= arguments (out.cpp)
+// Tensor.resize_: core's resize_ (Note [Resizing a tensor]) for a tensor that does not require
+// grad, counted as a write when the sizes change.
+Tensor& resize_tensor_(Tensor& t, const Shape& sizes);
+// Writes `result` into an out= argument: resized to the result's shape if it differs, then a cast
+// copy, no autograd (Note [out= arguments]).
+Tensor& write_out(const char* op, Tensor& out, const Tensor& result);
+// RuntimeError when an input shares part, not all, of out's memory (PyTorch's partial-overlap rule).
+void check_out_overlap(const char* op, const Tensor& out, const tensor_list& inputs);
 
 // ---- between devices (transfer.cpp)
 // t itself when already on `device`; else a contiguous copy there (differentiable). A copy to the

@@ -11,7 +11,7 @@
 // Note [One device per param group]: a group's parameters, gradients and state buffers must all
 // be on one device (the first parameter's), so that one launch can update them all. The Adam,
 // RMSprop and Adagrad 'step' counters are the exception: as in PyTorch (capturable=False) they
-// are 0-d float32 CPU tensors, counted on the host, so Adam's bias corrections and Adagrad's
+// are 0-d floating CPU tensors, counted on the host, so Adam's bias corrections and Adagrad's
 // decayed learning rate are host scalars that travel as kernel arguments and a CUDA step never
 // waits for the device.
 #include <vector>
@@ -83,18 +83,23 @@ void check_required(const char* op, size_t i, const char* name, const Tensor& s,
   check_state(op, i, name, s, p);
 }
 
-// A step counter is a 0-d float32 CPU tensor, as torch.optim keeps it (Note [One device per param group]).
+// A step counter is a 0-d floating CPU tensor, as torch.optim keeps it (Note [One device per param
+// group]): float32, or float64 when it was made under a float64 default dtype (torch's
+// _get_scalar_dtype).
 void check_step(const char* op, size_t i, const Tensor& step) {
-  EMBER_CHECK(step.defined() && step.numel() == 1 && step.dtype() == DType::Float32 && step.device().is_cpu(),
-              Runtime, "[", op, "] state 'step' of parameter ", i, " must be a one-element float32 CPU tensor");
+  EMBER_CHECK(step.defined() && step.numel() == 1 && is_floating(step.dtype()) && step.device().is_cpu(),
+              Runtime, "[", op, "] state 'step' of parameter ", i, " must be a one-element floating CPU tensor");
 }
 
 // Adds one to a (checked) step counter and returns the new count.
 double bump_step(const Tensor& step) {
-  float* s = step.data<float>();
-  *s += 1.0f;
+  double count = EMBER_DISPATCH_FLOATING(step.dtype(), "step", [&] {
+    scalar_t* s = step.data<scalar_t>();
+    *s += scalar_t(1);
+    return static_cast<double>(*s);
+  });
   step->bump_version();
-  return static_cast<double>(*s);
+  return count;
 }
 
 }  // namespace

@@ -86,8 +86,9 @@ Tensor isclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool 
     close = binary(BinaryOp::LogicalOr, close,
                    binary(BinaryOp::LogicalAnd, unary(UnaryOp::Isnan, a), unary(UnaryOp::Isnan, b)));
   if (rtol == 0 && atol == 0) return close;
-  Tensor af = is_floating(a.dtype()) ? a : to_dtype(a, DType::Float32);
-  Tensor bf = is_floating(b.dtype()) ? b : to_dtype(b, DType::Float32);
+  // Integers meet the float tolerances in the default dtype, as rtol * other does in PyTorch.
+  Tensor af = is_floating(a.dtype()) ? a : to_dtype(a, default_dtype());
+  Tensor bf = is_floating(b.dtype()) ? b : to_dtype(b, default_dtype());
   Tensor allowed = unary(UnaryOp::Abs, bf * rtol) + atol;
   Tensor actual = unary(UnaryOp::Abs, af - bf);
   Tensor within = binary(BinaryOp::LogicalAnd, unary(UnaryOp::Isfinite, actual), binary(BinaryOp::Le, actual, allowed));

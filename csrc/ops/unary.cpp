@@ -189,10 +189,11 @@ void check_input_dtype(UnaryOp op, DType dtype) {
   fail(ErrorKind::NotImplemented, "[", op_name(op), "] not implemented for 'Bool'");
 }
 
-// The dtype an op computes and returns in: ToFloat ops compute integers in float32, square of a
+// The dtype an op computes and returns in: ToFloat ops compute integers in the default dtype
+// (Note [Default dtype]), square of a
 // bool is an int64 (PyTorch's pow(x, 2)), predicates return bool.
 DType compute_dtype(UnaryOp op, DType in) {
-  if (dtype_rule(op) == DtypeRule::ToFloat && !is_floating(in)) return DType::Float32;
+  if (dtype_rule(op) == DtypeRule::ToFloat && !is_floating(in)) return default_dtype();
   if (op == UnaryOp::Square && in == DType::Bool) return DType::Int64;
   return in;
 }
@@ -258,12 +259,12 @@ Tensor clamp(const Tensor& x, std::optional<double> lo, std::optional<double> hi
 }
 
 // Python numbers as bounds: a float bound on an integer tensor gives the default float dtype
-// (clamp(int64 [1, 2, 3], min=1.5) is float32 [1.5, 2, 3]), as PyTorch's type promotion says.
+// (clamp(int64 [1, 2, 3], min=1.5) is [1.5, 2, 3] in the default dtype), as PyTorch's type promotion says.
 // A bool tensor with an int bound is clamped as int64 (bool + int promotes), as in PyTorch.
 Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
   DType out = x.dtype();
-  if (lo) out = promote_with_scalar(out, lo->kind);
-  if (hi) out = promote_with_scalar(out, hi->kind);
+  if (lo) out = promote_with_scalar(out, lo->kind, default_dtype());
+  if (hi) out = promote_with_scalar(out, hi->kind, default_dtype());
   EMBER_CHECK(out != DType::Bool, NotImplemented, "[clamp] not implemented for 'Bool'");
   auto value = [](std::optional<Scalar> s) { return s ? std::optional<double>(s->value) : std::nullopt; };
   return clamp(to_dtype(x, out), value(lo), value(hi));
@@ -327,8 +328,8 @@ Tensor& clamp_(Tensor& x, std::optional<double> lo, std::optional<double> hi) {
 // The in-place forms keep x's dtype, so a bound that would promote it is an error, as in PyTorch.
 Tensor& clamp_(Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
   DType out = x.dtype();
-  if (lo) out = promote_with_scalar(out, lo->kind);
-  if (hi) out = promote_with_scalar(out, hi->kind);
+  if (lo) out = promote_with_scalar(out, lo->kind, default_dtype());
+  if (hi) out = promote_with_scalar(out, hi->kind, default_dtype());
   EMBER_CHECK(out == x.dtype(), Runtime, "[clamp_] result type ", dtype_name(out),
               " can't be cast to the desired output type ", dtype_name(x.dtype()));
   auto value = [](std::optional<Scalar> s) { return s ? std::optional<double>(s->value) : std::nullopt; };

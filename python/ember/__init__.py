@@ -30,6 +30,7 @@ from .functions import (addbmm, addmm, addmv, baddbmm, bincount, broadcast_to, c
 from ._scatter_ops import index_add, index_copy, index_fill, scatter_reduce  # noqa: E402
 from .factories import (arange, as_tensor, empty, empty_like, eye, full, full_like,  # noqa: E402
                         linspace, ones, ones_like, tensor, zeros, zeros_like)
+from .factories import get_default_dtype, set_default_dtype, set_default_tensor_type  # noqa: E402
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,  # noqa: E402
                      rand, rand_like, randint, randn, randn_like, randperm, seed, set_rng_state)
 from .autograd.grad_mode import (enable_grad, inference_mode, no_grad,  # noqa: E402
@@ -48,6 +49,10 @@ from . import return_types  # noqa: E402,F401  (torch.return_types)
 from . import data, optim  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from . import utils  # noqa: E402
+from ._out import install as _install_out  # noqa: E402
+
+_install_out(globals())  # out= on the functions above that torch gives it (python/ember/_out.py)
+del _install_out
 
 __version__ = "0.1.0"
 
@@ -56,5 +61,3 @@ def is_tensor(obj):
     return isinstance(obj, Tensor)
 
 
-def get_default_dtype():
-    return float32

@@ -70,6 +70,18 @@ def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
                                                                   include_self=include_self), index, src)
 
 
+def _check_in_range(idx, dim, size, message=None):
+    """PyTorch's index_copy/index_fill (and index_add of a 1-D tensor) report an index out of range
+    as IndexError, where the scatter kernels they run on raise RuntimeError: checked here first
+    (on the CPU; a CUDA kernel reports its own bad indices at the next sync)."""
+    if idx.device.type != "cpu" or idx.numel() == 0:
+        return
+    lo, hi = idx.amin().item(), idx.amax().item()
+    if lo < 0 or hi >= size:
+        bad = lo if lo < 0 else hi
+        raise IndexError(message or f"index {bad} is out of bounds for dimension {dim} with size {size}")
+
+
 def _vector_index(op, index, exc=IndexError):
     if index.dim() > 1:
         raise exc(f"{op}(): Index is supposed to be a vector, but got dim: {index.dim()} with type: "
@@ -104,6 +116,8 @@ def index_add(input, dim, index, source, *, alpha=1):
     if source.dim() and input.dim() and idx.shape[0] != source.shape[d]:
         raise RuntimeError(f"index_add_(): Number of indices ({idx.shape[0]}) should be equal to source.size(dim): "
                            f"({source.shape[d]}), for dim: {dim}")
+    if input.dim() <= 1:
+        _check_in_range(idx, d, input.shape[d] if input.dim() else 1, "index out of range in self")
     if alpha != 1:
         if input.dtype == _C.dtype.bool:
             source = source if alpha else source.new_zeros(source.shape)
@@ -126,6 +140,7 @@ def index_copy(input, dim, index, source):
                            f"{_type_name(input.dtype)} and (source) {_type_name(source.dtype)}")
     idx = _vector_index("index_copy_", index)
     d = _wrap_dim(dim, input.dim())
+    _check_in_range(idx, d, input.shape[d] if input.dim() else 1)
     if input.dim() == 0:
         return _C._scatter(input, 0, idx, source.reshape(-1))
     n = source.shape[d] if source.dim() else 1
@@ -163,6 +178,7 @@ def index_fill(input, dim, index, value):
     d = _wrap_dim(dim, input.dim())
     size = input.shape[d] if input.dim() else 1
     idx = _C.where(idx < 0, idx + size, idx)
+    _check_in_range(idx, d, size)
     if input.dim() == 0:
         return _C._scatter(input, 0, idx, value.expand(idx.shape[0]))
     shape = list(input.shape)

@@ -1,5 +1,6 @@
 """Tensor factories with PyTorch's signatures: `zeros(2, 3)`, `zeros((2, 3), dtype=...)`, ..."""
 import builtins
+import warnings
 
 import numpy as np
 
@@ -37,15 +38,58 @@ def _finish(t, requires_grad):
     return t
 
 
-def _dtype_of_data(arr):
-    """The ember dtype PyTorch would infer for data that NumPy parsed into `arr`."""
+# ---- the default dtype (Note [Default dtype], csrc/core/default_dtype.h): one native global that
+# the C++ ops read too; these are torch's spellings of it.
+
+_CANONICAL_DTYPES = {d: d for d in (_C.dtype.float32, _C.dtype.float64, _C.dtype.int64, _C.dtype.bool)}
+
+
+def get_default_dtype():
+    """The floating dtype Python floats and the float factories give (float32 unless set)."""
+    return _CANONICAL_DTYPES[_C._get_default_dtype()]  # the module's own object: `is ember.float64` holds
+
+
+def set_default_dtype(d):
+    """Sets the default floating dtype: float32 or float64 (anything else is a TypeError, as in torch)."""
+    if not isinstance(d, _C.dtype):
+        raise TypeError("invalid dtype object: only floating-point types are supported as the default type")
+    _C._set_default_dtype(d)
+
+
+_LEGACY_TENSOR_TYPES = {"FloatTensor": _C.dtype.float32, "DoubleTensor": _C.dtype.float64,
+                        "LongTensor": _C.dtype.int64, "BoolTensor": _C.dtype.bool}
+
+
+def set_default_tensor_type(t):
+    """The deprecated torch spelling: set_default_tensor_type('torch.DoubleTensor') is
+    set_default_dtype(float64). Only the CPU type names ('torch.X' or 'ember.X') are known."""
+    warnings.warn("ember.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+                  "ember.set_default_dtype() and ember.set_default_device() as alternatives.", UserWarning,
+                  stacklevel=2)
+    if not isinstance(t, str):
+        raise TypeError("invalid type object: only floating-point types are supported as the default type")
+    module, _, name = t.rpartition(".")
+    if module not in ("torch", "ember") or name not in _LEGACY_TENSOR_TYPES:
+        raise TypeError(f"invalid type: '{t}' (expected a CPU tensor type name such as 'torch.DoubleTensor')")
+    d = _LEGACY_TENSOR_TYPES[name]
+    if not d.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    set_default_dtype(d)
+
+
+def _dtype_of_data(arr, data=None):
+    """The ember dtype PyTorch would infer for data that NumPy parsed into `arr`: a NumPy float
+    scalar keeps its dtype, a float32 array only comes from NumPy float32 elements (kept too), and
+    Python floats give the default dtype."""
     kind = arr.dtype.kind
     if kind == "b":
         return _C.dtype.bool
     if kind in "iu":
         return _C.dtype.int64
     if kind == "f":
-        return _C.dtype.float32  # Python floats give the default dtype, as in PyTorch
+        if isinstance(data, np.floating) or arr.dtype == np.float32:
+            return _NUMPY_TO_EMBER.get(arr.dtype, _C._get_default_dtype())
+        return _C._get_default_dtype()
     raise TypeError(f"[tensor] can't build a tensor from data of type {arr.dtype} "
                     "(expected numbers, bools, or nested lists of them)")
 
@@ -97,10 +141,11 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
         target = dtype if dtype is not None else _NUMPY_TO_EMBER.get(arr.dtype) or _dtype_of_data(arr)
     else:
         arr = _parse_data(data, dtype)
-        target = dtype if dtype is not None else _dtype_of_data(arr)
+        target = dtype if dtype is not None else _dtype_of_data(arr, data)
         _check_fits(arr, target)
     arr = np.array(arr, dtype=_EMBER_TO_NUMPY[target], order="C", copy=True)
     t = _C.from_numpy(arr)
+    _C._set_resizable(t)  # the copy is ours alone, so resize_ may grow it, as torch.tensor's memory
     return _finish(t if device is None else t._to_device(_device(device)), requires_grad)
 
 
@@ -116,8 +161,8 @@ def as_tensor(data, dtype=None, device=None):
 
 
 def _make(fn, name):
-    def factory(*size, dtype=None, device=None, requires_grad=False, out=None):
-        t = fn(_size(name, size), dtype if dtype is not None else _C.dtype.float32, _device(device))
+    def factory(*size, dtype=None, device=None, requires_grad=False):
+        t = fn(_size(name, size), dtype if dtype is not None else _C._get_default_dtype(), _device(device))
         return _finish(t, requires_grad)
     factory.__name__ = name
     factory.__doc__ = f"{name}(*size, dtype=None, device=None, requires_grad=False)"
@@ -132,7 +177,7 @@ empty = _make(_C._empty, "empty")
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if dtype is None:
         dtype = (_C.dtype.bool if isinstance(fill_value, builtins.bool) else
-                 _C.dtype.int64 if isinstance(fill_value, int) else _C.dtype.float32)
+                 _C.dtype.int64 if isinstance(fill_value, int) else _C._get_default_dtype())
     return _finish(_C._full(_size("full", (size,)), fill_value, dtype, _device(device)), requires_grad)
 
 
@@ -158,14 +203,14 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         start, end = 0, start
     if dtype is None:
         is_int = all(isinstance(v, int) for v in (start, end, step))
-        dtype = _C.dtype.int64 if is_int else _C.dtype.float32
+        dtype = _C.dtype.int64 if is_int else _C._get_default_dtype()
     return _finish(_C._arange(start, end, step, dtype, _device(device)), requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
-    return _finish(_C._linspace(start, end, steps, dtype or _C.dtype.float32, _device(device)), requires_grad)
+    return _finish(_C._linspace(start, end, steps, dtype or _C._get_default_dtype(), _device(device)), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
-    return _finish(_C._eye(n, n if m is None else m, dtype or _C.dtype.float32, _device(device)), requires_grad)
+    return _finish(_C._eye(n, n if m is None else m, dtype or _C._get_default_dtype(), _device(device)), requires_grad)
 

@@ -40,7 +40,7 @@ def set_rng_state(new_state):
 
 def _random_factory(native, name, doc):
     def factory(*size, generator=None, dtype=None, device=None, requires_grad=False):
-        t = native(_size(name, size), dtype if dtype is not None else _C.dtype.float32, _device(device),
+        t = native(_size(name, size), dtype if dtype is not None else _C._get_default_dtype(), _device(device),
                    _check_generator(name, generator))
         return _finish(t, requires_grad)
     factory.__name__ = name

@@ -114,9 +114,10 @@ def parse_to(args, kwargs, copy_allowed=True):
 
 
 def _legacy_new(args, device):
-    """What torch.Tensor(...) builds: Tensor() an empty float tensor, Tensor(2, 3) or Tensor(Size)
-    an uninitialised float tensor of that size, Tensor(data) a float tensor of the data (a list,
-    NumPy array ...), Tensor(tensor) that tensor itself (aliased)."""
+    """What torch.Tensor(...) builds: Tensor() an empty tensor, Tensor(2, 3) or Tensor(Size) an
+    uninitialised tensor of that size, Tensor(data) a tensor of the data (a list, NumPy array ...),
+    each of the default dtype (torch.Tensor is the default tensor type); Tensor(tensor) that
+    tensor itself (aliased)."""
     from .factories import empty, tensor
     from .size import Size
     if len(args) == 1 and isinstance(args[0], _C.TensorBase):
@@ -133,7 +134,7 @@ def _legacy_new(args, device):
         raise TypeError("new(): invalid data type 'str'")
     if isinstance(data, numbers.Number):
         raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
-    return tensor(data, dtype=_C.dtype.float32, device=device)
+    return tensor(data, dtype=_C._get_default_dtype(), device=device)  # the default type's dtype
 
 
 class Tensor(_C.TensorBase):
@@ -153,7 +154,7 @@ class Tensor(_C.TensorBase):
     def __repr__(self):
         arr = _host(self).numpy()
         suffix = []
-        if self.dtype not in (_C.dtype.float32, _C.dtype.int64, _C.dtype.bool):
+        if self.dtype not in (_C._get_default_dtype(), _C.dtype.int64, _C.dtype.bool):  # as torch's _tensor_str
             suffix.append(f"dtype={self.dtype}")
         if arr.size == 0 and arr.ndim == 1:
             body = "[]"

@@ -11,7 +11,7 @@ class finfo:  # noqa: N801  (torch's name)
     """bits, eps, max, min, tiny (= smallest_normal) and resolution of a floating dtype."""
 
     def __init__(self, type=None):  # noqa: A002  (torch's keyword)
-        type = _C.dtype.float32 if type is None else type
+        type = _C._get_default_dtype() if type is None else type
         if type not in _FLOATS:
             raise TypeError(f"finfo(): expected a floating point dtype, got {type}")
         info = np.finfo(_FLOATS[type])

@@ -51,7 +51,7 @@ def _broadcast(a, b):
 
 
 def _as_floating(x):
-    return x if x.is_floating_point() else x.to(_C.dtype.float32)
+    return x if x.is_floating_point() else x.to(_C._get_default_dtype())
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):

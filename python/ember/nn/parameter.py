@@ -8,7 +8,7 @@ from ..tensor import Tensor
 class Parameter(Tensor):
     def __init__(self, data=None, requires_grad=True):
         if data is None:
-            data = _C._empty([0], _C.dtype.float32, _C.device("cpu"))
+            data = _C._empty([0], _C._get_default_dtype(), _C.device("cpu"))
         if not isinstance(data, Tensor):
             raise TypeError(f"Parameter data must be a Tensor, got {type(data).__name__}")
         _C.TensorBase.__init__(self, data, requires_grad)  # Note [Parameter construction]

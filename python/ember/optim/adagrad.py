@@ -7,7 +7,7 @@ from .optimizer import Optimizer
 
 class Adagrad(Optimizer):
     """As torch.optim.Adagrad, whose state is made eagerly: every parameter of the groups given
-    here has 'step' (a 0-d float32 CPU tensor) and 'sum' (filled with initial_accumulator_value)
+    here has 'step' (a 0-d CPU tensor of the default dtype) and 'sum' (filled with initial_accumulator_value)
     before the first step; groups added later get theirs on their first step."""
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,

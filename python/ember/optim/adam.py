@@ -33,7 +33,7 @@ class Adam(Optimizer):
             group.setdefault("decoupled_weight_decay", False)
 
     def _init_state(self, p, amsgrad):
-        # As torch.optim: 'step' is a 0-d float32 tensor; the moments have the parameter's shape and dtype.
+        # As torch.optim: 'step' is a 0-d CPU tensor of the default dtype; the moments have the parameter's shape and dtype.
         state = self.state[p]
         if len(state) == 0:
             state["step"] = tensor(0.0)

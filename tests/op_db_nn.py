@@ -6,7 +6,7 @@ spatial targets, transposed and permuted inputs, 0-d and empty batches, NaN/inf 
 the calls PyTorch refuses (a bad target, mismatched shapes)."""
 import numpy as np
 
-from op_info import ALL, F32, I64, INF, NAN, NUMERIC, Const, OpInfo, S, function, functional, given, method
+from op_info import ALL, F32, I32, I64, INF, NAN, NUMERIC, Const, OpInfo, S, function, functional, given, method
 
 T = ((4, 3), "t")
 EXPANDED = ((1, 4), ("expand", (3, 4)))
@@ -67,11 +67,11 @@ PAD = [S((3, 4), args=((1, 1),)), S((2, 3, 4), args=((1, 2, 0, 1),)),
        S((1, 2, 3, 4), args=((1, 1, 2, 0),), kwargs=dict(mode="replicate")),
        S((1, 2, 4), args=((1, 2),), kwargs=dict(mode="circular")), S((3, 4), args=((1,),))]
 
-NO_INT_KERNELS = "ember's {} kernels are floating only (NotImplementedError); torch computes int64 on the CPU"
+NO_INT_KERNELS = "ember's {} kernels are floating only (NotImplementedError); torch computes integers on the CPU"
 
 
 def no_int64_kernels(name):
-    return (("forward", I64, NO_INT_KERNELS.format(name)),)
+    return tuple(("forward", dt, NO_INT_KERNELS.format(name)) for dt in (I64, I32))
 
 
 OPS = [

@@ -12,11 +12,11 @@ from typing import Callable, Optional, Tuple
 
 import numpy as np
 
-F32, F64, I64, B = "float32", "float64", "int64", "bool"
+F32, F64, I64, I32, B = "float32", "float64", "int64", "int32", "bool"
 FLOATS = (F32, F64)
-NUMERIC = (F32, F64, I64)
-INTEGRAL = (I64, B)
-ALL = (F32, F64, I64, B)
+NUMERIC = (F32, F64, I64, I32)
+INTEGRAL = (I64, I32, B)
+ALL = (F32, F64, I64, I32, B)
 
 SPECIALS = [float("nan"), float("inf"), float("-inf"), 0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0]
 NAN, INF = float("nan"), float("inf")
@@ -154,7 +154,7 @@ def make_arrays(op, sample, dtype, rng):
             arr = rng.random(shape) < 0.5
             if k in op.nonzero:
                 arr = np.ones(shape, dtype=bool)
-        elif dtype == I64:
+        elif dtype in (I64, I32):
             lo, hi = op.int_domain_of(k)
             if op.distinct:
                 n = int(np.prod(shape, dtype=np.int64))

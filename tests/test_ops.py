@@ -17,7 +17,7 @@ import op_db_nn
 import op_db_reductions
 import op_db_shape
 from conftest import TOL
-from op_info import ALL, B, F32, F64, FLOATS, I64, Const, apply_view, make_arrays
+from op_info import ALL, B, F32, F64, FLOATS, I32, I64, Const, apply_view, make_arrays
 
 torch = pytest.importorskip("torch")
 pytestmark = [pytest.mark.filterwarnings("ignore:.*degrees of freedom is <= 0:UserWarning"),  # torch's var/std
@@ -29,8 +29,8 @@ OPS = (op_db.OPS + op_db_reductions.OPS + op_db_shape.OPS + op_db_indexing.OPS
        + op_db_linalg.OPS + op_db_nn.OPS)
 assert len({op.name for op in OPS}) == len(OPS), "op names must be unique across the tables"
 
-E_DTYPE = {F32: ember.float32, F64: ember.float64, I64: ember.int64, B: ember.bool}
-T_DTYPE = {F32: torch.float32, F64: torch.float64, I64: torch.int64, B: torch.bool}
+E_DTYPE = {F32: ember.float32, F64: ember.float64, I64: ember.int64, I32: ember.int32, B: ember.bool}
+T_DTYPE = {F32: torch.float32, F64: torch.float64, I64: torch.int64, I32: torch.int32, B: torch.bool}
 T_TO_E = {v: E_DTYPE[k] for k, v in T_DTYPE.items()}
 
 

@@ -158,8 +158,10 @@ Tensor median_all(const Tensor& t) {
   Tensor value;
   {
     autograd::AutoGradMode no_grad(false);
-    // The median of nothing: NaN, or for integers what PyTorch's cast of NaN gives, INT64_MIN.
-    const double none = is_floating(t.dtype()) ? NAN : static_cast<double>(std::numeric_limits<int64_t>::min());
+    // The median of nothing: NaN, or for integers what PyTorch's cast of NaN gives, the type's minimum.
+    const double none = is_floating(t.dtype())       ? NAN
+                        : t.dtype() == DType::Int32 ? static_cast<double>(std::numeric_limits<int32_t>::min())
+                                                    : static_cast<double>(std::numeric_limits<int64_t>::min());
     value = t.numel() == 0 ? full({}, Scalar{none, ScalarKind::Float}, t.dtype(), t.device())
                            : median_dim(flat, 0, false).first;
   }

@@ -154,7 +154,7 @@ def logsigmoid(input):
 def linear(input, weight, bias=None):
     """input @ weight.T + bias as one native op (the bias is added in the GEMM's output pass);
     integer tensors (which PyTorch also multiplies) through matmul."""
-    if input.dtype == _C.dtype.int64 and weight.dtype == _C.dtype.int64:
+    if not input.is_floating_point() and input.dtype == weight.dtype:
         out = _C.matmul(input, weight.t())
         return out if bias is None else out + bias
     return _C.linear(input, weight, bias)

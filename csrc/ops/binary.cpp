@@ -83,7 +83,8 @@ void record_backward(BinaryOp op, const Tensor& out, const Tensor& a, const Tens
         const Tensor &a = c.saved[0], &b = c.saved[1], &g = c.grad();
         return {c.needs[0] ? sum_to(g / b, sa) : Tensor(), c.needs[1] ? sum_to(-g * a / (b * b), sb) : Tensor()};
       });
-    case BinaryOp::Pow:  // d(a^b)/da = b a^(b-1) (0 where b == 0, not 0 * 0^-1), d(a^b)/db = a^b ln a (0 where a == 0)
+    case BinaryOp::Pow:  // d(a^b)/da = b a^(b-1) (0 where b == 0, not 0 * 0^-1),
+                         // d(a^b)/db = a^b ln a (0 where a == 0 and b >= 0; 0^-1 ln 0 = -inf, as PyTorch)
       return autograd::record("PowBackward1", {out}, {a, b}, {a, b, out}, [sa, sb](const BackwardArgs& c) -> tensor_list {
         const Tensor &a = c.saved[0], &b = c.saved[1], &out = c.saved[2], &g = c.grad();
         Tensor ga, gb;
@@ -92,7 +93,9 @@ void record_backward(BinaryOp op, const Tensor& out, const Tensor& a, const Tens
           ga = sum_to(where(binary(BinaryOp::Eq, b, Scalar{0, ScalarKind::Int}), zero_like_scalar(g), da), sa);
         }
         if (c.needs[1]) {
-          Tensor safe = where(binary(BinaryOp::Eq, a, Scalar{0, ScalarKind::Int}), zero_like_scalar(g), g * out * log(a));
+          Tensor zero_base = binary(BinaryOp::LogicalAnd, binary(BinaryOp::Eq, a, Scalar{0, ScalarKind::Int}),
+                                    binary(BinaryOp::Ge, b, Scalar{0, ScalarKind::Int}));
+          Tensor safe = where(zero_base, zero_like_scalar(g), g * out * log(a));
           gb = sum_to(safe, sb);
         }
         return {ga, gb};
@@ -160,13 +163,14 @@ void record_backward(BinaryOp op, const Tensor& out, const Tensor& a, const Tens
         if (c.needs[1]) gb = zeros(sb, g.dtype(), g.device());
         return {ga, gb};
       });
-    case BinaryOp::Xlogy:  // d/dx = xlogy(x != 0, y), d/dy = x / y
+    case BinaryOp::Xlogy:  // d/dx = log(y) (as xlogy(g, y)), 0 where x == 0 and y <= 0; d/dy = x / y
       return autograd::record("XlogyBackward0", {out}, {a, b}, {a, b}, [sa, sb](const BackwardArgs& c) -> tensor_list {
         const Tensor &x = c.saved[0], &y = c.saved[1], &g = c.grad();
         Tensor gx, gy;
-        if (c.needs[0]) {
-          Tensor nonzero = to_dtype(binary(BinaryOp::Ne, x, Scalar{0, ScalarKind::Int}), g.dtype());
-          gx = sum_to(g * binary(BinaryOp::Xlogy, nonzero, y), sa);
+        if (c.needs[0]) {  // PyTorch's formula: at x = 0 the derivative is still log(y) where y > 0
+          Tensor undefined = binary(BinaryOp::LogicalAnd, binary(BinaryOp::Eq, x, Scalar{0, ScalarKind::Int}),
+                                    binary(BinaryOp::Le, y, Scalar{0, ScalarKind::Int}));
+          gx = sum_to(where(undefined, zero_like_scalar(g), binary(BinaryOp::Xlogy, g, y)), sa);
         }
         if (c.needs[1]) gy = sum_to(g * x / y, sb);
         return {gx, gy};

@@ -69,24 +69,24 @@ def decode(text, tensors):
     unused = dict(tensors)
     obj = _decode(structure, tensors, unused, 0)
     if unused:
-        raise Malformed(f"the file holds tensor {next(iter(unused))!r}, which {STRUCTURE_KEY} does not place")
+        raise Malformed(f"the file holds tensor {_short(next(iter(unused)))}, which {STRUCTURE_KEY} does not place")
     return obj
 
 
 def _decode(obj, tensors, unused, depth):
     if isinstance(obj, _SCALARS):
         return obj
-    if depth == MAX_DEPTH:
+    tag, value = next(iter(obj.items())) if isinstance(obj, dict) and len(obj) == 1 else (None, None)
+    if tag == "__tensor__" and isinstance(value, str):
+        if value not in tensors:
+            raise Malformed(f"{STRUCTURE_KEY} names tensor {_short(value)}, which the file does not hold")
+        if unused.pop(value, None) is None:
+            raise Malformed(f"{STRUCTURE_KEY} places tensor {_short(value)} twice")
+        return tensors[value]
+    if depth == MAX_DEPTH:  # a container, as deep as encode() refuses to write
         raise Malformed(f"{STRUCTURE_KEY} nests more than {MAX_DEPTH} containers deep")
     if isinstance(obj, list):
         return [_decode(v, tensors, unused, depth + 1) for v in obj]
-    tag, value = next(iter(obj.items())) if len(obj) == 1 else (None, None)
-    if tag == "__tensor__" and isinstance(value, str):
-        if value not in tensors:
-            raise Malformed(f"{STRUCTURE_KEY} names tensor {value!r}, which the file does not hold")
-        if unused.pop(value, None) is None:
-            raise Malformed(f"{STRUCTURE_KEY} places tensor {value!r} twice")
-        return tensors[value]
     if tag == "__tuple__" and isinstance(value, list):
         return tuple(_decode(v, tensors, unused, depth + 1) for v in value)
     if tag == "__dict__" and isinstance(value, list):
@@ -96,7 +96,7 @@ def _decode(obj, tensors, unused, depth):
                 raise Malformed(f"{STRUCTURE_KEY}: a dict item must be [key, value] with a plain key, "
                                 f"got {_short(pair)}")
             if pair[0] in out:
-                raise Malformed(f"{STRUCTURE_KEY}: a dict repeats the key {pair[0]!r}")
+                raise Malformed(f"{STRUCTURE_KEY}: a dict repeats the key {_short(pair[0])}")
             out[pair[0]] = _decode(pair[1], tensors, unused, depth + 1)
         return out
     raise Malformed(f"unknown entry in {STRUCTURE_KEY}: {_short(obj)}")

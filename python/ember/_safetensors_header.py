@@ -53,12 +53,18 @@ def _unique_object(pairs):
         seen = set()
         for k, _ in pairs:
             if k in seen:
-                raise Malformed(f"the header repeats the key {k!r}")
+                raise Malformed(f"the header repeats the key {_short(k)}")
             seen.add(k)
     return obj
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=_unique_object)
+def _not_json(word):
+    """json parse_constant hook: NaN and Infinity are Python's, not JSON (the safetensors library
+    refuses them), so a header holding them is refused too."""
+    raise ValueError(f"{word} is not JSON")
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_object, parse_constant=_not_json)
 
 
 def parse(text, buffer_len, general=False):
@@ -125,6 +131,8 @@ def _parse_compact(text):
         begins.append(np.array(parts[4::6]).astype(np.int64))
         ends.append(np.array(parts[5::6]).astype(np.int64))
         pos = stop
+    if "__metadata__" in names:
+        return None  # a repeated or misplaced __metadata__: the general parser says which
     return (metadata, names, codes, shapes, np.concatenate(begins or [np.empty(0, np.int64)]),
             np.concatenate(ends or [np.empty(0, np.int64)]))
 
@@ -133,7 +141,7 @@ def _parse_compact(text):
 
 def _parse_general(text):
     try:
-        header = json.loads(text, object_pairs_hook=_unique_object)
+        header = _DECODER.decode(text)
     except RecursionError:
         raise Malformed("the header is nested too deeply to be a safetensors header") from None
     except ValueError as e:  # JSONDecodeError, or an integer of more digits than int() takes
@@ -144,14 +152,14 @@ def _parse_general(text):
     names, codes, shapes, begins, ends = [], [], [], [], []
     for name, entry in header.items():
         if not isinstance(entry, dict) or not {"dtype", "shape", "data_offsets"} <= entry.keys():
-            raise Malformed(f"tensor {name!r}: entry must have dtype, shape and data_offsets")
+            raise Malformed(f"tensor {_short(name)}: entry must have dtype, shape and data_offsets")
         code, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
         if not isinstance(code, str):
-            raise Malformed(f"tensor {name!r}: dtype must be a string, got {code!r}")
+            raise Malformed(f"tensor {_short(name)}: dtype must be a string, got {_short(code)}")
         if not isinstance(shape, list) or not all(type(d) is int for d in shape):
-            raise Malformed(f"tensor {name!r}: shape must be a list of non-negative ints, got {_short(shape)}")
+            raise Malformed(f"tensor {_short(name)}: shape must be a list of non-negative ints, got {_short(shape)}")
         if not isinstance(offsets, list) or len(offsets) != 2 or not all(type(o) is int for o in offsets):
-            raise Malformed(f"tensor {name!r}: data_offsets must be [begin, end], got {_short(offsets)}")
+            raise Malformed(f"tensor {_short(name)}: data_offsets must be [begin, end], got {_short(offsets)}")
         names.append(name)
         codes.append(code)
         shapes.append(tuple(shape))
@@ -174,13 +182,13 @@ def _short(value):
 def _check(metadata, names, codes, shapes, begins, ends, buffer_len):
     if len(set(names)) != len(names):
         _unique_object([(n, None) for n in names])  # raises, naming the first repeated name
-    if "__metadata__" in names or not (metadata is None or isinstance(metadata, dict) and all(
+    if not (metadata is None or isinstance(metadata, dict) and all(
             isinstance(k, str) and isinstance(v, str) for k, v in metadata.items())):
         raise Malformed("__metadata__ must map strings to strings")
     unknown = set(codes) - DTYPES.keys()
     if unknown:
         i = next(i for i, c in enumerate(codes) if c in unknown)
-        raise Malformed(f"tensor {names[i]!r}: unsupported dtype {_short(codes[i])} "
+        raise Malformed(f"tensor {_short(names[i])}: unsupported dtype {_short(codes[i])} "
                         f"(ember reads {', '.join(DTYPES)})")
     # Sizes are worked out once per distinct (dtype, shape), in Python ints, so no product can wrap.
     nbytes, problems = {}, {}
@@ -190,11 +198,11 @@ def _check(metadata, names, codes, shapes, begins, ends, buffer_len):
             problems[kind] = problem
     if problems:
         i = next(i for i, kind in enumerate(zip(codes, shapes)) if kind in problems)
-        raise Malformed(f"tensor {names[i]!r}: shape {_short(list(shapes[i]))} {problems[codes[i], shapes[i]]}")
+        raise Malformed(f"tensor {_short(names[i])}: shape {_short(list(shapes[i]))} {problems[codes[i], shapes[i]]}")
     in_range = _in_range(begins, buffer_len) & _in_range(ends, buffer_len)
     if not in_range.all():
         i = int(np.argmin(in_range))
-        raise Malformed(f"tensor {names[i]!r}: data_offsets [{begins[i]}, {ends[i]}] are out of range for a "
+        raise Malformed(f"tensor {_short(names[i])}: data_offsets [{begins[i]}, {ends[i]}] are out of range for a "
                         f"{buffer_len}-byte data buffer")
     n = len(names)
     b = np.asarray(begins, dtype=np.int64).reshape(n)  # in [0, buffer_len] now, so they fit
@@ -203,8 +211,8 @@ def _check(metadata, names, codes, shapes, begins, ends, buffer_len):
     wrong = np.flatnonzero(e - b != sizes)
     if wrong.size:
         i = int(wrong[0])
-        raise Malformed(f"tensor {names[i]!r}: shape {list(shapes[i])} of {codes[i]} needs {int(sizes[i])} bytes, "
-                        f"data_offsets [{begins[i]}, {ends[i]}] hold {ends[i] - begins[i]}")
+        raise Malformed(f"tensor {_short(names[i])}: shape {list(shapes[i])} of {codes[i]} needs {int(sizes[i])} "
+                        f"bytes, data_offsets [{begins[i]}, {ends[i]}] hold {ends[i] - begins[i]}")
     _check_tiling(names, b, e, buffer_len)
     return Header(metadata or {}, names, codes, shapes, b, e)
 
@@ -240,13 +248,13 @@ def _check_tiling(names, begins, ends, buffer_len):
     b, e = begins[order], ends[order]
     gap = b[1:] - e[:-1]  # < 0: overlap, > 0: hole
     if b[0] > 0:
-        raise Malformed(f"a hole in the data buffer before tensor {names[order[0]]!r} (bytes 0 to {int(b[0])})")
+        raise Malformed(f"a hole in the data buffer before tensor {_short(names[order[0]])} (bytes 0 to {int(b[0])})")
     bad = np.flatnonzero(gap)
     if bad.size:
         k = int(bad[0])
-        prev, this = names[order[k]], names[order[k + 1]]
+        prev, this, at, pos = _short(names[order[k]]), _short(names[order[k + 1]]), int(b[k + 1]), int(e[k])
         if gap[k] < 0:
-            raise Malformed(f"tensors {prev!r} and {this!r} overlap (data_offsets {int(b[k + 1])} < {int(e[k])})")
-        raise Malformed(f"a hole in the data buffer before tensor {this!r} (bytes {int(e[k])} to {int(b[k + 1])})")
+            raise Malformed(f"tensors {prev} and {this} overlap (data_offsets {at} < {pos})")
+        raise Malformed(f"a hole in the data buffer before tensor {this} (bytes {pos} to {at})")
     if e[-1] != buffer_len:
         raise Malformed(f"{buffer_len - int(e[-1])} trailing bytes after the last tensor")

@@ -32,6 +32,8 @@ def _outcome(lib, what, kwargs, iterable=False):
     try:
         if what == "DataLoader":
             next(iter(d.DataLoader(dataset, **kwargs)))
+        elif what == "WeightedRandomSampler":
+            next(iter(d.WeightedRandomSampler(**kwargs)))
         elif what == "BatchSampler":
             next(iter(d.BatchSampler(d.SequentialSampler(dataset), **kwargs)))
         else:
@@ -76,6 +78,12 @@ SAME = [  # (what, kwargs, iterable dataset?)
     ("RandomSampler", dict(num_samples=True), False), ("RandomSampler", dict(replacement=1), False),
     ("RandomSampler", dict(replacement="x"), False), ("RandomSampler", dict(replacement=None), False),
     ("RandomSampler", dict(num_samples=15), False), ("RandomSampler", dict(num_samples=15, replacement=True), False),
+    ("WeightedRandomSampler", dict(weights=[0.1, 0.9], num_samples=0), False),
+    ("WeightedRandomSampler", dict(weights=[0.1, 0.9], num_samples=True), False),
+    ("WeightedRandomSampler", dict(weights=[0.1, 0.9], num_samples=2.0), False),
+    ("WeightedRandomSampler", dict(weights=[0.1, 0.9], num_samples=3, replacement=1), False),
+    ("WeightedRandomSampler", dict(weights=[[0.1, 0.9]], num_samples=3), False),
+    ("WeightedRandomSampler", dict(weights=[0.1, 0.9], num_samples=3), False),
     ("BatchSampler", dict(batch_size=0, drop_last=False), False),
     ("BatchSampler", dict(batch_size=2.0, drop_last=False), False),
     ("BatchSampler", dict(batch_size=True, drop_last=False), False),
@@ -111,6 +119,18 @@ def test_the_deliberate_differences():
     assert _outcome("torch", "DataLoader", dict(prefetch_factor=0, num_workers=1))[0] == "AssertionError"
     with pytest.raises(ValueError, match="prefetch_factor must be greater than 0"):
         edata.DataLoader(list(range(4)), prefetch_factor=0, num_workers=1)
+
+
+def test_weighted_random_sampler():
+    g = ember.Generator().manual_seed(0)
+    sampler = edata.WeightedRandomSampler([0.0, 1.0, 0.0, 3.0], 400, generator=g)
+    got = list(sampler)
+    assert len(sampler) == 400 and set(got) == {1, 3} and 60 < got.count(1) < 140
+    assert sorted(edata.WeightedRandomSampler([1, 2, 3], 3, replacement=False)) == [0, 1, 2]
+    with pytest.raises(RuntimeError, match="without replacement"):
+        list(edata.WeightedRandomSampler([1, 2], 3, replacement=False))
+    loader = edata.DataLoader(list(range(4)), batch_size=2, sampler=edata.WeightedRandomSampler([0, 0, 1, 0], 4))
+    assert [b.tolist() for b in loader] == [[2, 2], [2, 2]]
 
 
 @pytest.mark.parametrize("attr", ["batch_size", "batch_sampler", "sampler", "drop_last", "dataset",

@@ -33,7 +33,7 @@ import numpy as np
 
 from . import _C
 from ._checkpoint_structure import STRUCTURE_KEY, Flattener, decode
-from ._safetensors_header import DTYPES, MAX_HEADER, Malformed, parse
+from ._safetensors_header import DTYPES, MAX_HEADER, Malformed, _short, parse
 from .tensor import Tensor
 
 _CODE_OF = {_C.dtype.float32: "F32", _C.dtype.float64: "F64", _C.dtype.int64: "I64", _C.dtype.int32: "I32",
@@ -166,7 +166,7 @@ def _tensors(header, buffer):
     u8 = np.frombuffer(buffer, dtype=np.uint8)
     for i in (i for i, code in enumerate(header.codes) if code == "BOOL"):
         if header.ends[i] > header.begins[i] and u8[header.begins[i]:header.ends[i]].max() > 1:
-            raise Malformed(f"tensor {header.names[i]!r}: BOOL data holds bytes other than 0 and 1")
+            raise Malformed(f"tensor {_short(header.names[i])}: BOOL data holds bytes other than 0 and 1")
     n = len(header.names)
     dtypes = list(map(DTYPES.__getitem__, header.codes))
     # One pass of C-level map()s: a Python loop body per tensor costs more than the view itself.

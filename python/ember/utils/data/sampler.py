@@ -11,7 +11,8 @@ a TensorDataset uses it to cut each batch as a slice of that tensor and gather t
 import builtins
 import itertools
 
-from ...factories import arange
+from ... import _C
+from ...factories import arange, as_tensor
 from ...random import Generator, randint, randperm
 from ._permutation import MATERIALISE_LIMIT, shuffled
 
@@ -97,6 +98,30 @@ class SubsetRandomSampler(Sampler):
 
     def __len__(self):
         return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """num_samples indices drawn from 0..len(weights)-1 with probabilities proportional to weights
+    (with or without replacement), as torch's: one multinomial draw per epoch."""
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if not isinstance(num_samples, int) or isinstance(num_samples, builtins.bool) or num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
+        if not isinstance(replacement, builtins.bool):
+            raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
+        weights = as_tensor(weights, dtype=_C.dtype.float64)
+        if len(weights.shape) != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(weights.shape)}")
+        self.weights = weights
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self):
+        yield from _C.multinomial(self.weights, self.num_samples, self.replacement, generator=self.generator).tolist()
+
+    def __len__(self):
+        return self.num_samples
 
 
 class BatchSampler(Sampler):

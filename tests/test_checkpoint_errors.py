@@ -286,6 +286,9 @@ def test_save_refuses_what_load_would_refuse(tmp_path):
     loop.append(loop)
     with pytest.raises(ValueError, match="nest more than 64 deep"):
         ember.save(loop, tmp_path / "loop.safetensors")
+    for obj in ({"__metadata__": ember.ones(1)}, {"__metadata__": ember.ones(1), "n": 1}):
+        with pytest.raises(ValueError, match="can't be named '__metadata__'"):
+            ember.save(obj, tmp_path / "m.safetensors")
     with pytest.raises(ValueError, match="ember's own"):
         ember.save({"a": ember.ones(1)}, tmp_path / "m.safetensors", metadata={"ember.structure": "[]"})
     deep_ok = [ember.ones(1)]

@@ -82,6 +82,8 @@ def save(obj, path, metadata=None):
         flat = Flattener()
         meta[STRUCTURE_KEY] = json.dumps(flat.encode(obj))
         tensors = flat.tensors
+    if "__metadata__" in tensors:
+        raise ValueError("ember.save: a tensor can't be named '__metadata__' (the safetensors header's own key)")
     header, chunks, offset = {}, [], 0
     for name, t in tensors.items():
         code, shape, raw = _tensor_bytes(t)

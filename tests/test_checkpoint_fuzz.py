@@ -150,7 +150,7 @@ def _check(path, blob, must_load=False, must_fail=False):
     except CheckpointError as e:
         assert not must_load, f"refused a file it must load: {e}"
         assert str(path) in str(e)
-        _event("refused: " + re.sub(r"'[^']*'|[0-9]+", "_", e.reason).split("(")[0][:60])
+        _event("refused: " + re.split(r" \(|, got|: [\[{]", re.sub(r"'[^']*'|[0-9]+", "_", e.reason))[0][:60])
         got = e
     else:
         assert not must_fail, "accepted a file it must refuse"

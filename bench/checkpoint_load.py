@@ -34,6 +34,8 @@ import _common
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ENGINES = ["ember.load", "safetensors load_file", "ember header", "safetensors header", "json.loads header"]
+REFERENCE = {"ember.load": "safetensors load_file", "ember header": "safetensors header",
+             "json.loads header": "safetensors header", "ember.load before": "ember.load"}
 KINDS = [("F32", (2, 2)), ("F32", (4,)), ("I64", ()), ("F64", (3,)), ("BOOL", (2,)), ("I32", (1, 2))]
 
 
@@ -180,14 +182,18 @@ def main():
     lines = [f"Machine: {_machine()}",
              f"File: {args.entries} tensors, {os.path.getsize(path) / 2**20:.1f} MiB, written by safetensors "
              f"{_version('safetensors')}; {args.repeats} fresh processes per engine, interleaved.", "",
-             "| engine | time median (s) [min-max] | peak RSS median (MB) | load average during runs |",
-             "|---|---:|---:|---:|"]
+             "| engine | time median (s) [min-max] | time ratio, median of rounds [IQR] | peak RSS median (MB) "
+             "| load average during runs |", "|---|---:|---|---:|---:|"]
     for e in engines:
         s = [x["seconds"] for x in runs[e]]
         m = [x["peak_mb"] for x in runs[e]]
         la = [x["load"] for x in runs[e]]
-        lines.append(f"| {e} | {statistics.median(s):.2f} [{min(s):.2f}-{max(s):.2f}] | {statistics.median(m):.0f} "
-                     f"| {min(la):.1f}-{max(la):.1f} |")
+        ratio = ""
+        if REFERENCE.get(e) in runs:  # each round ran both, so their ratio is the fair comparison
+            median, q1, q3 = _common.ratio_stats(s, [x["seconds"] for x in runs[REFERENCE[e]]])
+            ratio = f"{median:.2f} [{q1:.2f}-{q3:.2f}] of {REFERENCE[e]}"
+        lines.append(f"| {e} | {statistics.median(s):.2f} [{min(s):.2f}-{max(s):.2f}] | {ratio} "
+                     f"| {statistics.median(m):.0f} | {min(la):.1f}-{max(la):.1f} |")
     table = "\n".join(lines)
     print(table)
     if args.out:

@@ -2,28 +2,54 @@
 
 A file is an 8-byte little-endian header length N, N bytes of JSON header
 {name: {"dtype": "F32"|"F64"|"I64"|"I32"|"BOOL", "shape": [...], "data_offsets": [begin, end]}, ...,
- "__metadata__": {str: str}}, then the tensors' raw little-endian bytes, back to back.
+ "__metadata__": {str: str}}, then the tensors' raw little-endian bytes, back to back. Nested
+checkpoints (optimizer state dicts) are flattened: Note [Nested checkpoints] in
+_checkpoint_structure.py. The header is read by _safetensors_header.py (Note [Two header parsers]).
 
-Note [Nested checkpoints]: a flat {str: Tensor} state dict is stored as plain safetensors, readable
-by any safetensors reader. Anything else (an optimizer's state dict with integer keys, lists of
-param groups, numbers, None, tuples) is flattened: each tensor becomes an entry named by its path
-("state.0.exp_avg"), and the rest of the structure goes into __metadata__["ember.structure"] as
-JSON in which dicts, tuples and tensors are tagged, so load() rebuilds the same object."""
+Note [What load guarantees]: a file that is not a well-formed checkpoint raises CheckpointError, a
+ValueError whose message names the file and what is wrong, whatever its bytes: truncated anywhere,
+garbage appended, a header that is not UTF-8 JSON, nests too deeply, repeats a key, or whose
+entries name unknown dtypes, impossible shapes, or offsets that do not tile the data exactly; an
+ember.structure that does not place every tensor once. Nothing else escapes but OSError for the
+file itself. The header is checked in full, so a header whose bytes were changed is either refused
+or still describes the file consistently, and load returns what it describes. The tensor bytes are
+not checked: safetensors has no checksum (ember adds none: files from other writers would lack it,
+and checking would cost a pass over all the data), so a flipped bit inside tensor data loads as that
+one element changed; only a BOOL byte other than 0 or 1 is refused.
+
+Note [One buffer per file]: load reads the data region once, into one bytearray, and each tensor is
+a view of its own bytes there (a tensor whose offset is not a multiple of its itemsize, or any
+tensor on a big-endian host, gets its own aligned, native copy). There is no second copy, so a
+checkpoint costs its size in memory, not twice that; the price is that the tensors of one file free
+that buffer together, when the last of them goes. Each tensor has its own storage and version
+counter: writing into one never changes, or bumps the version of, another."""
+import contextlib
+import gc
 import json
 import os
+import sys
 
 import numpy as np
 
 from . import _C
+from ._checkpoint_structure import STRUCTURE_KEY, Flattener, decode
+from ._safetensors_header import DTYPES, MAX_HEADER, Malformed, _short, parse
 from .tensor import Tensor
 
+_CODE_OF = {_C.dtype.float32: "F32", _C.dtype.float64: "F64", _C.dtype.int64: "I64", _C.dtype.int32: "I32",
+            _C.dtype.bool: "BOOL"}
 
-_DTYPES = {"F32": (_C.dtype.float32, np.dtype("<f4")), "F64": (_C.dtype.float64, np.dtype("<f8")),
-           "I64": (_C.dtype.int64, np.dtype("<i8")), "I32": (_C.dtype.int32, np.dtype("<i4")),
-           "BOOL": (_C.dtype.bool, np.dtype("|b1"))}
-_CODE_OF = {dtype: code for code, (dtype, _) in _DTYPES.items()}
-_STRUCTURE_KEY = "ember.structure"
-_MAX_HEADER = 100_000_000  # as the safetensors library: a larger header is not a real checkpoint
+
+class CheckpointError(ValueError):
+    """ember.load's one error for a malformed file (Note [What load guarantees]). `path` is the
+    file, `reason` what is wrong with it."""
+
+    def __init__(self, path, reason):
+        super().__init__(f"ember.load({path!r}): {reason}")
+        self.path, self.reason = path, reason
+
+    def __reduce__(self):  # so that it pickles (a DataLoader worker process may raise it)
+        return type(self), (self.path, self.reason)
 
 
 # ---- writing
@@ -32,46 +58,12 @@ def _is_flat(obj):
     return isinstance(obj, dict) and all(isinstance(k, str) and isinstance(v, Tensor) for k, v in obj.items())
 
 
-class _Flattener:
-    def __init__(self):
-        self.tensors = {}
-
-    def _name(self, path):
-        name = path or "tensor"
-        n = 1
-        while name in self.tensors:
-            n += 1
-            name = f"{path}#{n}"
-        return name
-
-    def encode(self, obj, path):
-        if isinstance(obj, Tensor):
-            name = self._name(path)
-            self.tensors[name] = obj
-            return {"__tensor__": name}
-        if obj is None or isinstance(obj, (bool, int, float, str)):
-            return obj
-        if isinstance(obj, dict):
-            items = []
-            for k, v in obj.items():
-                if not (k is None or isinstance(k, (bool, int, float, str))):
-                    raise TypeError(f"ember.save can't store a dict key of type {type(k).__name__} "
-                                    f"(at {path or 'top'})")
-                items.append([k, self.encode(v, f"{path}.{k}" if path else str(k))])
-            return {"__dict__": items}
-        if isinstance(obj, (list, tuple)):
-            enc = [self.encode(v, f"{path}.{i}" if path else str(i)) for i, v in enumerate(obj)]
-            return {"__tuple__": enc} if isinstance(obj, tuple) else enc
-        raise TypeError(f"ember.save can't store an object of type {type(obj).__name__} (at {path or 'top'}): "
-                        "only tensors, numbers, strings, None, and dicts, lists and tuples of them")
-
-
 def _tensor_bytes(t):
     if t.dtype not in _CODE_OF:
         raise TypeError(f"ember.save can't store dtype {t.dtype}")
     code = _CODE_OF[t.dtype]
     arr = t.detach().cpu().numpy()  # tobytes() writes C order whatever the strides (0-d included)
-    return code, list(arr.shape), arr.astype(_DTYPES[code][1], copy=False).tobytes(order="C")
+    return code, list(arr.shape), arr.astype(DTYPES[code], copy=False).tobytes(order="C")
 
 
 def save(obj, path, metadata=None):
@@ -81,13 +73,17 @@ def save(obj, path, metadata=None):
     if metadata is not None:
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
             raise TypeError("metadata must map str to str")
+        if STRUCTURE_KEY in metadata:
+            raise ValueError(f"metadata key {STRUCTURE_KEY!r} is ember's own (Note [Nested checkpoints])")
         meta.update(metadata)
     if _is_flat(obj):
         tensors = obj
     else:
-        flat = _Flattener()
-        meta[_STRUCTURE_KEY] = json.dumps(flat.encode(obj, ""))
+        flat = Flattener()
+        meta[STRUCTURE_KEY] = json.dumps(flat.encode(obj))
         tensors = flat.tensors
+    if "__metadata__" in tensors:
+        raise ValueError("ember.save: a tensor can't be named '__metadata__' (the safetensors header's own key)")
     header, chunks, offset = {}, [], 0
     for name, t in tensors.items():
         code, shape, raw = _tensor_bytes(t)
@@ -110,110 +106,76 @@ def save(obj, path, metadata=None):
 
 # ---- reading
 
-def _bad(path, msg):
-    return ValueError(f"ember.load({path!r}): {msg}")
-
-
-def _parse_header(path, data):
-    if len(data) < 8:
-        raise _bad(path, f"truncated file: {len(data)} bytes, shorter than the 8-byte header length")
-    n = int.from_bytes(data[:8], "little")
-    if n > _MAX_HEADER:
-        raise _bad(path, f"header length {n} is over the {_MAX_HEADER}-byte limit (not a safetensors file?)")
-    if 8 + n > len(data):
-        raise _bad(path, f"header length {n} runs past the end of the {len(data)}-byte file (truncated?)")
-    try:
-        header = json.loads(data[8:8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as e:
-        raise _bad(path, f"the header is not valid JSON ({e})") from None
-    if not isinstance(header, dict):
-        raise _bad(path, f"the header is JSON {type(header).__name__}, expected an object")
-    meta = header.pop("__metadata__", None) or {}
-    if not isinstance(meta, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in meta.items()):
-        raise _bad(path, "__metadata__ must map strings to strings")
-    return header, meta, 8 + n
-
-
-def _check_entry(path, name, entry, buffer_len):
-    if not isinstance(entry, dict) or not {"dtype", "shape", "data_offsets"} <= entry.keys():
-        raise _bad(path, f"tensor {name!r}: entry must have dtype, shape and data_offsets")
-    code, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
-    if code not in _DTYPES:
-        raise _bad(path, f"tensor {name!r}: unsupported dtype {code!r} (ember reads {', '.join(_DTYPES)})")
-    if not isinstance(shape, list) or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape):
-        raise _bad(path, f"tensor {name!r}: shape must be a list of non-negative ints, got {shape!r}")
-    if (not isinstance(offsets, list) or len(offsets) != 2
-            or not all(isinstance(o, int) and not isinstance(o, bool) for o in offsets)):
-        raise _bad(path, f"tensor {name!r}: data_offsets must be [begin, end], got {offsets!r}")
-    begin, end = offsets
-    if not 0 <= begin <= end <= buffer_len:
-        raise _bad(path, f"tensor {name!r}: data_offsets [{begin}, {end}] are out of range for a "
-                         f"{buffer_len}-byte data buffer")
-    nbytes = int(np.prod(shape, dtype=np.int64)) * _DTYPES[code][1].itemsize
-    if end - begin != nbytes:
-        raise _bad(path, f"tensor {name!r}: shape {shape} of {code} needs {nbytes} bytes, "
-                         f"data_offsets [{begin}, {end}] hold {end - begin}")
-    return begin, end
-
-
-def _check_layout(path, spans, buffer_len):
-    """Tensors must tile the data buffer exactly: no overlap, no hole, nothing after the last one."""
-    pos, prev = 0, None
-    for begin, end, name in sorted(spans):
-        if begin < pos:
-            raise _bad(path, f"tensors {prev!r} and {name!r} overlap (data_offsets {begin} < {pos})")
-        if begin > pos:
-            raise _bad(path, f"a hole in the data buffer before tensor {name!r} (bytes {pos} to {begin})")
-        pos, prev = end, name
-    if pos != buffer_len:
-        raise _bad(path, f"{buffer_len - pos} trailing bytes after the last tensor")
-
-
-def _decode(path, obj, tensors):
-    if isinstance(obj, list):
-        return [_decode(path, v, tensors) for v in obj]
-    if isinstance(obj, dict):
-        if "__tensor__" in obj:
-            name = obj["__tensor__"]
-            if name not in tensors:
-                raise _bad(path, f"the structure names tensor {name!r}, which the file does not hold")
-            return tensors[name]
-        if "__tuple__" in obj:
-            return tuple(_decode(path, v, tensors) for v in obj["__tuple__"])
-        if "__dict__" in obj:
-            return {k: _decode(path, v, tensors) for k, v in obj["__dict__"]}
-        raise _bad(path, f"unknown entry in {_STRUCTURE_KEY}: {sorted(obj)}")
-    return obj
-
-
 def load(path):
-    """Reads a file written by ember.save (or any safetensors file of F32/F64/I64/BOOL tensors).
-    Returns what was saved: a {name: Tensor} dict, or the nested object. The tensors own copies
-    of their data. A malformed file raises ValueError naming the problem."""
+    """Reads a file written by ember.save (or any safetensors file of F32/F64/I64/I32/BOOL tensors).
+    Returns what was saved: a {name: Tensor} dict in the file's order, or the nested object.
+    A malformed file raises CheckpointError (Note [What load guarantees])."""
+    name = os.fspath(path)
+    try:
+        with _collector_paused():
+            return _load(name)
+    except Malformed as e:
+        raise CheckpointError(name, str(e)) from None
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Note [No garbage collection while loading]: every tensor is an object the cyclic garbage
+    collector tracks, and making 600,000 of them sets off a young collection every 700 and older
+    ones over all that is alive: half of a large load's time, to find nothing, since what load
+    makes forms no cycles. So the collector waits until load returns. Only the thread that turned
+    it off turns it back on, so concurrent loads leave it as they found it."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _load(path):
     with open(path, "rb") as f:
-        data = f.read()
-    header, meta, start = _parse_header(path, data)
-    buffer_len = len(data) - start
-    spans = [(*_check_entry(path, name, entry, buffer_len), name) for name, entry in header.items()]
-    _check_layout(path, spans, buffer_len)
-    tensors = {}
-    for (begin, end, name) in spans:
-        code, shape = header[name]["dtype"], header[name]["shape"]
-        np_dtype = _DTYPES[code][1]
-        raw = np.frombuffer(data, dtype=np.uint8, count=end - begin, offset=start + begin)
-        if code == "BOOL" and raw.size and raw.max() > 1:
-            raise _bad(path, f"tensor {name!r}: BOOL data holds bytes other than 0 and 1")
-        arr = raw.view(np_dtype).reshape(shape).astype(np_dtype.newbyteorder("="), copy=True)
-        tensors[name] = _C.from_numpy(arr)
-    if _STRUCTURE_KEY in meta:
+        size = os.fstat(f.fileno()).st_size
+        if size < 8:
+            raise Malformed(f"truncated file: {size} bytes, shorter than the 8-byte header length")
+        n = int.from_bytes(f.read(8), "little")
+        if n > MAX_HEADER:
+            raise Malformed(f"header length {n} is over the {MAX_HEADER}-byte limit (not a safetensors file?)")
+        if 8 + n > size:
+            raise Malformed(f"header length {n} runs past the end of the {size}-byte file (truncated?)")
+        raw = f.read(n)
+        if len(raw) != n:
+            raise Malformed("the file shrank while it was read")
         try:
-            structure = json.loads(meta[_STRUCTURE_KEY])
-        except ValueError as e:
-            raise _bad(path, f"{_STRUCTURE_KEY} is not valid JSON ({e})") from None
-        try:
-            return _decode(path, structure, tensors)
-        except (TypeError, ValueError) as e:
-            if isinstance(e, ValueError) and str(e).startswith("ember.load"):
-                raise
-            raise _bad(path, f"malformed {_STRUCTURE_KEY} ({e})") from None
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise Malformed(f"the header is not valid JSON: not UTF-8 ({e.reason} at byte {e.start})") from None
+        del raw
+        header = parse(text, size - 8 - n)
+        del text
+        buffer = bytearray(size - 8 - n)  # Note [One buffer per file]
+        if f.readinto(buffer) != len(buffer) or f.read(1):
+            raise Malformed("the file changed size while it was read")
+    tensors = _tensors(header, buffer)
+    if STRUCTURE_KEY in header.metadata:
+        return decode(header.metadata[STRUCTURE_KEY], tensors)
     return tensors
+
+
+def _tensors(header, buffer):
+    """{name: Tensor} viewing `buffer` (Note [One buffer per file])."""
+    u8 = np.frombuffer(buffer, dtype=np.uint8)
+    for i in (i for i, code in enumerate(header.codes) if code == "BOOL"):
+        if header.ends[i] > header.begins[i] and u8[header.begins[i]:header.ends[i]].max() > 1:
+            raise Malformed(f"tensor {_short(header.names[i])}: BOOL data holds bytes other than 0 and 1")
+    n = len(header.names)
+    dtypes = list(map(DTYPES.__getitem__, header.codes))
+    # One pass of C-level map()s: a Python loop body per tensor costs more than the view itself.
+    arrays = list(map(np.ndarray, header.shapes, dtypes, [buffer] * n, header.begins.tolist()))
+    itemsize = np.fromiter((d.itemsize for d in dtypes), dtype=np.int64, count=n)
+    own_copy = range(n) if sys.byteorder != "little" or u8.ctypes.data % 8 else \
+        np.flatnonzero(header.begins % itemsize).tolist()
+    for i in own_copy:
+        arrays[i] = arrays[i].astype(dtypes[i].newbyteorder("="), copy=True)  # aligned and native
+    return dict(zip(header.names, map(_C.from_numpy, arrays)))

@@ -5,5 +5,5 @@ from .dataloader import DataLoader  # noqa: F401
 from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset,  # noqa: F401
                       TensorDataset, random_split)
 from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler,  # noqa: F401
-                      SubsetRandomSampler)
+                      SubsetRandomSampler, WeightedRandomSampler)
 from .workers import WorkerInfo, get_worker_info  # noqa: F401

@@ -16,9 +16,19 @@ Note [Workers are threads]: num_workers > 0 loads batches in that many threads o
 (PyTorch uses processes), so a dataset whose __getitem__ waits on files or releases the GIL
 overlaps with training. worker_init_fn, get_worker_info(), prefetch_factor, timeout and
 persistent_workers mean what they mean in PyTorch; the workers share the global generator, and
-multiprocessing_context is accepted and unused."""
+multiprocessing_context is checked as torch checks it and otherwise unused.
+
+Note [Arguments as torch checks them]: the checks run in torch 2.13's order and raise its exception
+types and messages (tests/test_dataloader_args.py compares them), with three deliberate
+differences, each an earlier or clearer form of an error torch raises anyway: a generator that is
+not an ember.Generator is a TypeError when the DataLoader is made (torch raises its TypeError from
+inside random_() at the first iteration); a num_workers or prefetch_factor that is not an integer
+is the TypeError torch raises at the first iteration, raised at once; and prefetch_factor=0 with
+workers is a ValueError at once where torch trips an AssertionError at the first iteration."""
 import builtins
 import math
+import multiprocessing
+import operator
 import warnings
 
 from ... import _C
@@ -51,6 +61,13 @@ class DataLoader:
             raise ValueError("prefetch_factor option should be non-negative")
         if persistent_workers and num_workers == 0:
             raise ValueError("persistent_workers option needs num_workers > 0")
+        operator.index(num_workers)  # Note [Arguments as torch checks them]
+        if prefetch_factor is not None:
+            operator.index(prefetch_factor)
+            if num_workers > 0 and prefetch_factor == 0:
+                raise ValueError("prefetch_factor must be greater than 0 for MultiProcessingDataLoaderIter")
+        self.num_workers = num_workers
+        self.multiprocessing_context = multiprocessing_context
         if generator is not None and not isinstance(generator, Generator):
             raise TypeError(f"generator should be an ember.Generator or None, but got {type(generator).__name__}")
 
@@ -91,13 +108,11 @@ class DataLoader:
         self.sampler = sampler
         self.batch_sampler = batch_sampler
         self.generator = generator
-        self.num_workers = num_workers
         self.prefetch_factor = prefetch_factor
         self.pin_memory = pin_memory
         self.pin_memory_device = pin_memory_device
         self.timeout = timeout
         self.worker_init_fn = worker_init_fn
-        self.multiprocessing_context = multiprocessing_context
         self.persistent_workers = persistent_workers
         self.in_order = in_order
         self._user_collate = collate_fn is not None
@@ -105,6 +120,34 @@ class DataLoader:
             default_collate if self._auto_collation else default_convert)
         self._native_gather = isinstance(dataset, TensorDataset) and not self._user_collate and self._auto_collation
         self._workers = None  # the thread pool, kept between epochs when persistent_workers
+        self._initialized = True
+
+    def __setattr__(self, attr, val):
+        if attr in _FIXED_AFTER_INIT and self.__dict__.get("_initialized", False):
+            raise ValueError(f"{attr} attribute should not be set after {type(self).__name__} is initialized")
+        super().__setattr__(attr, val)
+
+    @property
+    def multiprocessing_context(self):
+        return self._multiprocessing_context
+
+    @multiprocessing_context.setter
+    def multiprocessing_context(self, context):
+        """As torch's: a start method's name or a multiprocessing context, and only with workers."""
+        if context is not None:
+            if self.num_workers <= 0:
+                raise ValueError("multiprocessing_context can only be used with multi-process loading "
+                                 f"(num_workers > 0), but got num_workers={self.num_workers}")
+            if isinstance(context, str):
+                methods = multiprocessing.get_all_start_methods()
+                if context not in methods:
+                    raise ValueError(f"multiprocessing_context option should specify a valid start method in "
+                                     f"{methods!r}, but got multiprocessing_context={context!r}")
+                context = multiprocessing.get_context(context)
+            if not isinstance(context, multiprocessing.context.BaseContext):
+                raise TypeError("multiprocessing_context option should be a valid context object or a string "
+                                f"specifying the start method, but got multiprocessing_context={context}")
+        self._multiprocessing_context = context
 
     @property
     def _auto_collation(self):
@@ -179,6 +222,9 @@ class DataLoader:
         workers = getattr(self, "_workers", None)  # absent when __init__ raised
         if workers is not None:
             workers.shutdown(wait=False)
+
+
+_FIXED_AFTER_INIT = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset", "persistent_workers")
 
 
 def _pinned(batch):

@@ -1,5 +1,8 @@
 """Samplers, as torch.utils.data's: which dataset indices an epoch visits, in what order, and how
-they are grouped into batches. All are lazy: an index is made when it is asked for.
+they are grouped into batches. All are lazy: an index is made when it is asked for, and no
+sampler holds an epoch's indices in a Python list, so a dataset whose len() is 2**62 can be
+sampled (Note [Shuffling without a permutation in memory] in _permutation.py). Arguments are
+checked as torch 2.13 checks them, with the same exception types and messages.
 
 Note [Samplers that know their order]: SequentialSampler and RandomSampler (without replacement)
 can give a whole epoch's order as one native int64 tensor (arange or randperm). A DataLoader over
@@ -8,8 +11,10 @@ a TensorDataset uses it to cut each batch as a slice of that tensor and gather t
 import builtins
 import itertools
 
-from ...factories import arange
+from ... import _C
+from ...factories import arange, as_tensor
 from ...random import Generator, randint, randperm
+from ._permutation import MATERIALISE_LIMIT, shuffled
 
 
 class Sampler:
@@ -50,7 +55,7 @@ class RandomSampler(Sampler):
         if not isinstance(replacement, builtins.bool):
             raise TypeError(f"replacement should be a boolean value, but got replacement={replacement}")
         n = self.num_samples
-        if not isinstance(n, int) or isinstance(n, builtins.bool) or n <= 0:
+        if not isinstance(n, int) or n <= 0:  # as torch's: num_samples=True passes (it is the int 1)
             raise ValueError(f"num_samples should be a positive integer value, but got num_samples={n}")
         if generator is not None and not isinstance(generator, Generator):
             raise TypeError(f"generator should be an ember.Generator or None, but got {type(generator).__name__}")
@@ -61,22 +66,23 @@ class RandomSampler(Sampler):
 
     def __iter__(self):
         n = len(self.data_source)
-        if self.replacement:  # drawn 32 at a time, so a huge num_samples stays lazy
+        if self.replacement:  # drawn 32 at a time, as torch's, so a huge num_samples stays lazy
             for start in range(0, self.num_samples, 32):
                 yield from randint(0, n, (min(32, self.num_samples - start),), generator=self.generator).tolist()
             return
         for _ in range(self.num_samples // n):
-            yield from randperm(n, generator=self.generator).tolist()
+            yield from shuffled(n, self.generator)
         if self.num_samples % n:
-            yield from randperm(n, generator=self.generator).tolist()[:self.num_samples % n]
+            yield from itertools.islice(shuffled(n, self.generator), self.num_samples % n)
 
     def __len__(self):
         return self.num_samples
 
     def _order(self):  # Note [Samplers that know their order]
-        if self.replacement or self.num_samples != len(self.data_source):
-            return None
-        return randperm(len(self.data_source), generator=self.generator)
+        n = len(self.data_source)
+        if self.replacement or self.num_samples != n or n > MATERIALISE_LIMIT:
+            return None  # past the limit __iter__ shuffles lazily; this order must be the same
+        return randperm(n, generator=self.generator)
 
 
 class SubsetRandomSampler(Sampler):
@@ -87,11 +93,35 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        for i in randperm(len(self.indices), generator=self.generator).tolist():
+        for i in shuffled(len(self.indices), self.generator):
             yield self.indices[i]
 
     def __len__(self):
         return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """num_samples indices drawn from 0..len(weights)-1 with probabilities proportional to weights
+    (with or without replacement), as torch's: one multinomial draw per epoch."""
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if not isinstance(num_samples, int) or isinstance(num_samples, builtins.bool) or num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
+        if not isinstance(replacement, builtins.bool):
+            raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
+        weights = as_tensor(weights, dtype=_C.dtype.float64)
+        if len(weights.shape) != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(weights.shape)}")
+        self.weights = weights
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self):
+        yield from _C.multinomial(self.weights, self.num_samples, self.replacement, generator=self.generator).tolist()
+
+    def __len__(self):
+        return self.num_samples
 
 
 class BatchSampler(Sampler):

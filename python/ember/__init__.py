@@ -4,6 +4,7 @@
 """
 from . import _C
 from ._C import device, dtype, from_numpy
+from ._C import OutOfMemoryError  # a RuntimeError (as PyTorch raises) and a MemoryError
 from ._C import get_num_threads, set_num_threads
 from ._C import *  # noqa: F401,F403  the elementwise ops of csrc/kernels/op_kinds.h (_C.__all__): abs, add, exp ...
 from ._C import all, any, clamp, clip, count_nonzero, where

@@ -86,7 +86,9 @@ Tensor randint(int64_t low, int64_t high, const Shape& sizes, DType dtype, Devic
               " >= to=", high);
   EMBER_CHECK(dtype != DType::Bool, Type, "[randint] not supported for dtype ", dtype_name(dtype));
   Tensor t = empty(sizes, dtype, device, "randint");
-  fill_random("randint", t, {kernels::RandomKind::Randint, 0, 0, low, static_cast<uint64_t>(high - low)}, gen);
+  // high - low can exceed INT64_MAX (randint(-2**63, 2**63 - 1)); as uint64 it is exact (low < high).
+  const uint64_t range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
+  fill_random("randint", t, {kernels::RandomKind::Randint, 0, 0, low, range}, gen);
   return t;
 }
 

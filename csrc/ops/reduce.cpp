@@ -9,18 +9,15 @@ namespace ember {
 
 using autograd::BackwardArgs;
 
-ReducePlan plan_reduction(const char* op, const Tensor& t, const DimList& dims, bool keepdim) {
+namespace {
+
+// The plan of reducing dims `reduced` of a tensor of `sizes`.
+ReducePlan plan_for(const std::vector<bool>& reduced, const Shape& sizes, bool keepdim) {
   ReducePlan p;
-  int64_t n = t.dim();
-  p.reduced.assign(static_cast<size_t>(n), dims.empty());
-  for (int64_t d : dims) {
-    int64_t w = wrap_dim(d, n);
-    if (n == 0) continue;
-    EMBER_CHECK(!p.reduced[w], Runtime, "[", op, "] dim ", w, " appears multiple times in the list of dims");
-    p.reduced[w] = true;
-  }
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t s = t.sizes()[i];
+  p.reduced = reduced;
+  p.keepdim = keepdim;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    int64_t s = sizes[i];
     if (p.reduced[i]) {
       p.inner *= s;
       p.out_keepdim.push_back(1);
@@ -32,6 +29,71 @@ ReducePlan plan_reduction(const char* op, const Tensor& t, const DimList& dims, 
     }
   }
   return p;
+}
+
+}  // namespace
+
+ReducePlan plan_reduction(const char* op, const Tensor& t, const DimList& dims, bool keepdim) {
+  int64_t n = t.dim();
+  std::vector<bool> reduced(static_cast<size_t>(n), dims.empty());
+  for (int64_t d : dims) {
+    int64_t w = wrap_dim(d, n);
+    if (n == 0) continue;
+    EMBER_CHECK(!reduced[w], Runtime, "[", op, "] dim ", w, " appears multiple times in the list of dims");
+    reduced[w] = true;
+  }
+  return plan_for(reduced, t.sizes(), keepdim);
+}
+
+// Note [Reducing stride-0 dims]
+// An expanded tensor (x.expand(2**27), a broadcast bias) repeats its values along its stride-0
+// dims. Laying it out as a contiguous [kept, reduced] block (kept_then_reduced) would write every
+// repeat: x.expand(2**27).sum() copied 512 MB. So the reductions first narrow each stride-0 dim
+// of size > 1 to size 1, a view of the distinct values, reduce that, and then account for the
+// repeats: amax/amin (and max/min along a dim, whose first index is then 0) and all/any need
+// nothing, as a repeated value is still the extreme and still zero or not; a sum and a count
+// multiply by them, since n copies of s add up to n * s, exactly for integers (which wrap alike)
+// and rounded once for floats, where PyTorch adds the n copies one by one: the two can differ in
+// the last bits, ember's being the nearer to the exact sum; a mean divides that sum by the full
+// count as before. A kept stride-0 dim is reduced once and the result expanded into the output,
+// so only the output is ever full size. The reductions that look at positions or spreads
+// (argmax over several dims, var, prod, logsumexp) still lay the tensor out in full.
+Stride0Narrowed narrow_stride0(const Tensor& t, const ReducePlan& plan, bool reduced_too) {
+  Stride0Narrowed s;
+  s.distinct = t;
+  s.plan = plan;
+  if (t.numel() == 0) return s;  // nothing to copy anyway
+  Shape sizes = t.sizes();
+  for (int64_t i = 0; i < t.dim(); ++i) {
+    if (t.strides()[i] != 0 || sizes[i] <= 1 || (plan.reduced[i] && !reduced_too)) continue;
+    if (plan.reduced[i]) s.repeats *= sizes[i];  // a factor of numel: fits in int64
+    sizes[i] = 1;
+    s.narrowed = true;
+  }
+  if (!s.narrowed) return s;
+  s.distinct = make_view(t, sizes, t.strides(), t->offset());
+  s.plan = plan_for(plan.reduced, sizes, plan.keepdim);
+  return s;
+}
+
+Tensor expand_reduced(const Tensor& r, const ReducePlan& plan) {
+  if (r.sizes() == plan.out) return r;
+  autograd::AutoGradMode no_grad(false);
+  return contiguous_clone(expand(r, plan.out));
+}
+
+void scale_by_repeats(Tensor& r, int64_t n) {
+  if (n == 1) return;
+  autograd::AutoGradMode no_grad(false);
+  if (is_floating(r.dtype())) {
+    binary_(BinaryOp::Mul, r, Scalar{static_cast<double>(n), ScalarKind::Float});
+    return;
+  }
+  // A Scalar holds a double, exact only up to 2^53: the count goes in as an int64 tensor.
+  Tensor count = empty({}, r.dtype(), cpu_device());
+  if (r.dtype() == DType::Int32) *count.data<int32_t>() = static_cast<int32_t>(static_cast<uint32_t>(n));
+  else *count.data<int64_t>() = n;
+  binary_(BinaryOp::Mul, r, r.device().is_cpu() ? count : to_device(count, r.device()));
 }
 
 Tensor kept_then_reduced(const Tensor& t, const ReducePlan& plan) {
@@ -58,6 +120,12 @@ namespace {
 
 // The sum of `src` over the plan's dims, in src's dtype; no autograd.
 Tensor sum_kernel(const Tensor& src, const ReducePlan& plan) {
+  Stride0Narrowed s = narrow_stride0(src, plan);  // Note [Reducing stride-0 dims]
+  if (s.narrowed) {
+    Tensor r = sum_kernel(s.distinct, s.plan);
+    scale_by_repeats(r, s.repeats);
+    return expand_reduced(r, plan);
+  }
   Tensor out = empty(plan.out, src.dtype(), src.device());
   // Reducing the leading dims of a contiguous tensor (a bias gradient) needs no permuted copy.
   int64_t lead = 0;

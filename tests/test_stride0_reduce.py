@@ -112,6 +112,9 @@ def test_gradients_through_reductions_of_expanded_tensors():
     lambda: ember.ones(1).expand(2**27).any(),
     lambda: ember.ones(1).expand(2**27).count_nonzero(),
     lambda: ember.ones(1, dtype=ember.int64).expand(2**27).sum(),
+    lambda: ember.ones(1, dtype=ember.int32).expand(2**27).sum(),       # converted to int64 first
+    lambda: ember.ones(1, dtype=ember.bool).expand(2**27).sum(),
+    lambda: ember.ones(1).expand(2**27).sum(dtype=ember.float64),
 ])
 def test_no_copy_of_the_repeats(make):
     # The expanded inputs hold 2**27 or 10**8 elements (0.5 GB of float32); the outputs at most 1000.

@@ -120,12 +120,6 @@ namespace {
 
 // The sum of `src` over the plan's dims, in src's dtype; no autograd.
 Tensor sum_kernel(const Tensor& src, const ReducePlan& plan) {
-  Stride0Narrowed s = narrow_stride0(src, plan);  // Note [Reducing stride-0 dims]
-  if (s.narrowed) {
-    Tensor r = sum_kernel(s.distinct, s.plan);
-    scale_by_repeats(r, s.repeats);
-    return expand_reduced(r, plan);
-  }
   Tensor out = empty(plan.out, src.dtype(), src.device());
   // Reducing the leading dims of a contiguous tensor (a bias gradient) needs no permuted copy.
   int64_t lead = 0;
@@ -143,13 +137,25 @@ Tensor sum_kernel(const Tensor& src, const ReducePlan& plan) {
   return out;
 }
 
+// The sum of t over the plan's dims in out_dtype, t's values converted first (sum(dtype=)); no
+// autograd. Only the distinct values of an expanded t are converted and summed (Note [Reducing
+// stride-0 dims]): ones(1, dtype=int32).expand(2**27).sum() converts one element to int64.
+Tensor sum_as(const Tensor& t, const ReducePlan& plan, DType out_dtype) {
+  autograd::AutoGradMode no_grad(false);
+  Stride0Narrowed s = narrow_stride0(t, plan);
+  Tensor src = s.distinct.dtype() == out_dtype ? s.distinct : to_dtype(s.distinct, out_dtype);
+  Tensor r = sum_kernel(src, s.plan);
+  if (!s.narrowed) return r;
+  scale_by_repeats(r, s.repeats);
+  return expand_reduced(r, plan);
+}
+
 }  // namespace
 
 Tensor sum(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DType> dtype) {
   ReducePlan plan = plan_reduction("sum", t, dims, keepdim);
   DType out_dtype = dtype ? *dtype : (is_floating(t.dtype()) ? t.dtype() : DType::Int64);
-  Tensor src = t.dtype() == out_dtype ? t : to_dtype(t, out_dtype);
-  Tensor out = sum_kernel(src, plan);
+  Tensor out = sum_as(t, plan, out_dtype);
   if (is_floating(out_dtype) && autograd::needs_grad(t)) {
     Shape in_shape = t.sizes();
     // PyTorch names the full sum SumBackward0 and a sum over dims SumBackward1.
@@ -164,7 +170,7 @@ Tensor mean(const Tensor& t, const DimList& dims, bool keepdim) {
   EMBER_CHECK(is_floating(t.dtype()), Runtime, "[mean] could not infer output dtype. Input dtype must be either "
               "a floating point or complex dtype. Got: ", dtype_name(t.dtype()));
   ReducePlan plan = plan_reduction("mean", t, dims, keepdim);
-  Tensor out = sum_kernel(t, plan);
+  Tensor out = sum_as(t, plan, t.dtype());
   // An empty reduction is 0 / 0 = NaN, as in PyTorch.
   double n = static_cast<double>(plan.inner);
   {

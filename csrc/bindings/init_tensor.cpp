@@ -219,7 +219,10 @@ void init_tensor(py::module_& m, PyTensor& cls) {
         }, py::arg("dim") = py::none())
       .def("unsqueeze", [](const Tensor& t, int64_t d) { return unsqueeze(t, d); })
       .def("flatten", [](const Tensor& t, int64_t s, int64_t e) { return flatten(t, s, e); },
-           py::arg("start_dim") = 0, py::arg("end_dim") = -1);
+           py::arg("start_dim") = 0, py::arg("end_dim") = -1)
+      .def("as_strided", &as_strided, py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none());
+  m.def("as_strided", &as_strided, py::arg("input"), py::arg("size"), py::arg("stride"),
+        py::arg("storage_offset") = py::none());
 
   m.def("_set_tensor_class", &set_tensor_class, py::arg("cls"),
         "Makes every tensor returned to Python an instance of cls (ember.Tensor; see tensor.py).");

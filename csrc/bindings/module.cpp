@@ -10,6 +10,19 @@
 namespace ember::bindings {
 namespace {
 
+// Note [Out-of-memory error type]: PyTorch raises a RuntimeError when memory runs out (on the
+// CPU a plain one, on CUDA torch.OutOfMemoryError, a RuntimeError subclass). ember's
+// OutOfMemoryError is both a RuntimeError and a MemoryError, so code written against PyTorch
+// (except RuntimeError) and code that expects Python's own type both catch it.
+PyObject* out_of_memory_error = nullptr;
+
+void make_out_of_memory_error(py::module_& m) {
+  py::tuple bases = py::make_tuple(py::handle(PyExc_RuntimeError), py::handle(PyExc_MemoryError));
+  out_of_memory_error = PyErr_NewException("ember.OutOfMemoryError", bases.ptr(), nullptr);
+  if (!out_of_memory_error) throw py::error_already_set();
+  m.attr("OutOfMemoryError") = py::reinterpret_borrow<py::object>(out_of_memory_error);
+}
+
 void translate_errors() {
   py::register_exception_translator([](std::exception_ptr p) {
     try {
@@ -20,7 +33,7 @@ void translate_errors() {
         case ErrorKind::Value: type = PyExc_ValueError; break;
         case ErrorKind::Type: type = PyExc_TypeError; break;
         case ErrorKind::Index: type = PyExc_IndexError; break;
-        case ErrorKind::Memory: type = PyExc_MemoryError; break;
+        case ErrorKind::Memory: type = out_of_memory_error; break;
         case ErrorKind::NotImplemented: type = PyExc_NotImplementedError; break;
         case ErrorKind::Runtime: type = PyExc_RuntimeError; break;
       }
@@ -35,6 +48,7 @@ void translate_errors() {
 PYBIND11_MODULE(_C, m) {
   using namespace ember::bindings;
   m.doc() = "ember's native core: tensors, ops, kernels and the autograd engine";
+  make_out_of_memory_error(m);
   translate_errors();
   init_types(m);
   PyTensor cls(m, "TensorBase");

@@ -1,5 +1,5 @@
 // Errors: what a user did wrong (ember::Error subclasses, translated by the bindings into
-// ValueError/TypeError/IndexError/RuntimeError/MemoryError) kept apart from broken invariants
+// ValueError/TypeError/IndexError/RuntimeError/OutOfMemoryError) kept apart from broken invariants
 // inside ember (EMBER_INTERNAL_ASSERT, which names the file and line).
 #pragma once
 #include <sstream>

@@ -37,8 +37,8 @@ class Storage {
   bool resizable_;
 };
 
-// Allocates `nbytes` on `device` (64-byte aligned on the CPU). Throws MemoryError when the
-// allocation cannot be had, never aborts.
+// Allocates `nbytes` on `device` (64-byte aligned on the CPU). Throws ErrorKind::Memory (Python's
+// ember.OutOfMemoryError, a RuntimeError as PyTorch's) when the allocation cannot be had, never aborts.
 std::shared_ptr<Storage> allocate_storage(size_t nbytes, Device device);
 
 // Bytes of CPU storage ember allocated that are alive now, and the most alive at once since the

@@ -87,14 +87,18 @@ std::shared_ptr<Storage> allocate_storage(size_t nbytes, Device device) {
   return std::make_shared<Storage>(std::move(p), nbytes, device, /*resizable=*/true);
 }
 
-Tensor empty(const Shape& sizes, DType dtype, Device device) {
-  check_sizes("empty", sizes);
-  int64_t n = shape_numel(sizes);
-  size_t isz = itemsize(dtype);
-  if (n > 0 && static_cast<uint64_t>(n) > (uint64_t(1) << 62) / isz)
-    fail(ErrorKind::Memory, "[empty] size ", shape_str(sizes), " is too large to allocate");
-  auto storage = allocate_storage(static_cast<size_t>(n) * isz, device);
-  return Tensor(std::make_shared<TensorImpl>(std::move(storage), 0, sizes, contiguous_strides(sizes), dtype));
+Tensor empty(const Shape& sizes, DType dtype, Device device, const char* op) {
+  // PyTorch's order of checks: the byte count, then the strides (which overflow only when a
+  // size-0 dim keeps the byte count at 0: ones(0, 2**62, 4)). Note [Checked size arithmetic].
+  check_dims(op, sizes);
+  const int64_t nbytes = contiguous_nbytes(op, sizes, static_cast<int64_t>(itemsize(dtype)));
+  Shape strides = contiguous_strides(sizes, op);
+  // No machine has 2^62 bytes; refusing here also keeps the allocator's rounding from overflowing.
+  if (nbytes > (int64_t(1) << 62))
+    fail(ErrorKind::Memory, "[", op, "] out of memory: tried to allocate ", nbytes, " bytes for size ",
+         shape_str(sizes));
+  auto storage = allocate_storage(static_cast<size_t>(nbytes), device);
+  return Tensor(std::make_shared<TensorImpl>(std::move(storage), 0, sizes, std::move(strides), dtype));
 }
 
 Tensor make_view(const Tensor& src, Shape sizes, Shape strides, int64_t offset) {

@@ -180,7 +180,8 @@ T* Tensor::data() const {
 
 // -- making tensors (core/tensor.cpp)
 // dtype defaults to the default dtype (Note [Default dtype]), read at each call, as at::empty does.
-Tensor empty(const Shape& sizes, DType dtype = default_dtype(), Device device = cpu_device());
+// `op` is the name an error about the sizes gives (ones, randn, ...: every factory allocates here).
+Tensor empty(const Shape& sizes, DType dtype = default_dtype(), Device device = cpu_device(), const char* op = "empty");
 // A new TensorImpl over `src`'s storage with the given layout; shares the version counter and
 // records `src` (or its base) as the view base. No autograd history: the caller records it.
 Tensor make_view(const Tensor& src, Shape sizes, Shape strides, int64_t offset);

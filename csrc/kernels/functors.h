@@ -13,20 +13,56 @@
 
 namespace ember::kernels {
 
+// Note [Wrapping integer arithmetic]
+// PyTorch's integer add, sub, mul, neg, abs, pow, sum and cumsum wrap around as two's complement
+// (int64: 2**62 * 4 == 0, -(-2**63) == abs(-2**63) == -2**63). In C++ a signed overflow is
+// undefined behaviour: the compiler may assume it never happens, and UBSan reports it. So the
+// integer forms compute in the unsigned type of the same width (at least unsigned int, so that
+// a narrow type is not promoted back to a signed int), where wrapping is the defined meaning, and
+// convert back, which is modular on every compiler ember supports (and by the standard since
+// C++20). Floating types and bool pass straight through. These are host and device functions,
+// used by the CPU kernels and their CUDA twins alike, so both wrap to the same bits.
+template <class T>
+inline constexpr bool is_wrapping_int_v = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+template <class T>
+using wrap_unsigned_t = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned, std::make_unsigned_t<T>>;
+
+template <class T>
+EMBER_HD inline T wrapping_add(T a, T b) {
+  if constexpr (is_wrapping_int_v<T>) return static_cast<T>(wrap_unsigned_t<T>(a) + wrap_unsigned_t<T>(b));
+  else return a + b;
+}
+template <class T>
+EMBER_HD inline T wrapping_sub(T a, T b) {
+  if constexpr (is_wrapping_int_v<T>) return static_cast<T>(wrap_unsigned_t<T>(a) - wrap_unsigned_t<T>(b));
+  else return a - b;
+}
+template <class T>
+EMBER_HD inline T wrapping_mul(T a, T b) {
+  if constexpr (is_wrapping_int_v<T>) return static_cast<T>(wrap_unsigned_t<T>(a) * wrap_unsigned_t<T>(b));
+  else return a * b;
+}
+template <class T>
+EMBER_HD inline T wrapping_neg(T a) {
+  if constexpr (is_wrapping_int_v<T>) return static_cast<T>(wrap_unsigned_t<T>(0) - wrap_unsigned_t<T>(a));
+  else return -a;
+}
+
 struct AddF { template <class T> EMBER_HD T operator()(T a, T b) const {
-  if constexpr (std::is_same_v<T, bool>) return a || b; else return a + b; } };
-struct SubF { template <class T> EMBER_HD T operator()(T a, T b) const { return a - b; } };
+  if constexpr (std::is_same_v<T, bool>) return a || b; else return wrapping_add(a, b); } };
+struct SubF { template <class T> EMBER_HD T operator()(T a, T b) const { return wrapping_sub(a, b); } };
 struct MulF { template <class T> EMBER_HD T operator()(T a, T b) const {
-  if constexpr (std::is_same_v<T, bool>) return a && b; else return a * b; } };
+  if constexpr (std::is_same_v<T, bool>) return a && b; else return wrapping_mul(a, b); } };
 struct DivF { template <class T> EMBER_HD T operator()(T a, T b) const { return a / b; } };
 struct PowF { template <class T> EMBER_HD T operator()(T a, T b) const {
   if constexpr (std::is_same_v<T, bool>) {  // never reached (ops refuse pow of bools); a**0 = 1, a**1 = a
     return a || !b;
   } else if constexpr (std::is_integral_v<T>) {
     // Integer power by squaring; negative exponents give 0 except for bases 1 and -1 (PyTorch).
+    // The products wrap (Note [Wrapping integer arithmetic]): 3**40 in int64 is PyTorch's value.
     if (b < 0) return a == 1 ? T(1) : (a == -1 ? ((b % 2) ? T(-1) : T(1)) : T(0));
     T r = 1;
-    while (b) { if (b & 1) r *= a; a *= a; b >>= 1; }
+    while (b) { if (b & 1) r = wrapping_mul(r, a); a = wrapping_mul(a, a); b >>= 1; }
     return r;
   } else {
     return std::pow(a, b);
@@ -54,7 +90,7 @@ struct LeF { template <class T> EMBER_HD bool operator()(T a, T b) const { retur
 struct GtF { template <class T> EMBER_HD bool operator()(T a, T b) const { return a > b; } };
 struct GeF { template <class T> EMBER_HD bool operator()(T a, T b) const { return a >= b; } };
 
-struct NegF { template <class T> EMBER_HD T operator()(T x) const { return -x; } };
+struct NegF { template <class T> EMBER_HD T operator()(T x) const { return wrapping_neg(x); } };
 struct ExpF { template <class T> EMBER_HD T operator()(T x) const { return std::exp(x); } };
 struct LogF { template <class T> EMBER_HD T operator()(T x) const { return std::log(x); } };
 struct TanhF { template <class T> EMBER_HD T operator()(T x) const { return std::tanh(x); } };
@@ -68,7 +104,7 @@ struct SqrtF { template <class T> EMBER_HD T operator()(T x) const { return std:
 struct AbsF { template <class T> EMBER_HD T operator()(T x) const {
   if constexpr (std::is_same_v<T, bool>) return x;
   else if constexpr (std::is_floating_point_v<T>) return std::fabs(x);
-  else return x < T(0) ? -x : x; } };
+  else return x < T(0) ? wrapping_neg(x) : x; } };  // abs(INT64_MIN) wraps to itself, as PyTorch
 struct SinF { template <class T> EMBER_HD T operator()(T x) const { return std::sin(x); } };
 struct CosF { template <class T> EMBER_HD T operator()(T x) const { return std::cos(x); } };
 struct SignF { template <class T> EMBER_HD T operator()(T x) const {
@@ -95,7 +131,7 @@ struct Log2F { template <class T> EMBER_HD T operator()(T x) const { return std:
 struct Log10F { template <class T> EMBER_HD T operator()(T x) const { return std::log10(x); } };
 struct Exp2F { template <class T> EMBER_HD T operator()(T x) const { return std::exp2(x); } };
 struct RsqrtF { template <class T> EMBER_HD T operator()(T x) const { return T(1) / std::sqrt(x); } };
-struct SquareF { template <class T> EMBER_HD T operator()(T x) const { return x * x; } };
+struct SquareF { template <class T> EMBER_HD T operator()(T x) const { return wrapping_mul(x, x); } };
 struct ReciprocalF { template <class T> EMBER_HD T operator()(T x) const { return T(1) / x; } };
 struct TanF { template <class T> EMBER_HD T operator()(T x) const { return std::tan(x); } };
 struct AsinF { template <class T> EMBER_HD T operator()(T x) const { return std::asin(x); } };
@@ -154,7 +190,7 @@ struct LogicalXorF { template <class T> EMBER_HD bool operator()(T a, T b) const
 // divide by zero or overflow (INT64_MIN / -1), so a CUDA kernel, which cannot raise, gives 0
 // (or wraps) instead of trapping.
 template <class T>
-EMBER_HD T int_div_trunc(T a, T b) { return b == 0 ? T(0) : (b == T(-1) ? T(T(0) - a) : T(a / b)); }
+EMBER_HD T int_div_trunc(T a, T b) { return b == 0 ? T(0) : (b == T(-1) ? wrapping_neg(a) : T(a / b)); }
 template <class T>
 EMBER_HD T int_mod_trunc(T a, T b) { return (b == 0 || b == T(-1)) ? T(0) : T(a % b); }
 // C's fmod: the result has the dividend's sign.

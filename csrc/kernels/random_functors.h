@@ -39,7 +39,9 @@ struct RandomSpec {
         break;
       case RandomKind::Uniform: return static_cast<T>(a + (b - a) * uniform01<double>(seed, counter));
       case RandomKind::Normal: return static_cast<T>(a + b * standard_normal<double>(seed, counter));
-      case RandomKind::Randint: return static_cast<T>(low + static_cast<int64_t>(random_bits(seed, counter) % range));
+      // low + r in uint64, where it wraps (defined): with range up to 2^64 - 1, r can pass INT64_MAX.
+      case RandomKind::Randint:
+        return static_cast<T>(static_cast<int64_t>(static_cast<uint64_t>(low) + random_bits(seed, counter) % range));
     }
     return T(0);
   }

@@ -15,7 +15,8 @@ namespace ember::kernels {
 enum class ScanKind : uint8_t { Sum, Prod, LogSumExp };
 
 // Note [Scan accumulator]: a float32 scan runs in double (PyTorch's CPU acc_type for float is
-// double), so a long cumsum's last element is as good as sum()'s; int64 wraps as two's complement.
+// double), so a long cumsum's last element is as good as sum()'s; int64 wraps as two's complement
+// (Note [Wrapping integer arithmetic], kernels/functors.h).
 template <class T>
 using scan_acc_t = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
 
@@ -40,13 +41,8 @@ EMBER_HD inline A log_add_exp(A a, A b) {
 
 template <class A>
 EMBER_HD inline A scan_combine(ScanKind kind, A a, A b) {
-  if (kind == ScanKind::Sum) return a + b;
-  if (kind == ScanKind::Prod) {
-    // Wrapping int64 products without signed-overflow UB.
-    if constexpr (std::is_integral_v<A>)
-      return static_cast<A>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
-    else return a * b;
-  }
+  if (kind == ScanKind::Sum) return wrapping_add(a, b);
+  if (kind == ScanKind::Prod) return wrapping_mul(a, b);
   if constexpr (std::is_floating_point_v<A>) return log_add_exp(a, b);
   return a;  // never reached: the ops allow logcumsumexp on floating dtypes only
 }

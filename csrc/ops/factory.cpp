@@ -19,19 +19,27 @@ Tensor cuda_from_host(const char* op, Device device, Build build) {
 }
 }  // namespace
 
-Tensor full(const Shape& sizes, Scalar value, DType dtype, Device device) {
+namespace {
+// full under the name of the factory the user called, which is what a bad size's error names.
+Tensor filled(const char* op, const Shape& sizes, Scalar value, DType dtype, Device device) {
   // NaN, inf or a number past int64's range has no integer value (the cast would be undefined):
   // PyTorch refuses it, so full(nan, dtype=int64) and masked_fill(int_tensor, mask, nan) raise.
-  const bool integral = !is_floating(dtype) && dtype != DType::Bool;
-  EMBER_CHECK(!integral || (value.value >= -9223372036854775808.0 && value.value < 9223372036854775808.0), Runtime,
-              "value cannot be converted to type ", dtype_name(dtype), " without overflow: ", value.value);
-  Tensor t = empty(sizes, dtype, device);
+  EMBER_CHECK(!is_integral(dtype) || (value.value >= -9223372036854775808.0 && value.value < 9223372036854775808.0),
+              Runtime, "[", op, "] value cannot be converted to type ", dtype_name(dtype), " without overflow: ",
+              value.value);
+  Tensor t = empty(sizes, dtype, device, op);
   EMBER_DISPATCH_KERNEL(t.device(), fill, dtype, t.raw_data(), t.numel(), value.value);
   return t;
 }
+}  // namespace
 
-Tensor zeros(const Shape& sizes, DType dtype, Device device) { return full(sizes, Scalar{0, ScalarKind::Int}, dtype, device); }
-Tensor ones(const Shape& sizes, DType dtype, Device device) { return full(sizes, Scalar{1, ScalarKind::Int}, dtype, device); }
+Tensor full(const Shape& sizes, Scalar value, DType dtype, Device device) { return filled("full", sizes, value, dtype, device); }
+Tensor zeros(const Shape& sizes, DType dtype, Device device) {
+  return filled("zeros", sizes, Scalar{0, ScalarKind::Int}, dtype, device);
+}
+Tensor ones(const Shape& sizes, DType dtype, Device device) {
+  return filled("ones", sizes, Scalar{1, ScalarKind::Int}, dtype, device);
+}
 Tensor zeros_like(const Tensor& t) { return zeros(t.sizes(), t.dtype(), t.device()); }
 Tensor ones_like(const Tensor& t) { return ones(t.sizes(), t.dtype(), t.device()); }
 Tensor scalar_tensor(Scalar value, DType dtype, Device device) { return full({}, value, dtype, device); }
@@ -52,11 +60,14 @@ Tensor arange(double start, double end, double step, DType dtype, Device device)
               "[arange] upper bound and larger bound inconsistent with step sign (start=", start, ", end=", end,
               ", step=", step, ")");
   double count = std::ceil((end - start) / step);
-  EMBER_CHECK(count < 9.0e15, Memory, "[arange] too many elements: ", count);
+  // A count past int64 (or a NaN one: a step of 1e-320) has no size; PyTorch's message. One that
+  // fits is for empty() to refuse, as too many bytes or too much memory.
+  EMBER_CHECK(count >= 0 && count < 9223372036854775807.0, Runtime, "[arange] invalid size, possible overflow? "
+              "(start=", start, ", end=", end, ", step=", step, ")");
   int64_t n = static_cast<int64_t>(count);
   if (!device.is_cpu())
     return cuda_from_host("arange", device, [&] { return arange(start, end, step, dtype, cpu_device()); });
-  Tensor t = empty({n}, dtype, device);
+  Tensor t = empty({n}, dtype, device, "arange");
   EMBER_DISPATCH_NUMERIC(dtype, "arange", [&] {
     auto* p = t.data<scalar_t>();
     for (int64_t i = 0; i < n; ++i) p[i] = static_cast<scalar_t>(start + static_cast<double>(i) * step);
@@ -68,7 +79,7 @@ Tensor linspace(double start, double end, int64_t steps, DType dtype, Device dev
   EMBER_CHECK(steps >= 0, Runtime, "[linspace] number of steps must be non-negative, got ", steps);
   if (!device.is_cpu())
     return cuda_from_host("linspace", device, [&] { return linspace(start, end, steps, dtype, cpu_device()); });
-  Tensor t = empty({steps}, dtype, device);
+  Tensor t = empty({steps}, dtype, device, "linspace");
   double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
   EMBER_DISPATCH_NUMERIC(dtype, "linspace", [&] {
     auto* p = t.data<scalar_t>();

@@ -6,6 +6,7 @@
 
 #include "autograd/function_node.h"
 #include "autograd/grad_mode.h"
+#include "core/checked_arith.h"
 #include "kernels/dispatch.h"
 #include "kernels/index.h"
 #include "ops/index_util.h"
@@ -27,10 +28,13 @@ int64_t clamp_slice_bound(int64_t v, int64_t size) {
 // The view of t's memory selected by a slice, without autograd.
 Tensor slice_view(const Tensor& t, int64_t dim, int64_t start, int64_t stop, int64_t step) {
   Shape sizes = t.sizes(), strides = t.strides();
-  int64_t len = stop > start ? (stop - start + step - 1) / step : 0;
+  int64_t len = stop > start ? ceil_div(stop - start, step) : 0;
   int64_t offset = t->offset() + (len > 0 ? start * strides[dim] : 0);
   sizes[dim] = len;
-  strides[dim] *= step;
+  // stride * step overflows only when it is never stepped: a huge step leaves one element, or the
+  // tensor has none (Note [Checked size arithmetic]); then any stride describes the same view.
+  int64_t stepped = 0;
+  if (!mul_overflows(strides[dim], step, &stepped)) strides[dim] = stepped;
   return make_view(t, sizes, strides, offset);
 }
 
@@ -149,7 +153,7 @@ Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length) {
   EMBER_CHECK(start >= -size && start <= size, Index, "[narrow] start out of range (expected to be in range of [",
               -size, ", ", size, "], but got ", start, ")");
   if (start < 0) start += size;
-  EMBER_CHECK(length >= 0 && start + length <= size, Runtime, "[narrow] start (", start, ") + length (", length,
+  EMBER_CHECK(length >= 0 && length <= size - start, Runtime, "[narrow] start (", start, ") + length (", length,
               ") exceeds dimension size (", size, ").");
   return slice(t, dim, start, start + length, 1);
 }

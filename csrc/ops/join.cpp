@@ -2,6 +2,7 @@
 // input into its slab of the output; its backward hands each input its slab of the gradient.
 // The splits are slices (views), each with its own backward (SliceBackward0).
 #include "autograd/function_node.h"
+#include "core/checked_arith.h"
 #include "ops/ops.h"
 
 namespace ember {
@@ -46,7 +47,10 @@ Tensor cat(const tensor_list& tensors, int64_t dim) {
       EMBER_CHECK(d == dim || t.sizes()[d] == ref->sizes()[d], Runtime,
                   "[cat] Sizes of tensors must match except in dimension ", dim, ". Expected size ", ref->sizes()[d],
                   " but got size ", t.sizes()[d], " for tensor number ", i, " in the list.");
-    out_shape[dim] += t.sizes()[dim];
+    // Expanded inputs can be huge without memory behind them: the sum is checked (Note [Checked size arithmetic]).
+    if (add_overflows(out_shape[dim], t.sizes()[dim], &out_shape[dim]))
+      fail(ErrorKind::Runtime, "[cat] the size of dimension ", dim, " overflowed: tensor number ", i, " has size ",
+           shape_str(t.sizes()));
   }
   Tensor out = empty(out_shape, dtype, ref->device());
   std::vector<int64_t> starts;
@@ -103,9 +107,12 @@ tensor_list split(const Tensor& t, int64_t split_size, int64_t dim) {
               split_size);
   EMBER_CHECK(split_size > 0 || size == 0, Runtime, "[split] split_size can only be 0 if dimension size is 0, but "
               "got dimension size of ", size);
-  int64_t n = split_size == 0 ? 1 : std::max<int64_t>((size + split_size - 1) / split_size, 1);
+  int64_t n = split_size == 0 ? 1 : std::max<int64_t>(ceil_div(size, split_size), 1);
   tensor_list out;
-  for (int64_t i = 0; i < n; ++i) out.push_back(slice(t, dim, i * split_size, std::min(size, (i + 1) * split_size), 1));
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t start = i * split_size;  // < size (or 0): no overflow; start + split_size might
+    out.push_back(slice(t, dim, start, size - start <= split_size ? size : start + split_size, 1));
+  }
   return out;
 }
 
@@ -113,11 +120,12 @@ tensor_list split_sizes(const Tensor& t, const std::vector<int64_t>& sizes, int6
   EMBER_CHECK(t.dim() > 0, Runtime, "[split] split expects at least a 1-dimensional tensor");
   dim = wrap_dim(dim, t.dim());
   int64_t total = 0;
+  bool overflow = false;  // a sum past int64 matches no size
   for (int64_t s : sizes) {
     EMBER_CHECK(s >= 0, Runtime, "[split_with_sizes] split_sizes must be non-negative, got ", sizes_list(sizes));
-    total += s;
+    overflow = overflow || add_overflows(total, s, &total);
   }
-  EMBER_CHECK(total == t.sizes()[dim], Runtime, "[split_with_sizes] split_with_sizes expects split_sizes to sum "
+  EMBER_CHECK(!overflow && total == t.sizes()[dim], Runtime, "[split_with_sizes] split_with_sizes expects split_sizes to sum "
               "exactly to ", t.sizes()[dim], " (input tensor's size at dimension ", dim, "), but got split_sizes=",
               sizes_list(sizes));
   tensor_list out;
@@ -133,7 +141,7 @@ tensor_list chunk(const Tensor& t, int64_t chunks, int64_t dim) {
   EMBER_CHECK(t.dim() > 0, Runtime, "[chunk] chunk expects at least a 1-dimensional tensor");
   EMBER_CHECK(chunks > 0, Runtime, "[chunk] chunk expects `chunks` to be greater than 0, got: ", chunks);
   int64_t size = t.size(dim);
-  int64_t split_size = (size + chunks - 1) / chunks;
+  int64_t split_size = ceil_div(size, chunks);
   if (split_size == 0 && size == 0) {  // PyTorch: `chunks` empty pieces
     return split_sizes(t, std::vector<int64_t>(static_cast<size_t>(chunks), 0), dim);
   }

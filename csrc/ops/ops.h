@@ -158,6 +158,9 @@ Tensor squeeze(const Tensor& t, std::optional<int64_t> dim);
 Tensor squeeze(const Tensor& t, const DimList& dims);
 Tensor unsqueeze(const Tensor& t, int64_t dim);
 Tensor flatten(const Tensor& t, int64_t start_dim = 0, int64_t end_dim = -1);
+// (as_strided.cpp) A view of t's storage with the given sizes, strides and offset (t's own offset
+// when none is given), which must lie within the storage.
+Tensor as_strided(const Tensor& t, const Shape& sizes, const Shape& strides, std::optional<int64_t> storage_offset);
 Tensor t(const Tensor& x);                                // 2-D transpose, <2-D unchanged
 
 // ---- reductions (reduce.cpp; var/std in reduce_var.cpp; max/min/arg* in reduce_minmax.cpp;

@@ -69,14 +69,14 @@ void normal_(const Tensor& t, double mean, double std, Generator* gen) {
 
 Tensor rand(const Shape& sizes, DType dtype, Device device, Generator* gen) {
   check_floating("rand", dtype);
-  Tensor t = empty(sizes, dtype, device);
+  Tensor t = empty(sizes, dtype, device, "rand");
   fill_random("rand", t, {kernels::RandomKind::Rand}, gen);
   return t;
 }
 
 Tensor randn(const Shape& sizes, DType dtype, Device device, Generator* gen) {
   check_floating("randn", dtype);
-  Tensor t = empty(sizes, dtype, device);
+  Tensor t = empty(sizes, dtype, device, "randn");
   fill_random("randn", t, {kernels::RandomKind::Randn}, gen);
   return t;
 }
@@ -85,8 +85,10 @@ Tensor randint(int64_t low, int64_t high, const Shape& sizes, DType dtype, Devic
   EMBER_CHECK(low < high, Runtime, "[randint] random_ expects 'from' to be less than 'to', but got from=", low,
               " >= to=", high);
   EMBER_CHECK(dtype != DType::Bool, Type, "[randint] not supported for dtype ", dtype_name(dtype));
-  Tensor t = empty(sizes, dtype, device);
-  fill_random("randint", t, {kernels::RandomKind::Randint, 0, 0, low, static_cast<uint64_t>(high - low)}, gen);
+  Tensor t = empty(sizes, dtype, device, "randint");
+  // high - low can exceed INT64_MAX (randint(-2**63, 2**63 - 1)); as uint64 it is exact (low < high).
+  const uint64_t range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
+  fill_random("randint", t, {kernels::RandomKind::Randint, 0, 0, low, range}, gen);
   return t;
 }
 

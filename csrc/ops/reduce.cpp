@@ -9,18 +9,15 @@ namespace ember {
 
 using autograd::BackwardArgs;
 
-ReducePlan plan_reduction(const char* op, const Tensor& t, const DimList& dims, bool keepdim) {
+namespace {
+
+// The plan of reducing dims `reduced` of a tensor of `sizes`.
+ReducePlan plan_for(const std::vector<bool>& reduced, const Shape& sizes, bool keepdim) {
   ReducePlan p;
-  int64_t n = t.dim();
-  p.reduced.assign(static_cast<size_t>(n), dims.empty());
-  for (int64_t d : dims) {
-    int64_t w = wrap_dim(d, n);
-    if (n == 0) continue;
-    EMBER_CHECK(!p.reduced[w], Runtime, "[", op, "] dim ", w, " appears multiple times in the list of dims");
-    p.reduced[w] = true;
-  }
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t s = t.sizes()[i];
+  p.reduced = reduced;
+  p.keepdim = keepdim;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    int64_t s = sizes[i];
     if (p.reduced[i]) {
       p.inner *= s;
       p.out_keepdim.push_back(1);
@@ -32,6 +29,71 @@ ReducePlan plan_reduction(const char* op, const Tensor& t, const DimList& dims, 
     }
   }
   return p;
+}
+
+}  // namespace
+
+ReducePlan plan_reduction(const char* op, const Tensor& t, const DimList& dims, bool keepdim) {
+  int64_t n = t.dim();
+  std::vector<bool> reduced(static_cast<size_t>(n), dims.empty());
+  for (int64_t d : dims) {
+    int64_t w = wrap_dim(d, n);
+    if (n == 0) continue;
+    EMBER_CHECK(!reduced[w], Runtime, "[", op, "] dim ", w, " appears multiple times in the list of dims");
+    reduced[w] = true;
+  }
+  return plan_for(reduced, t.sizes(), keepdim);
+}
+
+// Note [Reducing stride-0 dims]
+// An expanded tensor (x.expand(2**27), a broadcast bias) repeats its values along its stride-0
+// dims. Laying it out as a contiguous [kept, reduced] block (kept_then_reduced) would write every
+// repeat: x.expand(2**27).sum() copied 512 MB. So the reductions first narrow each stride-0 dim
+// of size > 1 to size 1, a view of the distinct values, reduce that, and then account for the
+// repeats: amax/amin (and max/min along a dim, whose first index is then 0) and all/any need
+// nothing, as a repeated value is still the extreme and still zero or not; a sum and a count
+// multiply by them, since n copies of s add up to n * s, exactly for integers (which wrap alike)
+// and rounded once for floats, where PyTorch adds the n copies one by one: the two can differ in
+// the last bits, ember's being the nearer to the exact sum; a mean divides that sum by the full
+// count as before. A kept stride-0 dim is reduced once and the result expanded into the output,
+// so only the output is ever full size. The reductions that look at positions or spreads
+// (argmax over several dims, var, prod, logsumexp) still lay the tensor out in full.
+Stride0Narrowed narrow_stride0(const Tensor& t, const ReducePlan& plan, bool reduced_too) {
+  Stride0Narrowed s;
+  s.distinct = t;
+  s.plan = plan;
+  if (t.numel() == 0) return s;  // nothing to copy anyway
+  Shape sizes = t.sizes();
+  for (int64_t i = 0; i < t.dim(); ++i) {
+    if (t.strides()[i] != 0 || sizes[i] <= 1 || (plan.reduced[i] && !reduced_too)) continue;
+    if (plan.reduced[i]) s.repeats *= sizes[i];  // a factor of numel: fits in int64
+    sizes[i] = 1;
+    s.narrowed = true;
+  }
+  if (!s.narrowed) return s;
+  s.distinct = make_view(t, sizes, t.strides(), t->offset());
+  s.plan = plan_for(plan.reduced, sizes, plan.keepdim);
+  return s;
+}
+
+Tensor expand_reduced(const Tensor& r, const ReducePlan& plan) {
+  if (r.sizes() == plan.out) return r;
+  autograd::AutoGradMode no_grad(false);
+  return contiguous_clone(expand(r, plan.out));
+}
+
+void scale_by_repeats(Tensor& r, int64_t n) {
+  if (n == 1) return;
+  autograd::AutoGradMode no_grad(false);
+  if (is_floating(r.dtype())) {
+    binary_(BinaryOp::Mul, r, Scalar{static_cast<double>(n), ScalarKind::Float});
+    return;
+  }
+  // A Scalar holds a double, exact only up to 2^53: the count goes in as an int64 tensor.
+  Tensor count = empty({}, r.dtype(), cpu_device());
+  if (r.dtype() == DType::Int32) *count.data<int32_t>() = static_cast<int32_t>(static_cast<uint32_t>(n));
+  else *count.data<int64_t>() = n;
+  binary_(BinaryOp::Mul, r, r.device().is_cpu() ? count : to_device(count, r.device()));
 }
 
 Tensor kept_then_reduced(const Tensor& t, const ReducePlan& plan) {
@@ -75,13 +137,25 @@ Tensor sum_kernel(const Tensor& src, const ReducePlan& plan) {
   return out;
 }
 
+// The sum of t over the plan's dims in out_dtype, t's values converted first (sum(dtype=)); no
+// autograd. Only the distinct values of an expanded t are converted and summed (Note [Reducing
+// stride-0 dims]): ones(1, dtype=int32).expand(2**27).sum() converts one element to int64.
+Tensor sum_as(const Tensor& t, const ReducePlan& plan, DType out_dtype) {
+  autograd::AutoGradMode no_grad(false);
+  Stride0Narrowed s = narrow_stride0(t, plan);
+  Tensor src = s.distinct.dtype() == out_dtype ? s.distinct : to_dtype(s.distinct, out_dtype);
+  Tensor r = sum_kernel(src, s.plan);
+  if (!s.narrowed) return r;
+  scale_by_repeats(r, s.repeats);
+  return expand_reduced(r, plan);
+}
+
 }  // namespace
 
 Tensor sum(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DType> dtype) {
   ReducePlan plan = plan_reduction("sum", t, dims, keepdim);
   DType out_dtype = dtype ? *dtype : (is_floating(t.dtype()) ? t.dtype() : DType::Int64);
-  Tensor src = t.dtype() == out_dtype ? t : to_dtype(t, out_dtype);
-  Tensor out = sum_kernel(src, plan);
+  Tensor out = sum_as(t, plan, out_dtype);
   if (is_floating(out_dtype) && autograd::needs_grad(t)) {
     Shape in_shape = t.sizes();
     // PyTorch names the full sum SumBackward0 and a sum over dims SumBackward1.
@@ -96,7 +170,7 @@ Tensor mean(const Tensor& t, const DimList& dims, bool keepdim) {
   EMBER_CHECK(is_floating(t.dtype()), Runtime, "[mean] could not infer output dtype. Input dtype must be either "
               "a floating point or complex dtype. Got: ", dtype_name(t.dtype()));
   ReducePlan plan = plan_reduction("mean", t, dims, keepdim);
-  Tensor out = sum_kernel(t, plan);
+  Tensor out = sum_as(t, plan, t.dtype());
   // An empty reduction is 0 / 0 = NaN, as in PyTorch.
   double n = static_cast<double>(plan.inner);
   {

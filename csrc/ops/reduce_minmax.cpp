@@ -1,4 +1,6 @@
 // amax/amin, max/min (all or along a dim, with indices) and argmax/argmin.
+#include <algorithm>
+
 #include "autograd/function_node.h"
 #include "kernels/dispatch.h"
 #include "kernels/reduce.h"
@@ -26,6 +28,17 @@ void check_nonempty(const char* op, const Tensor& t, const ReducePlan& plan, boo
 // equal values (+0 and -0) the first, or the last when `last_of_ties` (Note [Signed zeros in max and min]).
 Tensor minmax_kernel(bool is_max, const Tensor& t, const ReducePlan& plan, Tensor* indices,
                      bool last_of_ties = false) {
+  // Note [Reducing stride-0 dims]: a repeated value is still the extreme. A narrowed reduced dim
+  // gives index 0, the first of its equal values, which is the answer only when it is the one
+  // dim reduced (max/min along a dim; argmax over several dims counts positions across them).
+  const int64_t nreduced = std::count(plan.reduced.begin(), plan.reduced.end(), true);
+  Stride0Narrowed s = narrow_stride0(t, plan, !indices || nreduced == 1);
+  if (s.narrowed) {
+    Tensor distinct_indices;
+    Tensor values = minmax_kernel(is_max, s.distinct, s.plan, indices ? &distinct_indices : nullptr, last_of_ties);
+    if (indices) *indices = expand_reduced(distinct_indices, plan);
+    return expand_reduced(values, plan);
+  }
   Tensor out = empty(plan.out, t.dtype(), t.device());
   if (indices) *indices = empty(plan.out, DType::Int64, t.device());
   if (out.numel() == 0) return out;

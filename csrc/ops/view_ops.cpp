@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "autograd/function_node.h"
+#include "core/checked_arith.h"
 #include "ops/ops.h"
 
 namespace ember {
@@ -11,25 +12,31 @@ using autograd::BackwardArgs;
 
 namespace {
 
-// Resolves one -1 in `sizes` and checks the element count.
+// Resolves one -1 in `sizes` and checks the element count. The product of the given sizes is
+// checked (Note [Checked size arithmetic]): one that overflows int64 is more elements than any
+// tensor has, unless a 0 among the sizes makes it 0, where PyTorch's numel error applies.
 Shape infer_size(const char* op, const Shape& sizes, int64_t numel) {
-  Shape out = sizes;
-  int64_t known = 1, infer = -1;
+  Shape out = sizes, given;
+  int64_t infer = -1;
   for (size_t i = 0; i < out.size(); ++i) {
     if (out[i] == -1) {
       EMBER_CHECK(infer < 0, Runtime, "[", op, "] only one dimension can be inferred");
       infer = static_cast<int64_t>(i);
     } else {
       EMBER_CHECK(out[i] >= 0, Runtime, "[", op, "] invalid shape dimension ", out[i]);
-      known *= out[i];
+      given.push_back(out[i]);
     }
   }
+  std::optional<int64_t> known = try_numel(given);
+  if (!known && std::find(given.begin(), given.end(), 0) != given.end()) shape_numel(given, op);  // throws
+  EMBER_CHECK(known.has_value(), Runtime, "[", op, "] shape '", shape_str(sizes), "' is invalid for input of size ",
+              numel);
   if (infer >= 0) {
-    EMBER_CHECK(known != 0 && numel % known == 0, Runtime, "[", op, "] shape '", shape_str(sizes),
+    EMBER_CHECK(*known != 0 && numel % *known == 0, Runtime, "[", op, "] shape '", shape_str(sizes),
                 "' is invalid for input of size ", numel);
-    out[infer] = numel / known;
+    out[infer] = numel / *known;
   }
-  EMBER_CHECK(shape_numel(out) == numel, Runtime, "[", op, "] shape '", shape_str(sizes),
+  EMBER_CHECK(shape_numel(out, op) == numel, Runtime, "[", op, "] shape '", shape_str(sizes),
               "' is invalid for input of size ", numel);
   check_sizes(op, out);
   return out;
@@ -37,18 +44,23 @@ Shape infer_size(const char* op, const Shape& sizes, int64_t numel) {
 
 // Strides that let a tensor with (sizes, strides) be viewed with `shape`, if any exist: each run of
 // old dims that is contiguous in memory may be regrouped freely (as PyTorch's computeStride).
-std::optional<Shape> view_strides(const Shape& sizes, const Shape& strides, const Shape& shape) {
+// A tensor with elements spans at most its storage, so its products fit in int64; they are
+// checked all the same, as a product that cannot be represented cannot match a stride either.
+std::optional<Shape> view_strides(const char* op, const Shape& sizes, const Shape& strides, const Shape& shape) {
   Shape out(shape.size());
-  if (shape_numel(sizes) == 0 || sizes.empty()) return contiguous_strides(shape);
+  if (shape_numel(sizes) == 0 || sizes.empty()) return contiguous_strides(shape, op);
   int64_t view_d = static_cast<int64_t>(shape.size()) - 1;
   int64_t chunk_base_stride = strides.empty() ? 1 : strides.back();
   int64_t tensor_numel = 1, view_numel = 1;
   for (int64_t d = static_cast<int64_t>(sizes.size()) - 1; d >= 0; --d) {
-    tensor_numel *= sizes[d];
-    if (d == 0 || (sizes[d - 1] != 1 && strides[d - 1] != tensor_numel * chunk_base_stride)) {
+    tensor_numel *= sizes[d];  // a suffix product of the sizes: at most numel
+    int64_t chunk_span = 0;
+    if (d == 0 || (sizes[d - 1] != 1 && (mul_overflows(tensor_numel, chunk_base_stride, &chunk_span) ||
+                                         strides[d - 1] != chunk_span))) {
       while (view_d >= 0 && (view_numel < tensor_numel || shape[view_d] == 1)) {
-        out[view_d] = view_numel * chunk_base_stride;
-        view_numel *= shape[view_d];
+        if (mul_overflows(view_numel, chunk_base_stride, &out[view_d]))
+          fail(ErrorKind::Runtime, "[", op, "] Stride calculation overflowed: size ", shape_str(shape));
+        view_numel *= shape[view_d];  // a suffix product of the new sizes, which multiply to numel
         --view_d;
       }
       if (view_numel != tensor_numel) return std::nullopt;
@@ -72,7 +84,7 @@ void record_reshape_back(const Tensor& out, const Tensor& in, const char* name) 
 
 Tensor view(const Tensor& t, const Shape& sizes) {
   Shape shape = infer_size("view", sizes, t.numel());
-  auto strides = view_strides(t.sizes(), t.strides(), shape);
+  auto strides = view_strides("view", t.sizes(), t.strides(), shape);
   EMBER_CHECK(strides.has_value(), Runtime, "[view] view size is not compatible with input tensor's size and "
               "stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
   Tensor out = make_view(t, shape, *strides, t->offset());
@@ -82,7 +94,7 @@ Tensor view(const Tensor& t, const Shape& sizes) {
 
 Tensor reshape(const Tensor& t, const Shape& sizes) {
   Shape shape = infer_size("reshape", sizes, t.numel());
-  if (view_strides(t.sizes(), t.strides(), shape)) return view(t, shape);
+  if (view_strides("reshape", t.sizes(), t.strides(), shape)) return view(t, shape);
   return view(clone(t), shape);
 }
 
@@ -186,7 +198,11 @@ Tensor squeeze(const Tensor& t, const DimList& dims) {
 Tensor unsqueeze(const Tensor& t, int64_t dim) {
   int64_t d = wrap_dim(dim, t.dim() + 1);
   Shape sizes = t.sizes(), strides = t.strides();
-  int64_t stride = d < t.dim() ? sizes[d] * strides[d] : 1;
+  // Only an empty tensor can have a size * stride past int64 (zeros(2**62, 0, 4) has strides (4, 4, 1)).
+  int64_t stride = 1;
+  if (d < t.dim() && mul_overflows(sizes[d], strides[d], &stride))
+    fail(ErrorKind::Runtime, "[unsqueeze] Stride calculation overflowed: size ", shape_str(sizes), " with strides ",
+         shape_str(strides), " at dim ", d);
   sizes.insert(sizes.begin() + d, 1);
   strides.insert(strides.begin() + d, stride);
   Tensor out = make_view(t, sizes, strides, t->offset());
@@ -199,9 +215,8 @@ Tensor flatten(const Tensor& t, int64_t start_dim, int64_t end_dim) {
   int64_t s = wrap_dim(start_dim, t.dim()), e = wrap_dim(end_dim, t.dim());
   EMBER_CHECK(s <= e, Runtime, "[flatten] flatten() has invalid args: start_dim cannot come after end_dim");
   Shape sizes(t.sizes().begin(), t.sizes().begin() + s);
-  int64_t merged = 1;
-  for (int64_t i = s; i <= e; ++i) merged *= t.sizes()[i];
-  sizes.push_back(merged);
+  // Checked: an empty tensor's other sizes may multiply past int64 (zeros(0, 2**62, 2**62).flatten(1)).
+  sizes.push_back(shape_numel(Shape(t.sizes().begin() + s, t.sizes().begin() + e + 1), "flatten"));
   sizes.insert(sizes.end(), t.sizes().begin() + e + 1, t.sizes().end());
   return reshape(t, sizes);
 }

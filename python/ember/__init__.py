@@ -4,10 +4,11 @@
 """
 from . import _C
 from ._C import device, dtype, from_numpy
+from ._C import OutOfMemoryError  # a RuntimeError (as PyTorch raises) and a MemoryError
 from ._C import get_num_threads, set_num_threads
 from ._C import *  # noqa: F401,F403  the elementwise ops of csrc/kernels/op_kinds.h (_C.__all__): abs, add, exp ...
 from ._C import all, any, clamp, clip, count_nonzero, where
-from ._C import bmm, cat, chunk, gather, index_select, matmul, mm, narrow, scatter_add, select, split, stack  # noqa: E501
+from ._C import as_strided, bmm, cat, chunk, gather, index_select, matmul, mm, narrow, scatter_add, select, split, stack  # noqa: E501
 
 float32 = dtype.float32
 float64 = dtype.float64

@@ -7,6 +7,9 @@ host-device syncs and the bytes moved each way (sync_count, bytes_to_device, byt
 the tests use them to show that a chain of device ops never waits for the device."""
 from . import _C
 
+# torch.cuda.OutOfMemoryError; the same class as ember.OutOfMemoryError (a RuntimeError and a MemoryError).
+OutOfMemoryError = _C.OutOfMemoryError
+
 
 def is_available():
     """True when ember was built with CUDA and a driver and a GPU are present."""

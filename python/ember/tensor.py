@@ -8,6 +8,7 @@ csrc/bindings/init_tensor.cpp), so `type(ember.zeros(2)) is ember.Tensor`; nn.Pa
 it. isinstance(x, _C.TensorBase) is the same test as isinstance(x, ember.Tensor), for modules that
 load before this one."""
 import builtins
+import math
 import numbers
 
 import numpy as np
@@ -314,9 +315,17 @@ class Tensor(_C.TensorBase):
             raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions "
                                "of tensor")
         shape = (1,) * (len(sizes) - self.dim()) + tuple(self.shape)
+        out = [r * s for r, s in zip(sizes, shape)]
+        if builtins.any(r < 0 for r in sizes):
+            raise RuntimeError(f"[repeat] Trying to create tensor with negative dimension: repeats {tuple(sizes)}")
+        # Python's ints do not wrap: say so here rather than let the expand below name itself.
+        if builtins.any(v >= 1 << 63 for v in out) or math.prod(out) >= 1 << 63:
+            raise RuntimeError(f"[repeat] numel: integer multiplication overflow: repeats {tuple(sizes)} of size "
+                               f"{tuple(self.shape)}")
         interleaved = [v for s in shape for v in (1, s)]
         expanded = [v for r, s in zip(sizes, shape) for v in (r, s)]
-        return self.reshape(interleaved).expand(expanded).clone().view([r * s for r, s in zip(sizes, shape)])
+        # clone: a repeat never shares the input's memory, even when every repeat is 1
+        return self.reshape(interleaved).expand(expanded).clone().view(out)
 
     def unbind(self, dim=0):
         return tuple(self.select(dim, i) for i in builtins.range(self.shape[dim]))

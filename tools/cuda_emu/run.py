@@ -1,11 +1,14 @@
 """Builds and runs the emulated CUDA kernel checks (tools/cuda_emu/README.md).
 
-    python tools/cuda_emu/run.py [--build-dir DIR] [--cxx g++] [FAMILY]
+    python tools/cuda_emu/run.py [--build-dir DIR] [--cxx g++] [--ubsan] [FAMILY]
 
 The kernel sources of csrc/kernels/cuda are rewritten by preprocess.py into BUILD/src, compiled
 as host C++20 against include/ (the emulated CUDA runtime), linked with the harness, and run.
 Objects are cached by the hash of their source, the headers and the flags, so a rerun after editing
 one kernel recompiles only that file. Exit status: the harness's (0 = no mismatches).
+--ubsan builds everything with -fsanitize=undefined (into build-emu-ubsan/ unless --build-dir is
+given): the kernels and the CPU twins then report any signed overflow, bad shift or misaligned
+access on stderr as "runtime error: ..." (Note [Wrapping integer arithmetic], kernels/functors.h).
 """
 import argparse
 import concurrent.futures
@@ -45,7 +48,7 @@ def harness_files():
     return HARNESS + sorted(p.name for p in HERE.glob("test_*.cpp"))
 
 
-def build(build_dir, cxx, opt="-O1"):
+def build(build_dir, cxx, opt="-O1", sanitize=()):
     src = build_dir / "src" / "kernels" / "cuda"
     src.mkdir(parents=True, exist_ok=True)
     subprocess.run([sys.executable, str(HERE / "preprocess.py"), str(CSRC / "kernels" / "cuda"), str(src)], check=True)
@@ -53,7 +56,7 @@ def build(build_dir, cxx, opt="-O1"):
     # A grid cap of 3 blocks (launch.cuh) makes the small shapes of the checks walk every
     # grid-stride loop several times.
     flags = ["-std=c++20", opt, "-pthread", "-w", "-include", "cuda_runtime.h", "-DEMBER_CUDA_EMU_MAX_BLOCKS=3", "-I", str(HERE / "include"), "-I", str(build_dir / "src"),
-             "-I", str(CSRC), "-I", str(HERE)]
+             "-I", str(CSRC), "-I", str(HERE), *sanitize]
     units = [src / k for k in KERNELS] + [HERE / h for h in harness_files()] + EXTRA
     objdir = build_dir / "obj"
     objdir.mkdir(exist_ok=True)
@@ -82,20 +85,22 @@ def build(build_dir, cxx, opt="-O1"):
     if errors:
         raise RuntimeError("emulated build failed:\n" + "\n".join(errors)[-20000:])
     exe = build_dir / "cuda_emu_checks"
-    subprocess.run([cxx, "-pthread", *[str(o) for _, o, _ in results], "-o", str(exe)], check=True)
+    subprocess.run([cxx, "-pthread", *sanitize, *[str(o) for _, o, _ in results], "-o", str(exe)], check=True)
     return exe
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--build-dir", default=str(ROOT / "build-emu"))
+    ap.add_argument("--build-dir", default=None)
     ap.add_argument("--cxx", default=None)
+    ap.add_argument("--ubsan", action="store_true", help="build with -fsanitize=undefined")
     ap.add_argument("family", nargs="?")
     args = ap.parse_args()
     cxx = find_cxx(args.cxx)
     if cxx is None:
         sys.exit("no C++20 compiler with std::atomic_ref<double> found")
-    exe = build(pathlib.Path(args.build_dir), cxx)
+    build_dir = args.build_dir or str(ROOT / ("build-emu-ubsan" if args.ubsan else "build-emu"))
+    exe = build(pathlib.Path(build_dir), cxx, sanitize=["-fsanitize=undefined"] if args.ubsan else [])
     sys.exit(subprocess.run([str(exe)] + ([args.family] if args.family else [])).returncode)
 
 

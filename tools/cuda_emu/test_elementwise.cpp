@@ -85,10 +85,17 @@ void check_binary() {
 // Every row of the op tables (kernels/op_kinds.h) that a dtype takes: the CUDA kernel against the
 // row's functor applied element by element, which is what the CPU twin's loop computes (float32
 // exp and sigmoid aside: the CPU takes the polynomial of Note [Polynomial exp] there, checked
-// against PyTorch by tests/test_ops.py). Floats include NaN, +-inf and -0.0.
+// against PyTorch by tests/test_ops.py). Floats include NaN, +-inf and -0.0; integers their limits,
+// where add, sub, mul, neg, abs and pow wrap (Note [Wrapping integer arithmetic]; a build with
+// -fsanitize=undefined, run.py --ubsan, checks that no functor overflows a signed type).
 template <class T>
 Vec<T> table_inputs(int64_t n, uint64_t seed) {
   auto v = random_values<T>(n, seed, std::is_integral_v<T> ? 0.3 : 3.0);
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    const T specials[] = {std::numeric_limits<T>::min(), std::numeric_limits<T>::max(), T(-1),
+                          T(std::numeric_limits<T>::max() / 2 + 1), T(3), T(-3)};
+    for (int64_t i = 0; i < n; i += 7) v[i] = specials[(i / 7) % 6];
+  }
   if constexpr (std::is_floating_point_v<T>) {
     const T specials[] = {std::numeric_limits<T>::quiet_NaN(), std::numeric_limits<T>::infinity(),
                           -std::numeric_limits<T>::infinity(), T(0), T(-0.0), T(1), T(-1), T(0.5)};

@@ -55,6 +55,33 @@ void check_sum_columns() {
   }
 }
 
+// Integer sums that overflow wrap as two's complement, as PyTorch's (Note [Wrapping integer
+// arithmetic]): rows and columns of values near the type's limits against a wrapping uint64 sum.
+template <class T>
+void check_int_sums_wrap() {
+  const T big = std::numeric_limits<T>::max() / 3 * 2, small = std::numeric_limits<T>::min();
+  auto value = [&](int64_t i) { return i % 3 == 0 ? small : (i % 3 == 1 ? big : T(i % 7 - 3)); };
+  for (auto [outer, inner] : kRowShapes) {
+    Vec<T> x(static_cast<size_t>(outer * inner));
+    for (int64_t i = 0; i < outer * inner; ++i) x[i] = value(i);
+    Vec<T> out(outer + 1, T(77));
+    kc::sum_last_axis(ember::dtype_of<T>::value, out.data(), x.data(), outer, inner);
+    for (int64_t i = 0; i < outer; ++i) {
+      uint64_t want = 0;
+      for (int64_t j = 0; j < inner; ++j) want += static_cast<uint64_t>(x[i * inner + j]);
+      expect(out[i] == static_cast<T>(want), fmt("wrapping sum_last_axis outer=%lld inner=%lld row=%lld", outer, inner, i));
+    }
+    const int64_t rows = outer, cols = inner;  // the same block as columns
+    Vec<T> cout(cols + 1, T(77));
+    kc::sum_first_axis(ember::dtype_of<T>::value, cout.data(), x.data(), rows, cols);
+    for (int64_t j = 0; j < cols; ++j) {
+      uint64_t want = 0;
+      for (int64_t i = 0; i < rows; ++i) want += static_cast<uint64_t>(x[i * cols + j]);
+      expect(cout[j] == static_cast<T>(want), fmt("wrapping sum_first_axis rows=%lld cols=%lld col=%lld", rows, cols, j));
+    }
+  }
+}
+
 template <class T>
 void check_var() {
   for (auto [outer, inner] : kRowShapes) {
@@ -185,6 +212,8 @@ void test_reduce() {
   check_sum_columns<double>();
   check_sum_columns<int64_t>();
   check_sum_columns<int32_t>();
+  check_int_sums_wrap<int64_t>();
+  check_int_sums_wrap<int32_t>();
   check_var<float>();
   check_var<double>();
   check_minmax<float>();

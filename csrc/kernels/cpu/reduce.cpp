@@ -62,11 +62,11 @@ double sum_in_double(const T* x, int64_t n, double shift, bool square) {
   return acc[0];
 }
 
-// Integer sums stay exact in int64 (wrapping like PyTorch's).
+// Integer sums wrap like PyTorch's, without signed-overflow UB (Note [Wrapping integer arithmetic]).
 template <typename T>
 T int_row_sum(const T* x, int64_t n) {
   T s = 0;
-  for (int64_t i = 0; i < n; ++i) s += x[i];
+  for (int64_t i = 0; i < n; ++i) s = wrapping_add(s, x[i]);
   return s;
 }
 
@@ -126,9 +126,10 @@ void sum_first_axis(DType dtype, void* out, const void* in, int64_t rows, int64_
         scalar_t* b = block.data();
         for (int64_t i = r0; i < std::min(rows, r0 + kRowBlock); ++i) {
           const scalar_t* row = x + i * cols + lo;
-          for (int64_t j = 0; j < w; ++j) b[j] += row[j];
+          // wrapping_add is a plain + for floats; integers wrap (Note [Wrapping integer arithmetic]).
+          for (int64_t j = 0; j < w; ++j) b[j] = wrapping_add(b[j], row[j]);
         }
-        for (int64_t j = 0; j < w; ++j) acc[j] += static_cast<acc_t>(b[j]);
+        for (int64_t j = 0; j < w; ++j) acc[j] = wrapping_add(acc[j], static_cast<acc_t>(b[j]));
       }
       for (int64_t j = 0; j < w; ++j) o[lo + j] = static_cast<scalar_t>(acc[j]);
     });
@@ -238,14 +239,14 @@ void minmax_last_axis(DType dtype, bool is_max, bool last_of_ties, void* out, in
 
 void prod_last_axis(DType dtype, void* out, const void* in, int64_t outer, int64_t inner) {
   EMBER_DISPATCH_NUMERIC(dtype, "prod", [&] {
-    using acc_t = std::conditional_t<std::is_floating_point_v<scalar_t>, double, uint64_t>;  // uint64: wraps
+    using acc_t = std::conditional_t<std::is_floating_point_v<scalar_t>, double, int64_t>;
     auto* o = static_cast<scalar_t*>(out);
     auto* x = static_cast<const scalar_t*>(in);
     int64_t grain = inner > 0 ? std::max<int64_t>(1, kParallelGrain / inner) : outer + 1;
     parallel_for(outer, grain, [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) {
         acc_t p = 1;
-        for (int64_t j = 0; j < inner; ++j) p *= static_cast<acc_t>(x[i * inner + j]);
+        for (int64_t j = 0; j < inner; ++j) p = wrapping_mul(p, static_cast<acc_t>(x[i * inner + j]));
         o[i] = static_cast<scalar_t>(p);
       }
     });

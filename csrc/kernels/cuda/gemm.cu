@@ -29,6 +29,7 @@
 #include <type_traits>
 
 #include "core/cuda/cuda_check.h"
+#include "kernels/functors.h"
 #include "kernels/gemm.h"
 #include "kernels/gemm_indexing.h"
 
@@ -58,8 +59,9 @@ struct GemmArgs {
 // `bias` points at the bias of the column `col` is counted from.
 template <typename T>
 __device__ __forceinline__ T output_value(const GemmArgs<T>& g, T acc, const T* c, const T* bias, int64_t col) {
-  T v = g.alpha * acc;
-  if (g.beta != T(0)) v += g.beta * *c;
+  // Integer products and sums wrap, as the CPU's igemm (Note [Wrapping integer arithmetic]).
+  T v = wrapping_mul(g.alpha, acc);
+  if (g.beta != T(0)) v = wrapping_add(v, wrapping_mul(g.beta, *c));
   return gemm_epilogue(v, bias, col, g.relu);
 }
 
@@ -260,7 +262,10 @@ __global__ void __launch_bounds__(256) gemm_generic_kernel(const GemmArgs<T> g, 
 #pragma unroll
           for (int r = 0; r < 4; ++r)
 #pragma unroll
-            for (int c = 0; c < 4; ++c) acc[r][c] += fa[r] * fb[c];
+            for (int c = 0; c < 4; ++c) {
+              if constexpr (std::is_integral_v<T>) acc[r][c] = wrapping_add(acc[r][c], wrapping_mul(fa[r], fb[c]));
+              else acc[r][c] += fa[r] * fb[c];  // left as one expression, which the compiler fuses into an FMA
+            }
         }
         __syncthreads();
       }

@@ -1,7 +1,7 @@
 // CUDA twins of kernels::cpu::sum_last_axis, sum_first_axis, var_last_axis and minmax_last_axis.
 // Rows go through the generic reduction of row_reduce.cuh; columns (sum_first_axis) have their
 // own coalesced kernel. Floating sums accumulate in double, as the CPU's chunk totals do, and
-// integer sums in int64 (wrapping like the CPU's and PyTorch's).
+// integer sums in int64 (wrapping like the CPU's and PyTorch's: Note [Wrapping integer arithmetic]).
 #include <type_traits>
 
 #include "kernels/cuda/row_reduce.cuh"
@@ -22,7 +22,7 @@ struct SumReducer {
   int64_t inner;
   __device__ acc_t identity() const { return acc_t(0); }
   __device__ acc_t load(int64_t row, int64_t j) const { return static_cast<acc_t>(in[row * inner + j]); }
-  __device__ acc_t combine(acc_t a, acc_t b) const { return a + b; }
+  __device__ acc_t combine(acc_t a, acc_t b) const { return wrapping_add(a, b); }
   __device__ void store(int64_t row, acc_t a) const { out[row] = static_cast<T>(a); }
 };
 
@@ -35,11 +35,7 @@ struct ProdReducer {
   int64_t inner;
   __device__ acc_t identity() const { return acc_t(1); }
   __device__ acc_t load(int64_t row, int64_t j) const { return static_cast<acc_t>(in[row * inner + j]); }
-  __device__ acc_t combine(acc_t a, acc_t b) const {
-    if constexpr (std::is_integral_v<acc_t>)
-      return static_cast<acc_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
-    else return a * b;
-  }
+  __device__ acc_t combine(acc_t a, acc_t b) const { return wrapping_mul(a, b); }
   __device__ void store(int64_t row, acc_t a) const { out[row] = static_cast<T>(a); }
 };
 
@@ -108,12 +104,12 @@ __global__ void sum_columns(const T* in, T* out, sum_acc_t<T>* partial, int64_t 
   const int64_t r1 = r0 + rows_per_split < rows ? r0 + rows_per_split : rows;
   A acc = A(0);
   if (col < cols)
-    for (int64_t r = r0 + threadIdx.y; r < r1; r += kRowLanes) acc += static_cast<A>(in[r * cols + col]);
+    for (int64_t r = r0 + threadIdx.y; r < r1; r += kRowLanes) acc = wrapping_add(acc, static_cast<A>(in[r * cols + col]));
   tile[threadIdx.y][threadIdx.x] = acc;
   __syncthreads();
   if (threadIdx.y != 0 || col >= cols) return;
   A total = tile[0][threadIdx.x];
-  for (int l = 1; l < kRowLanes; ++l) total += tile[l][threadIdx.x];
+  for (int l = 1; l < kRowLanes; ++l) total = wrapping_add(total, tile[l][threadIdx.x]);
   if (partial) partial[static_cast<int64_t>(blockIdx.y) * cols + col] = total;
   else out[col] = static_cast<T>(total);
 }
@@ -123,7 +119,7 @@ __global__ void sum_column_partials(const sum_acc_t<T>* partial, T* out, int64_t
   const int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
   for (int64_t col = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; col < cols; col += step) {
     sum_acc_t<T> total = partial[col];
-    for (int64_t s = 1; s < splits; ++s) total += partial[s * cols + col];
+    for (int64_t s = 1; s < splits; ++s) total = wrapping_add(total, partial[s * cols + col]);
     out[col] = static_cast<T>(total);
   }
 }

@@ -265,6 +265,26 @@ def test_set_num_threads_in_a_thread_is_seen_as_in_pytorch(restore_threads):
     assert ember.get_num_threads() == main
 
 
+def test_pool_jobs_from_two_threads_with_different_counts(restore_threads):
+    # Both threads post jobs to the one pool while the other resizes it (set_num_threads sends
+    # workers away, the next wider job starts them again); every result must still be right.
+    rng = np.random.default_rng(0)
+    a = ember.tensor(rng.standard_normal((192, 256)).astype(np.float32))
+    b = ember.tensor(rng.standard_normal((256, 160)).astype(np.float32))
+    x = ember.tensor(rng.standard_normal(1 << 17).astype(np.float32))
+    want_mm, want_sum = (a @ b).numpy(), (x * 2 + 1).numpy()
+    rounds = 10 if UNDER_SANITIZER else 30
+
+    def worker(n):
+        for i in range(rounds):
+            ember.set_num_threads(n if i % 2 == 0 else 1)
+            np.testing.assert_allclose((a @ b).numpy(), want_mm, rtol=1e-5, atol=1e-4)
+            np.testing.assert_array_equal((x * 2 + 1).numpy(), want_sum)
+        return True
+
+    assert run_in_threads(lambda: worker(2), lambda: worker(4)) == [True, True]
+
+
 def test_workers_no_job_needs_leave_after_an_idle_spell(restore_threads):
     # A thread that ran with 16 threads and ended leaves workers that this thread's jobs (2
     # threads) never need; they go after kIdleExit (2 s), with no set_num_threads here.

@@ -116,7 +116,7 @@ def gil_released_during(native_call, tries=20):
         sys.setswitchinterval(old)
 
 
-def test_matmul_and_backward_let_the_gil_go():
+def test_matmul_backward_and_large_reductions_let_the_gil_go():
     rng = np.random.default_rng(0)
     a = ember.tensor(rng.standard_normal((384, 384)).astype(np.float32), requires_grad=True)
     b = ember.tensor(rng.standard_normal((384, 384)).astype(np.float32))
@@ -126,6 +126,9 @@ def test_matmul_and_backward_let_the_gil_go():
         ((a @ b) @ b).sum().backward()
 
     assert gil_released_during(backward)
+    big = ember.ones(1 << 22)  # reductions, softmax and losses let go from 2^14 elements on
+    assert gil_released_during(lambda: big.sum())
+    assert gil_released_during(lambda: big.view(1024, -1).log_softmax(1))
 
 
 def test_an_elementwise_op_keeps_the_gil():

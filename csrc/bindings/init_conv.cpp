@@ -13,10 +13,10 @@ void init_conv(py::module_& m) {
     return conv2d(x, w, b ? *b : Tensor(), stride, pad_before, pad_after, dilation, groups);
   }, NoGil(), py::arg("input"), py::arg("weight"), py::arg("bias").none(true), py::arg("stride"),
         py::arg("pad_before"), py::arg("pad_after"), py::arg("dilation"), py::arg("groups"));
-  m.def("max_pool2d", &max_pool2d, NoGil(), py::arg("input"), py::arg("kernel_size"), py::arg("stride"), py::arg("padding"),
-        py::arg("dilation"), py::arg("ceil_mode"));
-  m.def("avg_pool2d", &avg_pool2d, NoGil(), py::arg("input"), py::arg("kernel_size"), py::arg("stride"), py::arg("padding"),
-        py::arg("ceil_mode"), py::arg("count_include_pad"), py::arg("divisor_override").none(true));
+  m.def("max_pool2d", &max_pool2d, NoGil(), py::arg("input"), py::arg("kernel_size"), py::arg("stride"),
+        py::arg("padding"), py::arg("dilation"), py::arg("ceil_mode"));
+  m.def("avg_pool2d", &avg_pool2d, NoGil(), py::arg("input"), py::arg("kernel_size"), py::arg("stride"),
+        py::arg("padding"), py::arg("ceil_mode"), py::arg("count_include_pad"), py::arg("divisor_override").none(true));
   m.def("adaptive_avg_pool2d", &adaptive_avg_pool2d, NoGil(), py::arg("input"), py::arg("output_size"));
 }
 

@@ -25,31 +25,31 @@ void init_optim(py::module_& m, PyTensor& cls) {
                         bool maximize) {
     return sgd_step(params, grads, defined_or_empty(momentum_bufs), lr, momentum, dampening, nesterov,
                     weight_decay, maximize);
-  }, NoGil(), py::arg("params"), py::arg("grads"), py::arg("momentum_buffers"), py::arg("lr"), py::arg("momentum"),
-     py::arg("dampening"), py::arg("nesterov"), py::arg("weight_decay"), py::arg("maximize"));
+  }, py::arg("params"), py::arg("grads"), py::arg("momentum_buffers"), py::arg("lr"), py::arg("momentum"),
+     py::arg("dampening"), py::arg("nesterov"), py::arg("weight_decay"), py::arg("maximize"), NoGil());
   m.def("_adam_step", [](const tensor_list& params, const tensor_list& grads, const tensor_list& exp_avgs,
                          const tensor_list& exp_avg_sqs, const OptionalList& max_exp_avg_sqs, const tensor_list& steps,
                          double lr, double beta1, double beta2, double eps, double weight_decay, bool amsgrad,
                          bool maximize, bool decoupled_weight_decay) {
     adam_step(params, grads, exp_avgs, exp_avg_sqs, defined_or_empty(max_exp_avg_sqs), steps, lr, beta1, beta2, eps,
               weight_decay, amsgrad, maximize, decoupled_weight_decay);
-  }, NoGil(), py::arg("params"), py::arg("grads"), py::arg("exp_avgs"), py::arg("exp_avg_sqs"), py::arg("max_exp_avg_sqs"),
+  }, py::arg("params"), py::arg("grads"), py::arg("exp_avgs"), py::arg("exp_avg_sqs"), py::arg("max_exp_avg_sqs"),
      py::arg("state_steps"), py::arg("lr"), py::arg("beta1"), py::arg("beta2"), py::arg("eps"),
-     py::arg("weight_decay"), py::arg("amsgrad"), py::arg("maximize"), py::arg("decoupled_weight_decay"));
+     py::arg("weight_decay"), py::arg("amsgrad"), py::arg("maximize"), py::arg("decoupled_weight_decay"), NoGil());
   m.def("_rmsprop_step", [](const tensor_list& params, const tensor_list& grads, const tensor_list& square_avgs,
                             const OptionalList& grad_avgs, const OptionalList& momentum_bufs, const tensor_list& steps,
                             double lr, double alpha, double eps, double weight_decay, double momentum, bool centered,
                             bool maximize) {
     rmsprop_step(params, grads, square_avgs, defined_or_empty(grad_avgs), defined_or_empty(momentum_bufs), steps, lr,
                  alpha, eps, weight_decay, momentum, centered, maximize);
-  }, NoGil(), py::arg("params"), py::arg("grads"), py::arg("square_avgs"), py::arg("grad_avgs"), py::arg("momentum_buffers"),
+  }, py::arg("params"), py::arg("grads"), py::arg("square_avgs"), py::arg("grad_avgs"), py::arg("momentum_buffers"),
      py::arg("state_steps"), py::arg("lr"), py::arg("alpha"), py::arg("eps"), py::arg("weight_decay"),
-     py::arg("momentum"), py::arg("centered"), py::arg("maximize"));
-  m.def("_adagrad_step", &adagrad_step, NoGil(), py::arg("params"), py::arg("grads"), py::arg("state_sums"),
+     py::arg("momentum"), py::arg("centered"), py::arg("maximize"), NoGil());
+  m.def("_adagrad_step", &adagrad_step, py::arg("params"), py::arg("grads"), py::arg("state_sums"),
         py::arg("state_steps"), py::arg("lr"), py::arg("lr_decay"), py::arg("weight_decay"), py::arg("eps"),
-        py::arg("maximize"));
-  m.def("_grad_norm", &grad_norm, NoGil(), py::arg("grads"), py::arg("norm_type"));
-  m.def("_scale_grads_", &scale_grads_, NoGil(), py::arg("grads"), py::arg("scale"));
+        py::arg("maximize"), NoGil());
+  m.def("_grad_norm", &grad_norm, py::arg("grads"), py::arg("norm_type"), NoGil());
+  m.def("_scale_grads_", &scale_grads_, py::arg("grads"), py::arg("scale"), NoGil());
 }
 
 }  // namespace ember::bindings

@@ -24,7 +24,9 @@
 //    a py::error_already_set made inside a callback takes the GIL itself when it is freed.
 // Global state the backward pass reads is thread-safe as PyTorch's is: grad mode and saved-tensor
 // hooks are per thread, anomaly mode is one process-wide atomic flag, node sequence numbers and
-// hook ids come from atomics, and the task pool takes callers from several threads.
+// hook ids come from atomics, and the task pool takes callers from several threads. Tensors that
+// two threads write at once (a shared model updated by both) are the caller's to synchronize, as
+// in PyTorch; ember's version counters are not atomic.
 #pragma once
 #include <cstdint>
 #include <memory>

@@ -10,8 +10,9 @@ checked to equal the sequential run's bit for bit. Repeats alternate the two ord
 first, then concurrent first) and report medians; the speedup is sequential / concurrent time
 (2.0 = perfect overlap on two free cores). The kernel thread count is per Python thread (each
 trainer sets it); with --threads 1 and two cores the two trainings each have one core to
-themselves when the machine is otherwise idle. The load average is printed: on a shared machine
-distrust rows measured under load."""
+themselves when the machine is otherwise idle. A control row times CPython's own GIL-releasing
+work (sha256) the same way: the overlap the machine allows at that moment. The load average is
+printed: on a shared machine distrust rows measured under load."""
 import argparse
 import os
 import statistics
@@ -86,11 +87,31 @@ def timed(fn):
     return time.perf_counter() - t0
 
 
+def control_speedup(repeats):
+    """The same measure for CPython's own GIL-releasing work (hashlib on 32 MB): the overlap the
+    machine allows right now. Far below 2 on two cores means other processes hold a core."""
+    import hashlib
+    data = b"x" * (32 << 20)
+
+    def h():
+        for _ in range(2):
+            hashlib.sha256(data).digest()
+
+    seq, par = [], []
+    for _ in range(repeats):
+        seq.append(timed(lambda: (in_threads([h]), in_threads([h]))))
+        par.append(timed(lambda: in_threads([h, h])))
+    return statistics.median(seq), statistics.median(par)
+
+
 def main():
     print(f"{os.cpu_count()} CPUs, {ARGS.threads} kernel thread(s) per trainer, {ARGS.steps} steps, "
           f"ember from {os.path.dirname(ember.__file__)}")
     print("| MLP | one after the other (ms) | two threads (ms) | speedup | load avg |")
     print("|---|---|---|---|---|")
+    s, p = control_speedup(ARGS.repeats)
+    print(f"| control: sha256 (CPython releases the GIL) | {s * 1e3:.0f} | {p * 1e3:.0f} | {s / p:.2f}x | "
+          f"{os.getloadavg()[0]:.1f} |")
     for row in ARGS.rows.split(","):
         sizes = tuple(int(s) for s in row.split("-"))
         a, b = trainer(sizes, 0, ARGS.steps), trainer(sizes, 1, ARGS.steps)

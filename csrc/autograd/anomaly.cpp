@@ -8,12 +8,12 @@
 
 namespace ember::autograd {
 
-bool AnomalyMode::enabled_ = false;
-bool AnomalyMode::check_nan_ = true;
+std::atomic<bool> AnomalyMode::enabled_{false};
+std::atomic<bool> AnomalyMode::check_nan_{true};
 
 void AnomalyMode::set_enabled(bool enabled, bool check_nan) {
-  enabled_ = enabled;
-  check_nan_ = check_nan;
+  check_nan_.store(check_nan, std::memory_order_relaxed);
+  enabled_.store(enabled, std::memory_order_relaxed);
 }
 
 namespace {

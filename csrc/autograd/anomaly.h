@@ -6,6 +6,7 @@
 // The stack is captured through a callback the Python bindings install (autograd must not call
 // Python itself), and only when the mode is on: record() and the engine test one global flag.
 #pragma once
+#include <atomic>
 #include <functional>
 #include <string>
 
@@ -15,14 +16,16 @@ namespace ember::autograd {
 
 class Node;
 
+// Process-wide, as in PyTorch (set in one thread, seen in all): relaxed atomics, since threads
+// running backward read the flags while another may set them.
 struct AnomalyMode {
-  static bool is_enabled() { return enabled_; }
-  static bool should_check_nan() { return check_nan_; }
+  static bool is_enabled() { return enabled_.load(std::memory_order_relaxed); }
+  static bool should_check_nan() { return check_nan_.load(std::memory_order_relaxed); }
   static void set_enabled(bool enabled, bool check_nan = true);
 
  private:
-  static bool enabled_;
-  static bool check_nan_;
+  static std::atomic<bool> enabled_;
+  static std::atomic<bool> check_nan_;
 };
 
 // Installed by the bindings: returns the current Python stack as text; and shows a warning.

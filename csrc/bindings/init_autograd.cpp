@@ -5,6 +5,7 @@
 #include "autograd/hooks.h"
 #include "autograd/node.h"
 #include "bindings/bindings.h"
+#include "bindings/gil.h"
 #include "autograd/inplace.h"
 #include "ops/ops.h"
 
@@ -53,9 +54,11 @@ void warn_non_leaf_grad() {
 }
 
 // Wraps a Python callable as a gradient hook: None keeps the gradient, a Tensor replaces it.
+// The engine copies, runs and drops hooks without the GIL (Note [Releasing the GIL], gil.h).
 GradHook python_grad_hook(py::function fn) {
-  return [fn](const Tensor& g) -> Tensor {
-    py::object r = fn(g);
+  return [fn = share(std::move(fn))](const Tensor& g) -> Tensor {
+    py::gil_scoped_acquire gil;
+    py::object r = (*fn)(g);
     if (r.is_none()) return Tensor();
     if (auto t = as_tensor(r)) return *t;
     throw py::type_error("[register_hook] a hook must return None or a Tensor, got " +
@@ -130,24 +133,32 @@ void init_autograd(py::module_& m, PyTensor& cls) {
         return HookHandle{t.impl(), t->grad_fn(), id, false};
       }, py::arg("hook"), "Registers fn(grad) -> Tensor or None, run on this tensor's gradient in backward.")
       .def("register_post_accumulate_grad_hook", [](const Tensor& t, py::function fn) {
-        uint64_t id = autograd::register_post_accumulate_grad_hook(t, [fn](const Tensor& v) { fn(v); });
+        auto hook = [fn = share(std::move(fn))](const Tensor& v) {
+          py::gil_scoped_acquire gil;
+          (*fn)(v);
+        };
+        uint64_t id = autograd::register_post_accumulate_grad_hook(t, std::move(hook));
         return HookHandle{t.impl(), {}, id, true};
       }, py::arg("hook"), "Registers fn(tensor), run after backward has updated this leaf's .grad.")
       .def("_backward", [](const Tensor& t, py::object gradient, py::object retain_graph, bool create_graph) {
         tensor_list grads{gradient.is_none() ? Tensor() : gradient.cast<Tensor>()};
-        autograd::backward({t}, grads, options(retain_graph, create_graph));
+        autograd::BackwardOptions opts = options(retain_graph, create_graph);
+        without_gil([&] { autograd::backward({t}, grads, opts); });
       }, py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(), py::arg("create_graph") = false);
 
   m.def("_run_backward", [](py::object tensors, py::object grads, py::object retain_graph, bool create_graph) {
     tensor_list outs = tensors_of(tensors);
     tensor_list gs = grads.is_none() ? tensor_list(outs.size()) : tensors_of(grads);
-    autograd::backward(outs, gs, options(retain_graph, create_graph));
+    autograd::BackwardOptions opts = options(retain_graph, create_graph);
+    without_gil([&] { autograd::backward(outs, gs, opts); });
   });
   m.def("_run_grad", [](py::object outputs, py::object inputs, py::object grad_outputs, py::object retain_graph,
                         bool create_graph, bool allow_unused) {
     tensor_list outs = tensors_of(outputs);
     tensor_list gs = grad_outputs.is_none() ? tensor_list(outs.size()) : tensors_of(grad_outputs);
-    return autograd::grad(outs, gs, tensors_of(inputs), options(retain_graph, create_graph, allow_unused));
+    tensor_list ins = tensors_of(inputs);
+    autograd::BackwardOptions opts = options(retain_graph, create_graph, allow_unused);
+    return without_gil([&] { return autograd::grad(outs, gs, ins, opts); });
   });
   m.def("is_grad_enabled", &autograd::GradMode::is_enabled);
   m.def("_set_grad_enabled", &autograd::GradMode::set_enabled);

@@ -4,23 +4,13 @@
 
 #include "autograd/anomaly.h"
 #include "autograd/saved_tensor.h"
+#include "bindings/gil.h"
 #include "bindings/python_function.h"
 #include "ops/ops.h"
 
 namespace ember::bindings {
 
 namespace {
-
-// A Python object that may be dropped from C++ code not holding the GIL (a saved tensor freed by
-// the engine): its last reference is released with the GIL taken.
-using SharedPyObject = std::shared_ptr<py::object>;
-SharedPyObject share(py::object o) {
-  return SharedPyObject(new py::object(std::move(o)), [](py::object* p) {
-    if (!Py_IsInitialized()) return;
-    py::gil_scoped_acquire gil;
-    delete p;
-  });
-}
 
 std::string python_stack() {
   py::gil_scoped_acquire gil;

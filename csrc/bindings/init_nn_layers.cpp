@@ -1,6 +1,7 @@
 // What ember.nn needs from the native side: the Tensor constructor that nn.Parameter builds on,
 // the fused linear ops, GELU / leaky ReLU and dropout.
 #include "bindings/bindings.h"
+#include "bindings/gil.h"
 #include "ops/ops.h"
 
 namespace ember::bindings {
@@ -28,12 +29,13 @@ void init_nn_layers(py::module_& m, PyTensor& cls) {
     return t.impl();
   }), py::arg("data"), py::arg("requires_grad") = false);
 
+  // The GEMMs let the GIL go (Note [Releasing the GIL], gil.h).
   m.def("linear", [](const Tensor& x, const Tensor& w, const std::optional<Tensor>& b) {
     return linear(x, w, optional_tensor(b));
-  }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none());
+  }, NoGil(), py::arg("input"), py::arg("weight"), py::arg("bias") = py::none());
   m.def("linear_relu", [](const Tensor& x, const Tensor& w, const std::optional<Tensor>& b) {
     return linear_relu(x, w, optional_tensor(b));
-  }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none());
+  }, NoGil(), py::arg("input"), py::arg("weight"), py::arg("bias") = py::none());
   m.def("gelu", [](const Tensor& x, const std::string& approximate) { return gelu(x, gelu_tanh_form(approximate)); },
         py::arg("input"), py::arg("approximate") = "none");
   m.def("leaky_relu", [](const Tensor& x, double slope) { return leaky_relu(x, slope); },

@@ -1,7 +1,9 @@
 // The optimizers' native steps. ember/optim/*.py gathers each param group's tensors and state
 // into lists and makes one of these calls per group per step. None in a state list means "not
-// used" (see ops.h), which is why the lists arrive as optional tensors.
+// used" (see ops.h), which is why the lists arrive as optional tensors. Every step lets the GIL
+// go (Note [Releasing the GIL], gil.h).
 #include "bindings/bindings.h"
+#include "bindings/gil.h"
 #include "ops/ops.h"
 
 namespace ember::bindings {
@@ -24,7 +26,7 @@ void init_optim(py::module_& m, PyTensor& cls) {
     return sgd_step(params, grads, defined_or_empty(momentum_bufs), lr, momentum, dampening, nesterov,
                     weight_decay, maximize);
   }, py::arg("params"), py::arg("grads"), py::arg("momentum_buffers"), py::arg("lr"), py::arg("momentum"),
-     py::arg("dampening"), py::arg("nesterov"), py::arg("weight_decay"), py::arg("maximize"));
+     py::arg("dampening"), py::arg("nesterov"), py::arg("weight_decay"), py::arg("maximize"), NoGil());
   m.def("_adam_step", [](const tensor_list& params, const tensor_list& grads, const tensor_list& exp_avgs,
                          const tensor_list& exp_avg_sqs, const OptionalList& max_exp_avg_sqs, const tensor_list& steps,
                          double lr, double beta1, double beta2, double eps, double weight_decay, bool amsgrad,
@@ -33,7 +35,7 @@ void init_optim(py::module_& m, PyTensor& cls) {
               weight_decay, amsgrad, maximize, decoupled_weight_decay);
   }, py::arg("params"), py::arg("grads"), py::arg("exp_avgs"), py::arg("exp_avg_sqs"), py::arg("max_exp_avg_sqs"),
      py::arg("state_steps"), py::arg("lr"), py::arg("beta1"), py::arg("beta2"), py::arg("eps"),
-     py::arg("weight_decay"), py::arg("amsgrad"), py::arg("maximize"), py::arg("decoupled_weight_decay"));
+     py::arg("weight_decay"), py::arg("amsgrad"), py::arg("maximize"), py::arg("decoupled_weight_decay"), NoGil());
   m.def("_rmsprop_step", [](const tensor_list& params, const tensor_list& grads, const tensor_list& square_avgs,
                             const OptionalList& grad_avgs, const OptionalList& momentum_bufs, const tensor_list& steps,
                             double lr, double alpha, double eps, double weight_decay, double momentum, bool centered,
@@ -42,12 +44,12 @@ void init_optim(py::module_& m, PyTensor& cls) {
                  alpha, eps, weight_decay, momentum, centered, maximize);
   }, py::arg("params"), py::arg("grads"), py::arg("square_avgs"), py::arg("grad_avgs"), py::arg("momentum_buffers"),
      py::arg("state_steps"), py::arg("lr"), py::arg("alpha"), py::arg("eps"), py::arg("weight_decay"),
-     py::arg("momentum"), py::arg("centered"), py::arg("maximize"));
+     py::arg("momentum"), py::arg("centered"), py::arg("maximize"), NoGil());
   m.def("_adagrad_step", &adagrad_step, py::arg("params"), py::arg("grads"), py::arg("state_sums"),
         py::arg("state_steps"), py::arg("lr"), py::arg("lr_decay"), py::arg("weight_decay"), py::arg("eps"),
-        py::arg("maximize"));
-  m.def("_grad_norm", &grad_norm, py::arg("grads"), py::arg("norm_type"));
-  m.def("_scale_grads_", &scale_grads_, py::arg("grads"), py::arg("scale"));
+        py::arg("maximize"), NoGil());
+  m.def("_grad_norm", &grad_norm, py::arg("grads"), py::arg("norm_type"), NoGil());
+  m.def("_scale_grads_", &scale_grads_, py::arg("grads"), py::arg("scale"), NoGil());
 }
 
 }  // namespace ember::bindings

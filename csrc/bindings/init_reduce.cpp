@@ -1,7 +1,9 @@
 // Reductions: sum, mean, var/std, amax/amin, max/min, argmax/argmin, all/any, count_nonzero.
 // Tensor.max/min (which return a (values, indices) pair with a dim) are finished in
-// python/ember/_reductions.py on top of _max_all/_max_dim.
+// python/ember/_reductions.py on top of _max_all/_max_dim. A reduction of a large tensor lets the
+// GIL go once its Python arguments are read (Note [Releasing the GIL], gil.h).
 #include "bindings/bindings.h"
+#include "bindings/gil.h"
 #include "ops/ops.h"
 
 namespace ember::bindings {
@@ -32,15 +34,18 @@ bool no_dims(py::handle dim) { return py::isinstance<py::sequence>(dim) && py::l
 Tensor is_nonzero(const Tensor& t) { return binary(BinaryOp::Ne, t, Scalar{0, ScalarKind::Int}); }
 
 Tensor mean_fn(const Tensor& t, py::object dim, bool keepdim, std::optional<DType> dtype) {
-  return mean(dtype ? to_dtype(t, *dtype) : t, dims_arg("mean", dim), keepdim);
+  DimList dims = dims_arg("mean", dim);
+  return without_gil_for(t, [&] { return mean(dtype ? to_dtype(t, *dtype) : t, dims, keepdim); });
 }
 Tensor var_fn(const Tensor& t, py::object dim, py::object unbiased, bool keepdim, py::object correction) {
   double c = correction_arg("var", dim, unbiased, correction);
-  return var(t, dims_arg("var", dim), c, keepdim);
+  DimList dims = dims_arg("var", dim);
+  return without_gil_for(t, [&] { return var(t, dims, c, keepdim); });
 }
 Tensor std_fn(const Tensor& t, py::object dim, py::object unbiased, bool keepdim, py::object correction) {
   double c = correction_arg("std", dim, unbiased, correction);
-  return std_dev(t, dims_arg("std", dim), c, keepdim);
+  DimList dims = dims_arg("std", dim);
+  return without_gil_for(t, [&] { return std_dev(t, dims, c, keepdim); });
 }
 }  // namespace
 
@@ -50,17 +55,32 @@ constexpr std::pair<const char*, const char*> kDimSpellings[] = {{"dim", "keepdi
 
 void init_reduce(py::module_& m, PyTensor& cls) {
   auto sum_fn = [](const Tensor& t, py::object dim, bool keepdim, std::optional<DType> dtype) {
-    return sum(t, dims_arg("sum", dim), keepdim, dtype);
+    DimList dims = dims_arg("sum", dim);
+    return without_gil_for(t, [&] { return sum(t, dims, keepdim, dtype); });
   };
-  auto amax_fn = [](const Tensor& t, py::object dim, bool keepdim) { return amax(t, dims_arg("amax", dim), keepdim); };
-  auto amin_fn = [](const Tensor& t, py::object dim, bool keepdim) { return amin(t, dims_arg("amin", dim), keepdim); };
-  auto argmax_fn = [](const Tensor& t, std::optional<int64_t> dim, bool keepdim) { return argmax(t, dim, keepdim); };
-  auto argmin_fn = [](const Tensor& t, std::optional<int64_t> dim, bool keepdim) { return argmin(t, dim, keepdim); };
+  auto amax_fn = [](const Tensor& t, py::object dim, bool keepdim) {
+    DimList dims = dims_arg("amax", dim);
+    return without_gil_for(t, [&] { return amax(t, dims, keepdim); });
+  };
+  auto amin_fn = [](const Tensor& t, py::object dim, bool keepdim) {
+    DimList dims = dims_arg("amin", dim);
+    return without_gil_for(t, [&] { return amin(t, dims, keepdim); });
+  };
+  auto argmax_fn = [](const Tensor& t, std::optional<int64_t> dim, bool keepdim) {
+    return without_gil_for(t, [&] { return argmax(t, dim, keepdim); });
+  };
+  auto argmin_fn = [](const Tensor& t, std::optional<int64_t> dim, bool keepdim) {
+    return without_gil_for(t, [&] { return argmin(t, dim, keepdim); });
+  };
   auto all_fn = [](const Tensor& t, py::object dim, bool keepdim) {
-    return no_dims(dim) ? is_nonzero(t) : all(t, dims_arg("all", dim), keepdim);
+    if (no_dims(dim)) return is_nonzero(t);
+    DimList dims = dims_arg("all", dim);
+    return without_gil_for(t, [&] { return all(t, dims, keepdim); });
   };
   auto any_fn = [](const Tensor& t, py::object dim, bool keepdim) {
-    return no_dims(dim) ? is_nonzero(t) : any(t, dims_arg("any", dim), keepdim);
+    if (no_dims(dim)) return is_nonzero(t);
+    DimList dims = dims_arg("any", dim);
+    return without_gil_for(t, [&] { return any(t, dims, keepdim); });
   };
   for (auto [dim, keepdim] : kDimSpellings) {
     for (auto [name, fn] : {std::pair{"sum", +sum_fn}, std::pair{"mean", &mean_fn}}) {
@@ -91,15 +111,20 @@ void init_reduce(py::module_& m, PyTensor& cls) {
 
   // count_nonzero takes a dim (or dims) but no keepdim, as PyTorch's.
   auto count_nonzero_fn = [](const Tensor& t, py::object dim) {
-    return count_nonzero(t, dims_arg("count_nonzero", dim), false);
+    DimList dims = dims_arg("count_nonzero", dim);
+    return without_gil_for(t, [&] { return count_nonzero(t, dims, false); });
   };
   cls.def("count_nonzero", count_nonzero_fn, py::arg("dim") = py::none());
   m.def("count_nonzero", count_nonzero_fn, py::arg("input"), py::arg("dim") = py::none());
 
-  m.def("_max_all", [](const Tensor& t) { return max_all(t); });
-  m.def("_min_all", [](const Tensor& t) { return min_all(t); });
-  m.def("_max_dim", [](const Tensor& t, int64_t dim, bool keepdim) { return max_dim(t, dim, keepdim); });
-  m.def("_min_dim", [](const Tensor& t, int64_t dim, bool keepdim) { return min_dim(t, dim, keepdim); });
+  m.def("_max_all", [](const Tensor& t) { return without_gil_for(t, [&] { return max_all(t); }); });
+  m.def("_min_all", [](const Tensor& t) { return without_gil_for(t, [&] { return min_all(t); }); });
+  m.def("_max_dim", [](const Tensor& t, int64_t dim, bool keepdim) {
+    return without_gil_for(t, [&] { return max_dim(t, dim, keepdim); });
+  });
+  m.def("_min_dim", [](const Tensor& t, int64_t dim, bool keepdim) {
+    return without_gil_for(t, [&] { return min_dim(t, dim, keepdim); });
+  });
 }
 
 }  // namespace ember::bindings

@@ -3,6 +3,7 @@
 #include <pybind11/numpy.h>
 
 #include "bindings/bindings.h"
+#include "bindings/gil.h"
 #include "ops/ops.h"
 
 namespace ember::bindings {
@@ -145,12 +146,9 @@ Tensor from_numpy(py::array a) {
                 "of the element size; make a copy first (np.ascontiguousarray)");
     strides.push_back(a.strides(i) / static_cast<py::ssize_t>(size));
   }
-  // The storage's deleter drops the reference to the array, so the memory lives while either does.
-  auto owner = new py::object(a);
-  std::shared_ptr<void> data(const_cast<void*>(a.data()), [owner](void*) {
-    py::gil_scoped_acquire gil;
-    delete owner;
-  });
+  // The storage's deleter drops the reference to the array, so the memory lives while either does;
+  // it may run without the GIL (a tensor freed in backward): Note [Releasing the GIL], gil.h.
+  std::shared_ptr<void> data(const_cast<void*>(a.data()), [owner = share(a)](void*) mutable { owner.reset(); });
   int64_t span = 1;
   for (size_t i = 0; i < sizes.size(); ++i) span += (sizes[i] - 1) * strides[i];
   auto storage = std::make_shared<Storage>(std::move(data), static_cast<size_t>(span) * size, cpu_device());

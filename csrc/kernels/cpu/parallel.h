@@ -3,6 +3,7 @@
 // tensors stay on one thread). The thread count is OpenMP's (OMP_NUM_THREADS, or what
 // threadpoolctl / omp_set_num_threads set); builds without OpenMP run on one thread.
 #pragma once
+#include <atomic>
 #include <cstdint>
 
 #include "kernels/cpu/task_pool.h"
@@ -20,19 +21,38 @@ namespace ember::kernels::cpu {
 // bench/results/cpu-speed-2026-11-25-round2.md).
 constexpr int64_t kParallelGrain = int64_t(1) << 16;
 
+// Note [Thread count per Python thread]
+// As torch.set_num_threads: the count is OpenMP's setting of the calling thread (so threadpoolctl
+// and OMP_NUM_THREADS keep working), and the last value set anywhere is also what a thread that
+// has not run a kernel yet starts from. Checked against torch 2.13: set_num_threads(1) in a new
+// Python thread leaves the main thread's get_num_threads() at 2, but threads started afterwards
+// see 1 (PyTorch's lazy_init_num_threads). The task pool is shared, and set_num_threads also
+// sends away its workers beyond the new count (Note [The pool follows set_num_threads]).
+inline std::atomic<int>& last_set_kernel_threads() {
+  static std::atomic<int> n{0};  // 0: never set
+  return n;
+}
+
 inline int max_kernel_threads() {
 #ifdef _OPENMP
+  thread_local bool initialized = false;
+  if (!initialized) {
+    initialized = true;
+    if (int n = last_set_kernel_threads().load(std::memory_order_relaxed); n > 0) omp_set_num_threads(n);
+  }
   return omp_get_max_threads();
 #else
   return 1;
 #endif
 }
 
-// ember.set_num_threads: OpenMP's setting of the calling thread (the Python thread that runs ops),
-// so threadpoolctl and OMP_NUM_THREADS keep working. Without OpenMP there is only one thread.
+// ember.set_num_threads (see the Note above). Without OpenMP there is only one thread.
 inline void set_kernel_threads(int n) {
 #ifdef _OPENMP
+  last_set_kernel_threads().store(n, std::memory_order_relaxed);
+  max_kernel_threads();  // this thread's first call must not override n below
   omp_set_num_threads(n);
+  resize_task_pool(n);
 #else
   (void)n;
 #endif

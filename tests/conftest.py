@@ -71,6 +71,15 @@ def assert_close(e, t, dtype=None, **kw):
     np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), **tol)
 
 
+def error_of(f):
+    """(type, message) of the exception f() raises, or (None, None): to compare with torch's."""
+    try:
+        f()
+    except Exception as e:  # noqa: BLE001  (the oracle's error is whatever torch raises)
+        return type(e), str(e)
+    return None, None
+
+
 def pytest_runtest_setup(item):
     """`gpu` tests skip without a GPU, and fail instead when EMBER_REQUIRE_GPU=1."""
     if "gpu" not in item.keywords or ember.cuda.is_available():

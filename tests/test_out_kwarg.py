@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import ember
-from conftest import assert_close, torch
+from conftest import assert_close, error_of, torch
 
 
 def _data(m):
@@ -199,14 +199,6 @@ def test_pair_results_fill_both_outs(name, out_dtype, types):
         assert_close(e, t)
 
 
-def _error(f):
-    try:
-        f()
-    except Exception as e:  # noqa: BLE001  (the oracle's error is whatever torch raises)
-        return type(e), str(e)
-    return None, None
-
-
 # Calls torch refuses, with the message torch gives (ember's must equal it).
 ERRORS = {
     "float result into int64": lambda m, d: m.add(d["f"], 1, out=_empty(m, "int64")),
@@ -279,8 +271,8 @@ ERROR_TEXT = {"mean of ints into float": "could not infer output dtype. Input dt
 def test_errors_match_torch(name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        te, tm = _error(lambda: ERRORS[name](torch, _data(torch)))
-        ee, em = _error(lambda: ERRORS[name](ember, _data(ember)))
+        te, tm = error_of(lambda: ERRORS[name](torch, _data(torch)))
+        ee, em = error_of(lambda: ERRORS[name](ember, _data(ember)))
     assert te is not None, "torch accepted it"
     assert ee is te, f"ember raised {ee} ({em}), torch {te} ({tm})"
     tm = ERROR_TEXT.get(name, tm.replace("torch.", "ember."))

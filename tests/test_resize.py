@@ -4,15 +4,7 @@ import numpy as np
 import pytest
 
 import ember
-from conftest import torch
-
-
-def _error(f):
-    try:
-        f()
-    except Exception as e:  # noqa: BLE001  (the oracle's error is whatever torch raises)
-        return type(e), str(e)
-    return None, None
+from conftest import error_of, torch
 
 
 def _resize_story(m):
@@ -52,8 +44,8 @@ def test_resize_matches_torch():
     lambda m: m.zeros(2).resize_(2.5),
 ])
 def test_resize_errors_match_torch(call):
-    te, tm = _error(lambda: call(torch))
-    ee, em = _error(lambda: call(ember))
+    te, tm = error_of(lambda: call(torch))
+    ee, em = error_of(lambda: call(ember))
     assert te is not None and ee is te, (ee, em, te, tm)
     if te is RuntimeError:
         assert tm in em

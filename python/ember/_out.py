@@ -40,9 +40,26 @@ def _found_same(op, r, o):  # ops that never promote (abs, neg, floor, clamp, ..
         raise RuntimeError(f"Found dtype {_scalar_name(o)} but expected {_scalar_name(r)}")
 
 
-def _expected_same(op, r, o):  # structured kernels with a fixed result dtype (mm, argmax, sort, ...)
-    if r != o:
-        raise RuntimeError(f"Expected out tensor to have dtype {_cpp_name(r)}, but got {_cpp_name(o)} instead")
+def _must_match(message):
+    """The rule of ops whose out must have exactly the result's dtype; `message` is the op's own
+    PyTorch message, formatted with op and the dtypes' scalar ({r}, {o}) and C++ ({rc}, {oc}) names."""
+    def check(op, r, o):
+        if r != o:
+            raise RuntimeError(message.format(op=op, r=_scalar_name(r), o=_scalar_name(o), rc=_cpp_name(r),
+                                              oc=_cpp_name(o)))
+    return check
+
+
+# structured kernels with a fixed result dtype (mm, argmax, sort, ...)
+_expected_same = _must_match("Expected out tensor to have dtype {rc}, but got {oc} instead")
+_where = _must_match("Expected out type to be {r} but got {o}")
+_amax = _must_match("Expected the dtype for input and out to match, but got {r} for input's dtype and {o} for "
+                    "out's dtype.")
+_same_scalar_type = _must_match("{op}(): self and result must have the same scalar type")  # index_select, masked_select
+_nan_to_num = _must_match("nan_to_num: dtype of out: {o} should be same as input: {r}")
+_dot = _must_match("result dtype {o} does not match input dtype {r}")
+_tensordot = _must_match("tensordot: Expected the output tensor to have dtype {r}, but got an output tensor with "
+                         "dtype {o}")
 
 
 def _bool_only(op, r, o):  # isposinf, isneginf, signbit
@@ -50,41 +67,9 @@ def _bool_only(op, r, o):  # isposinf, isneginf, signbit
         raise RuntimeError(f"{op} does not support non-boolean outputs.")
 
 
-def _where(op, r, o):
-    if r != o:
-        raise RuntimeError(f"Expected out type to be {_scalar_name(r)} but got {_scalar_name(o)}")
-
-
-def _amax(op, r, o):
-    if r != o:
-        raise RuntimeError(f"Expected the dtype for input and out to match, but got {_scalar_name(r)} for input's "
-                           f"dtype and {_scalar_name(o)} for out's dtype.")
-
-
 def _cat(op, r, o):
     if _category(r) > _category(o):
         raise TypeError(f"ember.cat(): input types can't be cast to the desired output type {_scalar_name(o)}")
-
-
-def _same_scalar_type(op, r, o):  # index_select, masked_select
-    if r != o:
-        raise RuntimeError(f"{op}(): self and result must have the same scalar type")
-
-
-def _nan_to_num(op, r, o):
-    if r != o:
-        raise RuntimeError(f"nan_to_num: dtype of out: {_scalar_name(o)} should be same as input: {_scalar_name(r)}")
-
-
-def _dot(op, r, o):
-    if r != o:
-        raise RuntimeError(f"result dtype {_scalar_name(o)} does not match input dtype {_scalar_name(r)}")
-
-
-def _tensordot(op, r, o):
-    if r != o:
-        raise RuntimeError(f"tensordot: Expected the output tensor to have dtype {_scalar_name(r)}, but got an output "
-                           f"tensor with dtype {_scalar_name(o)}")
 
 
 def _floating_out(op, r, o):  # logsumexp

@@ -29,9 +29,10 @@ FUZZ = settings(max_examples=EXAMPLES, derandomize=not LONG, deadline=None, data
 
 POINTWISE = [op for op in OPS if op.samples is None]
 # PyTorch computes these with a fused multiply-add, so a product that overflows float32 on its own
-# (3e38 * 3e38) still meets a -inf addend as -inf, where ember's separate product gives inf - inf =
-# NaN: a known difference at the edge of the range, kept out of the fuzzer's large magnitudes.
-FUSED_IN_TORCH = {"addcmul", "addcdiv"}
+# (3e38 * 3e38, or alpha=2 times 3e38) still meets a -inf addend as -inf, where ember's separate
+# product gives inf - inf = NaN: a known difference at the edge of the range, kept out of the
+# fuzzer's large magnitudes.
+FUSED_IN_TORCH = {"addcmul", "addcdiv", "add_alpha"}
 SPECIAL = {F32: [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-40, -1e-40, 3e38, -3e38, 1.0, -1.0],
            F64: [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-310, -1e-310, 1e308, -1e308, 1.0, -1.0]}
 
@@ -116,3 +117,31 @@ def test_pointwise_op_agrees_with_torch(op, data):
                     assert eg is None or not eg.abs().sum().item()
                     continue
                 assert_same_outcome((eg, None), (tg, None), f"{op.name} gradient", tolerances(op, dtype, "grad_tol"))
+
+
+# Cases the long mode found (tools/fuzz_long.sh), pinned so that they stay fixed.
+FOUND = [
+    # d/db remainder(a, b) = -floor_divide(a, b): -1e-310 // 1e308 is -1, though -1e-310 / 1e308 is -0.
+    ("remainder", lambda L, a, b: L.remainder(a, b), [[-1e-310, -2.5, 3.5], [1e308, 0.0, 1.6]]),
+    # atan2's gradient is 0 where a^2 + b^2 underflows to 0, not inf.
+    ("atan2", lambda L, a, b: L.atan2(a, b), [1e-310, -1e-310]),
+    ("atan2 at 0", lambda L, a, b: L.atan2(a, b), [[0.0, 1e-155], [0.0, 0.0]]),
+    # addcdiv/addcmul form their gradients per element of the broadcast result before summing.
+    ("addcdiv", lambda L, s, a, b: L.addcdiv(s, a, b, value=0.5), [np.arange(6.0).reshape(3, 1, 2) - 2.5, -0.8, 1e-310]),
+    ("addcmul", lambda L, s, a, b: L.addcmul(s, a, b, value=2.0), [np.arange(6.0).reshape(3, 1, 2) - 2.5, 1e300, 1e300]),
+]
+
+
+@pytest.mark.parametrize("name,fn,inputs", FOUND, ids=[f[0] for f in FOUND])
+def test_fuzz_found_gradients(name, fn, inputs):
+    arrays = [np.asarray(v, dtype=np.float64) for v in inputs]
+    t_in = [torch.tensor(a, requires_grad=True) for a in arrays]
+    e_in = [ember.tensor(a, requires_grad=True) for a in arrays]
+    t_out, e_out = fn(torch, *t_in), fn(ember, *e_in)
+    g = np.random.default_rng(1).standard_normal(tuple(t_out.shape))
+    t_grads = torch.autograd.grad(t_out, t_in, torch.tensor(g))
+    e_grads = ember.autograd.grad(e_out, e_in, ember.tensor(g))
+    np.testing.assert_array_equal(e_out.detach().numpy(), t_out.detach().numpy())
+    for eg, tg in zip(e_grads, t_grads):
+        np.testing.assert_array_equal(eg.numpy(), tg.numpy(), err_msg=name)
+        np.testing.assert_array_equal(np.signbit(eg.numpy()), np.signbit(tg.numpy()), err_msg=name)

@@ -131,20 +131,25 @@ void record_backward(BinaryOp op, const Tensor& out, const Tensor& a, const Tens
       });
     }
     case BinaryOp::Fmod:  // d/da = 1, d/db = -trunc(a / b)
-    case BinaryOp::Remainder: {  // d/da = 1, d/db = -floor(a / b)
+    case BinaryOp::Remainder: {  // d/da = 1, d/db = -floor(a / b), as floor_divide rounds it (fmod: trunc)
       const bool fmod = op == BinaryOp::Fmod;
       return autograd::record(fmod ? "FmodBackward1" : "RemainderBackward1", {out}, {a, b}, {if_needed(a, b), if_needed(b, b)},
                               [sa, sb, fmod](const BackwardArgs& c) -> tensor_list {
         const Tensor &a = c.saved[0], &b = c.saved[1], &g = c.grad();
         Tensor gb;
-        if (c.needs[1]) gb = sum_to(-g * unary(fmod ? UnaryOp::Trunc : UnaryOp::Floor, a / b), sb);
+        // floor_divide, not floor(a / b): a quotient that underflows to -0 still floors to -1
+        // when the signs differ (-1e-310 // 1e308 == -1), as torch's div(rounding_mode="floor").
+        if (c.needs[1]) gb = sum_to(-g * (fmod ? unary(UnaryOp::Trunc, a / b) : binary(BinaryOp::FloorDivide, a, b)), sb);
         return {c.needs[0] ? sum_to(g, sa) : Tensor(), gb};
       });
     }
     case BinaryOp::Atan2:  // d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2)
       return autograd::record("Atan2Backward0", {out}, {a, b}, {a, b}, [sa, sb](const BackwardArgs& c) -> tensor_list {
         const Tensor &a = c.saved[0], &b = c.saved[1], &g = c.grad();
-        Tensor r = unary(UnaryOp::Reciprocal, a * a + b * b);
+        // 0 where a^2 + b^2 is 0 (both tiny or zero), as torch: the gradient there is 0, not inf/NaN.
+        Tensor denom = a * a + b * b;
+        Tensor r = where(binary(BinaryOp::Eq, denom, Scalar{0, ScalarKind::Int}), zeros({}, denom.dtype(), denom.device()),
+                         unary(UnaryOp::Reciprocal, denom));
         return {c.needs[0] ? sum_to(g * b * r, sa) : Tensor(), c.needs[1] ? sum_to(-g * a * r, sb) : Tensor()};
       });
     case BinaryOp::Hypot:  // d/da = a / out, d/db = b / out

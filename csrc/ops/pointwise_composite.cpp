@@ -54,13 +54,24 @@ Tensor lerp(const Tensor& start, const Tensor& end, double weight) {
   return end - diff * (1.0 - weight);
 }
 
+namespace {
+// t1 and t2 expanded to the shape of the whole result, so that their gradients are formed per
+// element of it and then summed, as PyTorch's formulas do (grad * value / t2 summed over the
+// broadcast dims): with an infinite term the sum is NaN, where summing grad first would give inf.
+std::pair<Tensor, Tensor> expand_operands(const char* op, const Tensor& self, const Tensor& t1, const Tensor& t2) {
+  const Shape shape = broadcast_shapes(op, broadcast_shapes(op, self.sizes(), t1.sizes()), t2.sizes());
+  return {expand(t1, shape), expand(t2, shape)};
+}
+}  // namespace
+
 // self + value * t1 * t2, in PyTorch's order of operations.
 // PyTorch casts `value` to the integer result dtype (addcmul(ints, value=0.5) multiplies by 0).
 Tensor addcmul(const Tensor& self, const Tensor& t1, const Tensor& t2, Scalar value) {
   DType common = promote_types(promote_types(self.dtype(), t1.dtype()), t2.dtype());
   EMBER_CHECK(common != DType::Bool, NotImplemented, "[addcmul] not implemented for 'Bool'");
   if (!is_floating(common)) value = Scalar{std::trunc(value.value), ScalarKind::Int};
-  return self + binary(BinaryOp::Mul, binary(BinaryOp::Mul, value, t1), t2);
+  auto [e1, e2] = expand_operands("addcmul", self, t1, t2);
+  return self + binary(BinaryOp::Mul, binary(BinaryOp::Mul, value, e1), e2);
 }
 
 Tensor addcdiv(const Tensor& self, const Tensor& t1, const Tensor& t2, Scalar value) {
@@ -70,7 +81,8 @@ Tensor addcdiv(const Tensor& self, const Tensor& t1, const Tensor& t2, Scalar va
               "be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer "
               "inputs and as (input + value * tensor1 / tensor2) for float inputs. The future addcdiv behavior "
               "is just the latter implementation: (input + value * tensor1 / tensor2), for all dtypes.");
-  return self + binary(BinaryOp::Mul, value, t1) / t2;
+  auto [e1, e2] = expand_operands("addcdiv", self, t1, t2);
+  return self + binary(BinaryOp::Mul, value, e1) / e2;
 }
 
 // PyTorch's definition: a == b, or (with equal_nan) both NaN, or a finite |a - b| within

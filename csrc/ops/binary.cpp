@@ -77,11 +77,12 @@ void record_backward(BinaryOp op, const Tensor& out, const Tensor& a, const Tens
         const Tensor &a = c.saved[0], &b = c.saved[1], &g = c.grad();
         return {c.needs[0] ? sum_to(g * b, sa) : Tensor(), c.needs[1] ? sum_to(g * a, sb) : Tensor()};
       });
-    case BinaryOp::Div:  // d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
+    case BinaryOp::Div:  // d(a/b)/da = 1/b, d(a/b)/db = -a/b^2, formed as -g * ((a / b) / b) as PyTorch
+                         // forms it, so that where it overflows (a = -1e308, b = 0.7) both give inf
       return autograd::record("DivBackward0", {out}, {a, b}, {if_needed(a, b), b},
                               [sa, sb](const BackwardArgs& c) -> tensor_list {
         const Tensor &a = c.saved[0], &b = c.saved[1], &g = c.grad();
-        return {c.needs[0] ? sum_to(g / b, sa) : Tensor(), c.needs[1] ? sum_to(-g * a / (b * b), sb) : Tensor()};
+        return {c.needs[0] ? sum_to(g / b, sa) : Tensor(), c.needs[1] ? sum_to(-g * (a / b / b), sb) : Tensor()};
       });
     case BinaryOp::Pow:  // d(a^b)/da = b a^(b-1) (0 where b == 0, not 0 * 0^-1),
                          // d(a^b)/db = a^b ln a (0 where a == 0 and b >= 0; 0^-1 ln 0 = -inf, as PyTorch)

@@ -258,14 +258,24 @@ void init_math(py::module_& m, PyTensor& cls) {
 #define EMBER_DEF_BINARY(Op, name, F, rule, py) \
   def_binary<BinaryOp::Op>(m, cls, PyArgs::py); \
   exported.append(name);
-#define EMBER_DEF_COMPARISON(Op, name, F) \
-  cls.def(name, &forward_op<BinaryOp::Op>).def("__" name "__", &forward_op<BinaryOp::Op>);
+#define EMBER_DEF_COMPARISON(Op, name, F)                                                  \
+  cls.def(name, &forward_op<BinaryOp::Op>).def("__" name "__", &forward_op<BinaryOp::Op>); \
+  m.def(name, &forward_op<BinaryOp::Op>, py::arg("input"), py::arg("other"));                \
+  exported.append(name);
 #define EMBER_DEF_LOGICAL(Op, name, F)                      \
   def_binary<BinaryOp::Op>(m, cls, PyArgs::TensorsInplace); \
   exported.append(name);
   EMBER_BINARY_OPS(EMBER_DEF_BINARY)
   EMBER_COMPARISON_OPS(EMBER_DEF_COMPARISON)
   EMBER_LOGICAL_OPS(EMBER_DEF_LOGICAL)
+  // torch's longer names for the comparisons, as functions and methods.
+  const std::pair<const char*, const char*> comparison_aliases[] = {
+      {"greater", "gt"}, {"greater_equal", "ge"}, {"less", "lt"}, {"less_equal", "le"}, {"not_equal", "ne"}};
+  for (const auto& [alias, name] : comparison_aliases) {
+    m.attr(alias) = m.attr(name);
+    cls.attr(alias) = cls.attr(name);
+    exported.append(alias);
+  }
 #undef EMBER_DEF_BINARY
 #undef EMBER_DEF_COMPARISON
 #undef EMBER_DEF_LOGICAL

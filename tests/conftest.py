@@ -80,6 +80,14 @@ def error_of(f):
     return None, None
 
 
+def gpu_steps(n):
+    """How many steps a long gpu test runs: n on a GPU; on the emulated device (EMBER_CUDA=EMU, every
+    kernel a loop on the CPU) a fifth of it, so CI stays short, unless EMBER_EMU_FULL=1."""
+    if ember.cuda.is_available() and ember.cuda.is_emulated() and os.environ.get("EMBER_EMU_FULL") != "1":
+        return max(1, n // 5)
+    return n
+
+
 def pytest_runtest_setup(item):
     """`gpu` tests skip without a GPU, and fail instead when EMBER_REQUIRE_GPU=1."""
     if "gpu" not in item.keywords or ember.cuda.is_available():

@@ -116,7 +116,7 @@ def test_index_op_gradients_on_cuda(dtype):
     j = index(4, 6)
     grads = []
     for dev in ["cpu", "cuda"]:
-        xd = x.to(dev).requires_grad_()
+        xd = x.detach().to(dev).requires_grad_()  # a leaf on each device
         y, z = ember.gather(xd, 0, i.to(dev)) * 2, ember.index_select(xd, 1, j.to(dev))
         ember.autograd.backward([y, z], [ember.ones_like(y), ember.ones_like(z)])
         grads.append(xd.grad)

@@ -76,7 +76,13 @@ PYBIND11_MODULE(_C, m) {
     info["openmp"] = static_cast<bool>(EMBER_BUILD_OPENMP);
 #ifdef EMBER_WITH_CUDA
     info["cuda"] = true;
+#ifdef EMBER_CUDA_EMULATED
+    info["cuda_emulated"] = true;  // EMBER_CUDA=EMU (Note [The emulated device])
 #else
+    info["cuda_emulated"] = false;
+#endif
+#else
+    info["cuda_emulated"] = false;
     info["cuda"] = false;
 #endif
 #ifdef _OPENMP

@@ -30,6 +30,12 @@ def is_built():
     return bool(_C._build_info()["cuda"])
 
 
+def is_emulated():
+    """True when this build's CUDA device is the emulated one (built with EMBER_CUDA=EMU): the CUDA
+    backend's kernels and runtime calls run on the CPU, strictly (tools/cuda_emu/device.cpp)."""
+    return bool(_C._build_info()["cuda_emulated"])
+
+
 def _index(device):
     if device is None:
         return current_device()

@@ -2,9 +2,10 @@
 
     kernel<T><<<grid, block, smem, stream>>>(a, b)
 becomes
-    ::emu::launch(grid, block, smem, [&] { kernel<T>(a, b); })
+    ::emu::launch_args(dim3(grid), dim3(block), smem, stream, [=](auto... k) { kernel<T>(k...); }, a, b)
 
-so the kernel's template arguments are still deduced from the call. Everything else of the
+so the arguments are evaluated and copied at the launch, as CUDA copies them, and the kernel's
+template arguments are still deduced from the call. Everything else of the
 source is kept byte for byte. Usage: preprocess.py SRC_DIR OUT_DIR (every .cu/.cuh of SRC_DIR).
 """
 import pathlib
@@ -60,8 +61,8 @@ def rewrite(src):
         kernel = src[start:k]
         close = src.find(">>>", k)
         config = split_top(src[k + 3:close])
-        while len(config) < 3:
-            config.append("0")
+        while len(config) < 4:
+            config.append("0" if len(config) == 2 else "nullptr")
         p = close + 3
         while src[p].isspace():
             p += 1
@@ -75,9 +76,10 @@ def rewrite(src):
                 if depth == 0:
                     break
             q += 1
-        args = src[p:q + 1]
+        args = src[p + 1:q].strip()
         out.append(src[pos:start])
-        out.append("::emu::launch(dim3(%s), dim3(%s), %s, [&] { %s%s; })" % (config[0], config[1], config[2], kernel, args))
+        out.append("::emu::launch_args(dim3(%s), dim3(%s), %s, %s, [=](auto... k) { %s(k...); }%s)"
+                   % (config[0], config[1], config[2], config[3], kernel, ", " + args if args else ""))
         pos = q + 1
 
 

@@ -4,7 +4,8 @@
 //
 // Note [How a launch is emulated]
 // emu::launch runs the grid's blocks one after another on the calling thread. A block's threads
-// are fibers (ucontext, a stack each, created once per launch and reused for every block) run
+// are fibers (a stack each, created once per launch and reused for every block; Note [Switching
+// fibers]) run
 // by a small scheduler (Note [Scheduling the threads]): a thread runs until it waits at a
 // barrier (__syncthreads, a warp's shuffle/ballot) or returns. So __syncthreads is a real barrier, and a kernel that syncs
 // in divergent code deadlocks here as it would hang (or worse) on a GPU: when no thread can run
@@ -33,7 +34,10 @@
 #include <cstring>
 #include <memory>
 #include <type_traits>
+#include <tuple>
 #include <vector>
+
+#include "cuda_emu_runtime.h"
 
 struct dim3 {
   unsigned x, y, z;
@@ -58,6 +62,50 @@ inline float2 make_float2(float a, float b) { return {a, b}; }
 
 namespace emu {
 
+// Note [Switching fibers]
+// A switch saves the running fiber's registers and stack pointer and loads another's. ucontext's
+// swapcontext also saves and restores the signal mask, a system call each time: at thousands of
+// switches per launch that was most of the emulated device's run time. On x86-64 a switch is
+// six pushes, a stack swap and six pops (the System V callee-saved registers; the caller-saved
+// ones are saved by the compiler around the call). ucontext remains for other machines and for
+// ASan/TSan builds, whose runtimes must be told about stack switches and know ucontext's.
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#define EMU_FAST_SWITCH 1
+struct Context {
+  void* sp = nullptr;
+};
+// Saves the callee-saved registers on the current stack and its pointer in *save, then resumes
+// the stack at `load` (a fiber suspended here, or a new one laid out by start_context).
+[[gnu::naked, gnu::noinline]] inline void switch_stacks(void** /*save: rdi*/, void* /*load: rsi*/) {
+  asm volatile(
+      "pushq %rbp\n pushq %rbx\n pushq %r12\n pushq %r13\n pushq %r14\n pushq %r15\n"
+      "movq %rsp, (%rdi)\n movq %rsi, %rsp\n"
+      "popq %r15\n popq %r14\n popq %r13\n popq %r12\n popq %rbx\n popq %rbp\n ret\n");
+}
+inline void switch_to(Context& save, Context& load) { switch_stacks(&save.sp, load.sp); }
+// A new fiber's stack: six zeroed registers for switch_stacks to pop, then `entry` as the return
+// address, placed so that entry starts with the stack aligned as after a call.
+inline void start_context(Context& c, char* stack, size_t size, void (*entry)()) {
+  auto top = (reinterpret_cast<uintptr_t>(stack) + size) & ~uintptr_t(15);
+  auto* frame = reinterpret_cast<void**>(top - 16);
+  frame[0] = reinterpret_cast<void*>(entry);
+  c.sp = frame - 6;
+  for (int r = 0; r < 6; ++r) frame[-1 - r] = nullptr;
+}
+#else
+struct Context {
+  ucontext_t uc;
+};
+inline void switch_to(Context& save, Context& load) { swapcontext(&save.uc, &load.uc); }
+inline void start_context(Context& c, char* stack, size_t size, void (*entry)()) {
+  getcontext(&c.uc);
+  c.uc.uc_stack.ss_sp = stack;
+  c.uc.uc_stack.ss_size = size;
+  c.uc.uc_link = nullptr;  // entry never returns
+  makecontext(&c.uc, entry, 0);
+}
+#endif
+
 [[noreturn]] inline void fail(const char* what) {
   std::fprintf(stderr, "EMU ERROR: %s\n", what);
   std::fflush(stderr);
@@ -68,8 +116,7 @@ class Barrier;
 
 // One emulated GPU thread: a fiber with its own stack (Note [How a launch is emulated]).
 struct Fiber {
-  ucontext_t ctx;
-  std::unique_ptr<char[]> stack;
+  Context ctx;
   dim3 tid;
   int linear = 0;
   int count_call = 0;  // __syncthreads_count calls in this block
@@ -80,7 +127,7 @@ struct Fiber {
 };
 
 inline Fiber* g_cur = nullptr;
-inline ucontext_t g_sched_ctx;
+inline Context g_sched_ctx;
 inline uint64_t g_progress = 0;
 
 // A barrier whose expected count drops when a thread exits; waiting yields to the scheduler.
@@ -102,7 +149,7 @@ class Barrier {
     me->waiting_on = this;
     me->wait_gen = gen_;
     me->what = what;
-    swapcontext(&me->ctx, &g_sched_ctx);
+    switch_to(me->ctx, g_sched_ctx);
   }
   void arrive_and_drop() {
     --expected_;
@@ -282,13 +329,6 @@ T atomicMax(T* p, T v) {
   return old;
 }
 
-typedef int cudaError_t;
-typedef struct CUstream_st* cudaStream_t;
-constexpr cudaError_t cudaSuccess = 0;
-inline cudaError_t cudaGetLastError() { return cudaSuccess; }
-inline cudaError_t cudaPeekAtLastError() { return cudaSuccess; }
-inline const char* cudaGetErrorString(cudaError_t) { return "emulated"; }
-
 namespace emu {
 
 inline int64_t g_launches = 0;
@@ -308,7 +348,12 @@ inline Order g_order = order_from_env();
 inline std::mt19937 g_rng(12345);
 
 inline std::function<void(int)> g_fiber_main;
-inline void fiber_entry(int t) { g_fiber_main(t); }
+// Every fiber starts here (start_context) and ends by going back to the scheduler for good.
+inline void fiber_entry() {
+  g_fiber_main(g_cur->linear);
+  switch_to(g_cur->ctx, g_sched_ctx);
+  fail("a finished fiber was resumed");
+}
 
 // Note [How a launch is emulated]. `body` calls the kernel with its arguments.
 template <class F>
@@ -342,16 +387,15 @@ void launch(dim3 grid, dim3 block, size_t /*dynamic_smem*/, const F& body) {
     ++g_progress;
   };
   constexpr size_t kStack = 128 * 1024;
+  // The fibers' stacks outlive the launch: one launch runs at a time, and the emulated device
+  // makes thousands of them, so allocating 256 stacks for each would dominate its run time.
+  static std::vector<std::unique_ptr<char[]>> stacks;
+  while (static_cast<int>(stacks.size()) < nthreads) stacks.emplace_back(new char[kStack]);
   for (int t = 0; t < nthreads; ++t) {
     Fiber& f = fibers[t];
     f.linear = t;
     f.tid = dim3(t % block.x, (t / block.x) % block.y, t / (block.x * block.y));
-    f.stack.reset(new char[kStack]);
-    getcontext(&f.ctx);
-    f.ctx.uc_stack.ss_sp = f.stack.get();
-    f.ctx.uc_stack.ss_size = kStack;
-    f.ctx.uc_link = &g_sched_ctx;
-    makecontext(&f.ctx, reinterpret_cast<void (*)()>(&fiber_entry), 1, t);
+    start_context(f.ctx, stacks[t].get(), kStack, &fiber_entry);
   }
   std::vector<int> order(nthreads);
   for (int t = 0; t < nthreads; ++t) order[t] = g_order == Order::Reverse ? nthreads - 1 - t : t;
@@ -360,6 +404,11 @@ void launch(dim3 grid, dim3 block, size_t /*dynamic_smem*/, const F& body) {
   // row) before the others move: the most hostile interleaving for a kernel that reuses shared
   // memory without a barrier. A deadlock is a state where no unfinished thread can run.
   std::vector<int> runnable;
+  // Where the ordered scan starts. A waiting thread becomes runnable only when a barrier releases
+  // (g_progress moves), so while nothing was released the threads before the last pick are still
+  // waiting and need not be looked at again: a phase of n arrivals costs O(n), not O(n^2).
+  size_t scan_from = 0;
+  uint64_t seen_progress = g_progress;
   for (int finished = 0; finished < nthreads;) {
     Fiber* pick = nullptr;
     if (g_order == Order::Shuffle) {
@@ -370,11 +419,20 @@ void launch(dim3 grid, dim3 block, size_t /*dynamic_smem*/, const F& body) {
       }
       if (!runnable.empty()) pick = &fibers[runnable[g_rng() % runnable.size()]];
     } else {
-      for (int idx : order) {
-        Fiber& f = fibers[idx];
+      if (g_progress != seen_progress) scan_from = 0;
+      seen_progress = g_progress;
+      for (size_t k = scan_from; k < order.size(); ++k) {
+        Fiber& f = fibers[order[k]];
         if (f.done || (f.waiting_on && f.waiting_on->gen() == f.wait_gen)) continue;
         pick = &f;
+        scan_from = k;
         break;
+      }
+      if (!pick && scan_from != 0) {  // nothing left after scan_from: look once from the start
+        for (size_t k = 0; k < scan_from && !pick; ++k) {
+          Fiber& f = fibers[order[k]];
+          if (!(f.done || (f.waiting_on && f.waiting_on->gen() == f.wait_gen))) pick = &f, scan_from = k;
+        }
       }
     }
     if (!pick) {
@@ -385,11 +443,39 @@ void launch(dim3 grid, dim3 block, size_t /*dynamic_smem*/, const F& body) {
     pick->waiting_on = nullptr;
     g_cur = pick;
     threadIdx = pick->tid;
-    swapcontext(&g_sched_ctx, &pick->ctx);
+    switch_to(g_sched_ctx, pick->ctx);
     if (pick->done) ++finished;
+    if (g_progress != seen_progress) scan_from = 0, seen_progress = g_progress;
   }
   g_cur = nullptr;
   g_block = nullptr;
+}
+
+// What a launch rewritten by preprocess.py calls: `kernel<<<grid, block, smem, stream>>>(a, b)`
+// becomes launch_args(grid, block, smem, stream, [=](auto... k) { kernel(k...); }, a, b). The
+// arguments are evaluated and copied here, at the launch, as CUDA copies a kernel's parameters.
+// Inside ember's extension built for the emulated device (EMBER_CUDA=EMU) the launch is checked
+// against the device's limits, as the driver checks it (a bad one sets cudaErrorInvalidConfiguration
+// and runs nothing), and queued on the stream to run later (Note [The emulated device]); in the
+// kernel checks of run.py (no device) it runs at once and a bad shape is an emulator error.
+using Submit = void (*)(cudaStream_t, std::function<void()>, const char* what);
+inline Submit g_submit = nullptr;
+
+inline bool launch_fits(dim3 grid, dim3 block, size_t dynamic_smem) {
+  const uint64_t threads = uint64_t(block.x) * block.y * block.z;
+  return threads >= 1 && threads <= 1024 && block.x <= 1024 && block.y <= 1024 && block.z <= 64 &&
+         grid.x >= 1 && grid.y >= 1 && grid.z >= 1 && grid.x <= 0x7fffffffu && grid.y <= 65535 &&
+         grid.z <= 65535 && dynamic_smem <= 48 * 1024;
+}
+
+template <class Kernel, class... Args>
+void launch_args(dim3 grid, dim3 block, size_t smem, cudaStream_t stream, Kernel kernel, Args... args) {
+  if (!g_submit) return launch(grid, block, smem, [&] { kernel(args...); });
+  if (!launch_fits(grid, block, smem)) {
+    set_error(cudaErrorInvalidConfiguration);
+    return;
+  }
+  g_submit(stream, [=] { launch(grid, block, smem, [&] { kernel(args...); }); }, "kernel");
 }
 
 }  // namespace emu

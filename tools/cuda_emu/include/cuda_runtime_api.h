@@ -1,3 +1,3 @@
-// Emulated CUDA runtime (tools/cuda_emu): see cuda_emu.h.
+// Emulated CUDA runtime (tools/cuda_emu): the host API of cuda_emu_runtime.h.
 #pragma once
-#include "cuda_emu.h"
+#include "cuda_emu_runtime.h"

@@ -1,0 +1,542 @@
+// The emulated CUDA device: host implementations of the CUDA runtime calls ember makes
+// (cuda_emu_runtime.h), linked into ember's extension when it is built with EMBER_CUDA=EMU.
+//
+// Note [The emulated device]
+// With it the whole GPU path of ember runs on a machine without a GPU: core/cuda/*.cpp (devices,
+// streams, the pool, pinned memory, copies, kernel error reports) call these functions, and the
+// kernels of kernels/cuda/*.cu run on the fiber emulator (cuda_emu.h). It is strict where real
+// hardware is unforgiving, so that what would go wrong on a GPU goes wrong here too:
+// - Work is late. A launch, an asynchronous copy, a memset or a stream-ordered free is queued on
+//   its stream and runs only when the host waits for that stream (cudaStreamSynchronize, an event
+//   it recorded, cudaDeviceSynchronize, a copy to pageable memory), never at the call. A host
+//   write into a pinned buffer before the copy that reads it has run is seen by that copy; a host
+//   read of device results without a sync reads what was there before.
+// - Streams are ordered only by their own queues and by cudaStreamWaitEvent: waiting for one
+//   stream runs nothing queued on another, so a missing cross-stream wait shows as stale data.
+// - Memory is poisoned: fresh device and pinned blocks are filled with 0xff bytes (NaN for
+//   floats, -1 for integers), freed device blocks with 0xfe and held back a while before the host
+//   reuses them, so reading unwritten or freed memory gives visibly wrong numbers.
+// - Calls are checked as the driver checks them: a copy whose direction does not match its
+//   pointers, a device range outside one live block, freeing what was not allocated, a launch
+//   past the limits of an sm_90 part (cuda_emu.h: launch_fits), an unknown device, all fail with
+//   CUDA's error codes instead of doing something.
+// One lock guards the device; queued work runs under it on the thread that waits, one kernel at a
+// time (the fiber emulator is single-threaded). Device pointers are host addresses: host code that
+// dereferences one is not caught (a real GPU would fault).
+// EMBER_CUDA_EMU_DEVICES sets the number of devices (default 1), EMBER_CUDA_EMU_MEMORY_MB the
+// memory of each (default 4096).
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "cuda_emu.h"
+
+struct CUevent_st {
+  cudaStream_t stream = nullptr;  // where it was last recorded
+  uint64_t at = 0;                // recorded after this many of the stream's tasks
+  double time_ms = 0;             // when that point was reached (timing)
+};
+
+struct CUstream_st {
+  int device = 0;
+  struct Task {
+    std::function<void()> run;
+    CUevent_st* wait = nullptr;  // cudaStreamWaitEvent: the event's stream first runs up to it
+    uint64_t wait_at = 0;
+  };
+  std::deque<Task> queue;
+  uint64_t submitted = 0, completed = 0;
+};
+
+struct CUmemPoolHandle_st {
+  int device = 0;
+  uint64_t release_threshold = 0;
+};
+
+namespace {
+
+constexpr unsigned char kFreshByte = 0xff, kFreedByte = 0xfe;
+constexpr size_t kQuarantineBytes = size_t(64) << 20;  // freed blocks held back before reuse
+
+struct Block {
+  size_t size;
+  int device;
+};
+
+struct DeviceState {
+  size_t capacity = 0, used = 0, high = 0;
+  CUstream_st legacy_stream;  // the null stream
+  CUmemPoolHandle_st pool;
+};
+
+struct State {
+  std::mutex mu;
+  std::vector<DeviceState> devices;
+  std::vector<CUstream_st*> streams;      // every stream, the null streams included
+  std::map<uintptr_t, Block> blocks;      // live device blocks by start address
+  std::map<uintptr_t, size_t> pinned;     // page-locked host blocks by start address
+  std::deque<std::pair<void*, size_t>> quarantine;
+  size_t quarantined = 0;
+};
+
+thread_local int t_device = 0;
+
+int env_int(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::atoi(v) : fallback;
+}
+
+// Never destroyed: tensors freed while the interpreter shuts down still queue their frees here.
+State& state() {
+  static State* s = [] {
+    auto* st = new State;
+    const int n = env_int("EMBER_CUDA_EMU_DEVICES", 1);
+    st->devices = std::vector<DeviceState>(n > 0 ? n : 0);
+    for (int d = 0; d < n; ++d) {
+      st->devices[d].capacity = size_t(env_int("EMBER_CUDA_EMU_MEMORY_MB", 4096)) << 20;
+      st->devices[d].legacy_stream.device = d;
+      st->devices[d].pool.device = d;
+      st->streams.push_back(&st->devices[d].legacy_stream);
+    }
+    return st;
+  }();
+  return *s;
+}
+
+double now_ms() {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+bool valid_device(const State& s, int d) { return d >= 0 && d < static_cast<int>(s.devices.size()); }
+
+CUstream_st* resolve(State& s, cudaStream_t stream) {
+  return stream ? stream : &s.devices[t_device].legacy_stream;
+}
+
+// Runs `stream`'s queued tasks until `upto` of them have completed (Note [The emulated device]).
+void run_until(State& s, CUstream_st* stream, uint64_t upto) {
+  while (stream->completed < upto && !stream->queue.empty()) {
+    CUstream_st::Task task = std::move(stream->queue.front());
+    stream->queue.pop_front();
+    if (task.wait) run_until(s, task.wait->stream, task.wait_at);
+    if (task.run) task.run();
+    ++stream->completed;
+  }
+}
+void run_all(State& s, CUstream_st* stream) { run_until(s, stream, stream->submitted); }
+void run_device(State& s, int device) {
+  for (CUstream_st* st : s.streams)
+    if (st->device == device) run_all(s, st);
+}
+
+void enqueue(State& s, CUstream_st* stream, std::function<void()> run, CUevent_st* wait = nullptr) {
+  stream->queue.push_back({std::move(run), wait, wait ? wait->at : 0});
+  ++stream->submitted;
+}
+
+// The live device block holding [p, p + n), or null.
+const Block* device_block(const State& s, const void* p, size_t n, uintptr_t* start = nullptr) {
+  const auto a = reinterpret_cast<uintptr_t>(p);
+  auto it = s.blocks.upper_bound(a);
+  if (it == s.blocks.begin()) return nullptr;
+  --it;
+  if (a + n > it->first + it->second.size) return nullptr;
+  if (start) *start = it->first;
+  return &it->second;
+}
+
+bool is_pinned(const State& s, const void* p, size_t n) {
+  const auto a = reinterpret_cast<uintptr_t>(p);
+  auto it = s.pinned.upper_bound(a);
+  if (it == s.pinned.begin()) return false;
+  --it;
+  return a + n <= it->first + it->second;
+}
+
+void release(State& s, void* p, size_t size) {
+  std::memset(p, kFreedByte, size);
+  s.quarantine.emplace_back(p, size);
+  s.quarantined += size;
+  while (s.quarantined > kQuarantineBytes) {
+    auto [q, n] = s.quarantine.front();
+    s.quarantine.pop_front();
+    s.quarantined -= n;
+    std::free(q);
+  }
+}
+
+cudaError_t allocate_device(State& s, void** ptr, size_t size) {
+  if (!ptr) return emu::set_error(cudaErrorInvalidValue);
+  DeviceState& d = s.devices[t_device];
+  if (size > d.capacity - d.used) return emu::set_error(cudaErrorMemoryAllocation);
+  void* p = std::aligned_alloc(256, std::max<size_t>(256, (size + 255) / 256 * 256));
+  if (!p) return emu::set_error(cudaErrorMemoryAllocation);
+  std::memset(p, kFreshByte, size);
+  s.blocks[reinterpret_cast<uintptr_t>(p)] = Block{size, t_device};
+  d.used += size;
+  if (d.used > d.high) d.high = d.used;
+  *ptr = p;
+  return cudaSuccess;
+}
+
+// Checks a free and takes the block out of the live set; the memory itself goes at `when`.
+cudaError_t take_block(State& s, void* ptr, Block* out) {
+  auto it = s.blocks.find(reinterpret_cast<uintptr_t>(ptr));
+  if (it == s.blocks.end()) return emu::set_error(cudaErrorInvalidValue);
+  *out = it->second;
+  s.blocks.erase(it);
+  s.devices[out->device].used -= out->size;
+  return cudaSuccess;
+}
+
+// What a pointer is, for copies: 0 pageable host, 1 pinned host, 2 device.
+int kind_of(const State& s, const void* p, size_t n) {
+  if (device_block(s, p, n)) return 2;
+  return is_pinned(s, p, n) ? 1 : 0;
+}
+
+const std::map<cudaError_t, std::pair<const char*, const char*>>& error_texts() {
+  static const std::map<cudaError_t, std::pair<const char*, const char*>> t{
+      {cudaSuccess, {"cudaSuccess", "no error"}},
+      {cudaErrorInvalidValue, {"cudaErrorInvalidValue", "invalid argument"}},
+      {cudaErrorMemoryAllocation, {"cudaErrorMemoryAllocation", "out of memory"}},
+      {cudaErrorInvalidConfiguration, {"cudaErrorInvalidConfiguration", "invalid configuration argument"}},
+      {cudaErrorInvalidDevicePointer, {"cudaErrorInvalidDevicePointer", "invalid device pointer"}},
+      {cudaErrorInvalidMemcpyDirection, {"cudaErrorInvalidMemcpyDirection", "invalid copy direction for memcpy"}},
+      {cudaErrorNoDevice, {"cudaErrorNoDevice", "no CUDA-capable device is detected"}},
+      {cudaErrorInvalidDevice, {"cudaErrorInvalidDevice", "invalid device ordinal"}},
+      {cudaErrorInvalidResourceHandle, {"cudaErrorInvalidResourceHandle", "invalid resource handle"}},
+      {cudaErrorNotReady, {"cudaErrorNotReady", "device not ready"}},
+  };
+  return t;
+}
+
+// Kernels queue themselves through cuda_emu.h's hook; installed when the extension loads.
+void submit_kernel(cudaStream_t stream, std::function<void()> run, const char*) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  enqueue(s, resolve(s, stream), std::move(run));
+}
+[[maybe_unused]] const bool hook_installed = (emu::g_submit = &submit_kernel, true);
+
+}  // namespace
+
+const char* cudaGetErrorString(cudaError_t e) {
+  auto it = error_texts().find(e);
+  return it == error_texts().end() ? "unknown error" : it->second.second;
+}
+const char* cudaGetErrorName(cudaError_t e) {
+  auto it = error_texts().find(e);
+  return it == error_texts().end() ? "cudaErrorUnknown" : it->second.first;
+}
+
+cudaError_t cudaGetDeviceCount(int* count) {
+  const int n = static_cast<int>(state().devices.size());
+  *count = n;
+  return n > 0 ? cudaSuccess : emu::set_error(cudaErrorNoDevice);
+}
+
+cudaError_t cudaSetDevice(int device) {
+  if (!valid_device(state(), device)) return emu::set_error(cudaErrorInvalidDevice);
+  t_device = device;
+  return cudaSuccess;
+}
+
+cudaError_t cudaGetDevice(int* device) {
+  *device = t_device;
+  return cudaSuccess;
+}
+
+cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
+  State& s = state();
+  if (!valid_device(s, device)) return emu::set_error(cudaErrorInvalidDevice);
+  *prop = cudaDeviceProp{};
+  std::snprintf(prop->name, sizeof prop->name, "ember emulated CUDA device (sm_90, on the CPU)");
+  prop->totalGlobalMem = s.devices[device].capacity;
+  prop->sharedMemPerBlock = 48 * 1024;
+  prop->warpSize = 32;
+  prop->maxThreadsPerBlock = 1024;
+  prop->maxThreadsDim[0] = prop->maxThreadsDim[1] = 1024;
+  prop->maxThreadsDim[2] = 64;
+  prop->maxGridSize[0] = 0x7fffffff;
+  prop->maxGridSize[1] = prop->maxGridSize[2] = 65535;
+  prop->major = 9;
+  prop->minor = 0;
+  prop->multiProcessorCount = 132;
+  return cudaSuccess;
+}
+
+cudaError_t cudaDeviceSynchronize() {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  run_device(s, t_device);
+  return cudaSuccess;
+}
+
+cudaError_t cudaMemGetInfo(size_t* free_bytes, size_t* total_bytes) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  const DeviceState& d = s.devices[t_device];
+  *free_bytes = d.capacity - d.used;
+  *total_bytes = d.capacity;
+  return cudaSuccess;
+}
+
+cudaError_t cudaMalloc(void** ptr, size_t size) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  return allocate_device(s, ptr, size);
+}
+
+cudaError_t cudaFree(void* ptr) {
+  if (!ptr) return cudaSuccess;
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  Block b;
+  if (cudaError_t e = take_block(s, ptr, &b)) return e;
+  run_device(s, b.device);  // cudaFree waits for the device, as the real one does
+  release(s, ptr, b.size);
+  return cudaSuccess;
+}
+
+cudaError_t cudaMallocAsync(void** ptr, size_t size, cudaStream_t) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  return allocate_device(s, ptr, size);
+}
+
+cudaError_t cudaFreeAsync(void* ptr, cudaStream_t stream) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  Block b;
+  if (cudaError_t e = take_block(s, ptr, &b)) return e;
+  // Stream-ordered: kernels queued before the free still read the block.
+  enqueue(s, resolve(s, stream), [&s, ptr, size = b.size] { release(s, ptr, size); });
+  return cudaSuccess;
+}
+
+cudaError_t cudaHostAlloc(void** ptr, size_t size, unsigned) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  void* p = std::aligned_alloc(4096, std::max<size_t>(4096, (size + 4095) / 4096 * 4096));
+  if (!p) return emu::set_error(cudaErrorMemoryAllocation);
+  std::memset(p, kFreshByte, size);
+  s.pinned[reinterpret_cast<uintptr_t>(p)] = size;
+  *ptr = p;
+  return cudaSuccess;
+}
+
+cudaError_t cudaFreeHost(void* ptr) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  auto it = s.pinned.find(reinterpret_cast<uintptr_t>(ptr));
+  if (it == s.pinned.end()) return emu::set_error(cudaErrorInvalidValue);
+  for (size_t d = 0; d < s.devices.size(); ++d) run_device(s, static_cast<int>(d));  // as the real one, it waits
+  std::memset(ptr, kFreedByte, it->second);
+  s.pinned.erase(it);
+  std::free(ptr);
+  return cudaSuccess;
+}
+
+cudaError_t cudaHostGetDevicePointer(void** device_ptr, void* host_ptr, unsigned) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (!is_pinned(s, host_ptr, 1)) return emu::set_error(cudaErrorInvalidValue);
+  *device_ptr = host_ptr;  // mapped memory: the device sees the host's bytes
+  return cudaSuccess;
+}
+
+cudaError_t cudaPointerGetAttributes(cudaPointerAttributes* attr, const void* ptr) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  *attr = cudaPointerAttributes{cudaMemoryTypeUnregistered, -1, nullptr, nullptr};
+  if (const Block* b = device_block(s, ptr, 0)) {
+    *attr = {cudaMemoryTypeDevice, b->device, const_cast<void*>(ptr), nullptr};
+  } else if (is_pinned(s, ptr, 0)) {
+    *attr = {cudaMemoryTypeHost, t_device, const_cast<void*>(ptr), const_cast<void*>(ptr)};
+  }
+  return cudaSuccess;
+}
+
+namespace {
+
+// Checks a copy as the driver does and queues it (Note [The emulated device]). Pageable host
+// memory: a copy from it reads the bytes at the call (the driver stages them), a copy into it
+// first runs the stream and then copies (the call returns with the data). Pinned host and
+// device memory are read and written when the queued copy runs.
+cudaError_t queue_copy(State& s, void* dst, const void* src, size_t n, cudaMemcpyKind kind, CUstream_st* stream) {
+  if (n == 0) return cudaSuccess;
+  const int dk = kind_of(s, dst, n), sk = kind_of(s, src, n);
+  const bool dst_dev = dk == 2, src_dev = sk == 2;
+  switch (kind) {
+    case cudaMemcpyHostToDevice: if (!dst_dev || src_dev) return emu::set_error(cudaErrorInvalidValue); break;
+    case cudaMemcpyDeviceToHost: if (dst_dev || !src_dev) return emu::set_error(cudaErrorInvalidValue); break;
+    case cudaMemcpyDeviceToDevice: if (!dst_dev || !src_dev) return emu::set_error(cudaErrorInvalidValue); break;
+    case cudaMemcpyDefault: break;
+    default: return emu::set_error(cudaErrorInvalidMemcpyDirection);
+  }
+  if (sk == 0 && dk == 0) {
+    std::memcpy(dst, src, n);
+  } else if (sk == 0) {
+    auto staged = std::make_shared<std::vector<unsigned char>>(static_cast<const unsigned char*>(src),
+                                                                static_cast<const unsigned char*>(src) + n);
+    enqueue(s, stream, [dst, staged] { std::memcpy(dst, staged->data(), staged->size()); });
+  } else if (dk == 0) {
+    run_all(s, stream);
+    std::memcpy(dst, src, n);
+  } else {
+    enqueue(s, stream, [dst, src, n] { std::memmove(dst, src, n); });
+  }
+  return cudaSuccess;
+}
+
+}  // namespace
+
+cudaError_t cudaMemcpy(void* dst, const void* src, size_t count, cudaMemcpyKind kind) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  CUstream_st* stream = &s.devices[t_device].legacy_stream;
+  cudaError_t e = queue_copy(s, dst, src, count, kind, stream);
+  run_device(s, t_device);  // synchronous
+  return e;
+}
+
+cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t count, cudaMemcpyKind kind, cudaStream_t stream) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  return queue_copy(s, dst, src, count, kind, resolve(s, stream));
+}
+
+cudaError_t cudaMemcpyPeerAsync(void* dst, int dst_device, const void* src, int src_device, size_t count,
+                                cudaStream_t stream) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  const Block* d = device_block(s, dst, count);
+  const Block* b = device_block(s, src, count);
+  if (!d || !b || d->device != dst_device || b->device != src_device) return emu::set_error(cudaErrorInvalidValue);
+  return queue_copy(s, dst, src, count, cudaMemcpyDeviceToDevice, resolve(s, stream));
+}
+
+cudaError_t cudaMemsetAsync(void* ptr, int value, size_t count, cudaStream_t stream) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (count == 0) return cudaSuccess;
+  if (!device_block(s, ptr, count)) return emu::set_error(cudaErrorInvalidValue);
+  enqueue(s, resolve(s, stream), [ptr, value, count] { std::memset(ptr, value, count); });
+  return cudaSuccess;
+}
+
+cudaError_t cudaDeviceGetDefaultMemPool(cudaMemPool_t* pool, int device) {
+  State& s = state();
+  if (!valid_device(s, device)) return emu::set_error(cudaErrorInvalidDevice);
+  *pool = &s.devices[device].pool;
+  return cudaSuccess;
+}
+
+cudaError_t cudaMemPoolSetAttribute(cudaMemPool_t pool, cudaMemPoolAttr attr, void* value) {
+  if (attr != cudaMemPoolAttrReleaseThreshold) return emu::set_error(cudaErrorInvalidValue);
+  pool->release_threshold = *static_cast<uint64_t*>(value);
+  return cudaSuccess;
+}
+
+// The emulated pool keeps nothing cached: what it reserves is what is live.
+cudaError_t cudaMemPoolGetAttribute(cudaMemPool_t pool, cudaMemPoolAttr attr, void* value) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  const DeviceState& d = s.devices[pool->device];
+  uint64_t v;
+  switch (attr) {
+    case cudaMemPoolAttrReleaseThreshold: v = pool->release_threshold; break;
+    case cudaMemPoolAttrReservedMemCurrent: case cudaMemPoolAttrUsedMemCurrent: v = d.used; break;
+    case cudaMemPoolAttrReservedMemHigh: case cudaMemPoolAttrUsedMemHigh: v = d.high; break;
+    default: return emu::set_error(cudaErrorInvalidValue);
+  }
+  *static_cast<uint64_t*>(value) = v;
+  return cudaSuccess;
+}
+
+cudaError_t cudaMemPoolTrimTo(cudaMemPool_t, size_t) { return cudaSuccess; }
+
+cudaError_t cudaStreamCreate(cudaStream_t* stream) { return cudaStreamCreateWithFlags(stream, cudaStreamDefault); }
+
+cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  auto* st = new CUstream_st;
+  st->device = t_device;
+  s.streams.push_back(st);
+  *stream = st;
+  return cudaSuccess;
+}
+
+cudaError_t cudaStreamDestroy(cudaStream_t stream) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  auto it = std::find(s.streams.begin(), s.streams.end(), stream);
+  if (!stream || it == s.streams.end()) return emu::set_error(cudaErrorInvalidResourceHandle);
+  run_all(s, stream);  // queued work still completes, as on a GPU
+  s.streams.erase(it);
+  delete stream;
+  return cudaSuccess;
+}
+
+cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  run_all(s, resolve(s, stream));
+  return cudaSuccess;
+}
+
+// A query is where a polling host would see the work finish, so the work runs here.
+cudaError_t cudaStreamQuery(cudaStream_t stream) { return cudaStreamSynchronize(stream); }
+
+cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (!event) return emu::set_error(cudaErrorInvalidResourceHandle);
+  if (event->stream) enqueue(s, resolve(s, stream), nullptr, event);
+  return cudaSuccess;
+}
+
+cudaError_t cudaEventCreate(cudaEvent_t* event) { return cudaEventCreateWithFlags(event, cudaEventDefault); }
+cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned) {
+  *event = new CUevent_st;
+  return cudaSuccess;
+}
+cudaError_t cudaEventDestroy(cudaEvent_t event) {
+  delete event;
+  return cudaSuccess;
+}
+
+cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (!event) return emu::set_error(cudaErrorInvalidResourceHandle);
+  CUstream_st* st = resolve(s, stream);
+  enqueue(s, st, [event] { event->time_ms = now_ms(); });
+  event->stream = st;
+  event->at = st->submitted;
+  return cudaSuccess;
+}
+
+cudaError_t cudaEventSynchronize(cudaEvent_t event) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (!event) return emu::set_error(cudaErrorInvalidResourceHandle);
+  if (event->stream) run_until(s, event->stream, event->at);
+  return cudaSuccess;
+}
+
+cudaError_t cudaEventQuery(cudaEvent_t event) { return cudaEventSynchronize(event); }
+
+cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) {
+  if (!start || !end || !start->stream || !end->stream) return emu::set_error(cudaErrorInvalidResourceHandle);
+  *ms = static_cast<float>(end->time_ms - start->time_ms);
+  return cudaSuccess;
+}

@@ -66,7 +66,8 @@ void init_cuda(py::module_& m, PyTensor& cls) {
   m.def("_cuda_reset_transfer_stats", &cuda::reset_transfer_stats);
   m.def("_loop_offsets", &loop_offsets);
 
-  cls.def("_to_device", [](const Tensor& t, Device d) { return to_device(t, d); })
+  cls.def("_to_device", [](const Tensor& t, Device d, bool non_blocking) { return to_device(t, d, non_blocking); },
+          py::arg("device"), py::arg("non_blocking") = false)
       .def("pin_memory", [](const Tensor& t) { return pin_memory(t); })
       .def("is_pinned", [](const Tensor& t) { return is_pinned(t); });
 }

@@ -36,9 +36,10 @@ std::shared_ptr<void> allocate_pinned(size_t nbytes);
 bool is_pinned(const void* host_ptr);
 
 // Copies nbytes between two devices (at least one of them cuda). Device-to-host copies wait for
-// the data (a sync). Host-to-device copies are queued on the device's stream and never wait; see
-// Note [Host-to-device copies] for why the host memory may be reused as soon as this returns.
-void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t nbytes);
+// the data (a sync). Host-to-device copies are queued on the device's stream; from pinned memory
+// they wait for the copy unless non_blocking (Note [Host-to-device copies]).
+void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t nbytes,
+                bool non_blocking = false);
 
 struct DeviceMemoryStats {
   int64_t allocated;       // bytes of live tensors

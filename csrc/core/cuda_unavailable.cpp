@@ -23,7 +23,7 @@ void synchronize(int) { no_cuda("synchronize"); }
 std::shared_ptr<void> allocate(size_t, int) { no_cuda("allocate"); }
 std::shared_ptr<void> allocate_pinned(size_t) { no_cuda("pin_memory"); }
 bool is_pinned(const void*) { return false; }
-void copy_bytes(void*, Device, const void*, Device, size_t) { no_cuda("to"); }
+void copy_bytes(void*, Device, const void*, Device, size_t, bool) { no_cuda("to"); }
 DeviceMemoryStats memory_stats(int) { return {0, 0, 0}; }
 void reset_peak_memory(int) {}
 void empty_cache(int) {}

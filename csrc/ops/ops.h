@@ -67,7 +67,8 @@ void check_out_overlap(const char* op, const Tensor& out, const tensor_list& inp
 // ---- between devices (transfer.cpp)
 // t itself when already on `device`; else a contiguous copy there (differentiable). A copy to the
 // host waits for the device (a counted sync); a copy to a device never waits (core/cuda_backend.h).
-Tensor to_device(const Tensor& t, Device device);
+// non_blocking: a copy from pinned host memory does not wait (Note [Host-to-device copies]).
+Tensor to_device(const Tensor& t, Device device, bool non_blocking = false);
 Tensor pin_memory(const Tensor& t);  // a copy in page-locked host memory (t itself if already pinned)
 bool is_pinned(const Tensor& t);
 

@@ -13,20 +13,20 @@ using autograd::BackwardArgs;
 
 namespace {
 
-Tensor copy_across(const Tensor& t, Device device) {
+Tensor copy_across(const Tensor& t, Device device, bool non_blocking) {
   if (device.is_cuda()) cuda::check_device("to", device);
   Tensor src = t.is_contiguous() ? t : contiguous_clone(t);
   Tensor out = empty(t.sizes(), t.dtype(), device);
   cuda::copy_bytes(out.raw_data(), device, src.raw_data(), src.device(),
-                   static_cast<size_t>(t.numel()) * itemsize(t.dtype()));
+                   static_cast<size_t>(t.numel()) * itemsize(t.dtype()), non_blocking);
   return out;
 }
 
 }  // namespace
 
-Tensor to_device(const Tensor& t, Device device) {
+Tensor to_device(const Tensor& t, Device device, bool non_blocking) {
   if (t.device() == device) return t;
-  Tensor out = copy_across(t, device);
+  Tensor out = copy_across(t, device, non_blocking);
   if (is_floating(t.dtype()) && autograd::needs_grad(t)) {
     Device from = t.device();
     autograd::record("ToCopyBackward0", {out}, {t}, {}, [from](const BackwardArgs& c) -> tensor_list {

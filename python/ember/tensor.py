@@ -248,14 +248,14 @@ class Tensor(_C.TensorBase):
     # ---- devices and dtypes
 
     def to(self, *args, **kwargs):
-        """Casts and/or moves (the forms are parse_to's). Host-to-device copies never wait for the
-        device (from pinned memory, pin_memory(), the DMA also runs while the host goes on);
-        device-to-host copies wait, as the host reads the result next. non_blocking is accepted
-        for PyTorch's signature."""
-        device, dtype, _, copy = parse_to(args, kwargs)
+        """Casts and/or moves (the forms are parse_to's). As in PyTorch, a copy from pinned memory
+        (pin_memory()) waits for the device unless non_blocking=True; from pageable memory the
+        bytes are staged at once and the host never waits. Device-to-host copies wait, as the host
+        reads the result next."""
+        device, dtype, non_blocking, copy = parse_to(args, kwargs)
         out = self
         if device is not None:
-            out = out._to_device(device)
+            out = out._to_device(device, non_blocking)
         if dtype is not None:
             out = out._to_dtype(dtype)
         if copy and out is self:
@@ -270,7 +270,7 @@ class Tensor(_C.TensorBase):
             dev = _C.device("cuda", _C._cuda_current_device()) if _C._cuda_is_available() else _C.device("cuda")
         else:
             dev = _as_device(device)
-        return self._to_device(dev)
+        return self._to_device(dev, non_blocking)
 
     def type_as(self, other):
         return self._to_dtype(other.dtype)

@@ -32,7 +32,7 @@ std::shared_ptr<void> allocate(size_t nbytes, int) {
   return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
 }
 
-void copy_bytes(void* dst, Device, const void* src, Device, size_t nbytes) { std::memcpy(dst, src, nbytes); }
+void copy_bytes(void* dst, Device, const void* src, Device, size_t nbytes, bool) { std::memcpy(dst, src, nbytes); }
 
 KernelErrorReport* kernel_error_report(int) { return &g_report; }
 void raise_kernel_error(int) {}

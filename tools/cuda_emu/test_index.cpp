@@ -208,16 +208,17 @@ void check_index_select_add() {
 }
 
 void check_put_rows_and_combine() {
-  // put_rows: 4 rows of a [3, 5] block (strides 10, 2) at offsets into a big buffer.
+  // put_rows: 4 rows of a [3, 5] block (strides 10, 2) at offsets into a big buffer; row 2 is a
+  // bad index's (offset -1, what combine_indices gives it) and must write nothing.
   const int64_t rest_sizes[2] = {3, 5}, rest_strides[2] = {10, 2};
   Vec<int64_t> offsets(4);
-  for (int64_t r = 0; r < 4; ++r) offsets[r] = r * 40 + 1;
+  for (int64_t r = 0; r < 4; ++r) offsets[r] = r == 2 ? -1 : r * 40 + 1;
   auto src = random_values<double>(4 * 15, 8);
   Vec<double> dst(200, -1.0);
   kc::put_rows(DType::Float64, dst.data(), src.data(), offsets.data(), 4, 2, rest_sizes, rest_strides);
   std::vector<double> want(200, -1.0);
   for (int64_t r = 0; r < 4; ++r)
-    for (int64_t a = 0; a < 3; ++a)
+    for (int64_t a = 0; a < 3 && r != 2; ++a)
       for (int64_t b = 0; b < 5; ++b) want[offsets[r] + a * 10 + b * 2] = src[r * 15 + a * 5 + b];
   for (int64_t e = 0; e < 200; ++e) expect(dst[e] == want[e], fmt("put_rows at %lld", e));
 
@@ -243,7 +244,7 @@ void check_put_rows_and_combine() {
     kc::combine_indices(out.data(), t, n);
     for (int64_t e = 0; e < n; ++e) {
       const bool ok = i1[e] >= -7 && i1[e] < 7;
-      const int64_t want = ok ? ((i0[e] + 5) % 5) * 70 + ((i1[e] + 7) % 7) * 3 : 0;
+      const int64_t want = ok ? ((i0[e] + 5) % 5) * 70 + ((i1[e] + 7) % 7) * 3 : -1;  // -1: a skipped row
       expect(out[e] == want, fmt("combine_indices at %lld got %lld want %lld", e, out[e], want));
     }
     check_report(bad_values, 7, "combine_indices");

@@ -166,15 +166,19 @@ bool is_pinned(const void* host_ptr) {
 }
 
 // Note [Host-to-device copies]: cudaMemcpyAsync from pageable memory returns once the bytes are
-// staged, so the caller may free or overwrite them at once; from pinned memory the DMA reads the
-// buffer later, and pinned blocks wait for the streams before they are freed (allocator.cpp).
-// Either way the host never waits here. A device-to-host copy must wait: the caller reads next.
-void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t nbytes) {
+// staged, so the caller may free or overwrite them at once. From pinned memory the DMA reads the
+// buffer later, so, as in PyTorch, the host waits for the copy unless the caller said
+// non_blocking=True: `buf.copy_(batch); x = buf.to("cuda")` in a loop must not overwrite buf
+// before the previous copy read it. Pinned blocks also wait for the streams before they are
+// freed (allocator.cpp). A device-to-host copy must wait: the caller reads next.
+void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t nbytes, bool non_blocking) {
   if (nbytes == 0) return;
   if (dst_device.is_cuda() && src_device.is_cpu()) {
     use_device(dst_device.index);
-    EMBER_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyHostToDevice, stream_of(dst_device.index)));
+    cudaStream_t s = stream_of(dst_device.index);
+    EMBER_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyHostToDevice, s));
     n_to_device.fetch_add(static_cast<int64_t>(nbytes), std::memory_order_relaxed);
+    if (!non_blocking && is_pinned(src)) wait_for(dst_device.index, s);
   } else if (dst_device.is_cpu() && src_device.is_cuda()) {
     use_device(src_device.index);
     cudaStream_t s = stream_of(src_device.index);

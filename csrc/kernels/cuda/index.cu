@@ -154,15 +154,22 @@ __global__ void index_add_kernel(T* self, const T* src, const int64_t* index, in
   }
 }
 
+// A combined index that was out of range: reported, and its row skipped by every later kernel
+// (index_select reports it too, but the first report is the one raised).
+constexpr int64_t kSkippedRow = -1;
+
 // dst[offsets[r] + rest(k)] = src[r * rest.numel + k]; the offsets were range-checked when combined.
 template <typename T>
 __global__ void put_rows_kernel(T* dst, const T* src, const int64_t* offsets, int64_t total, const StridedBlock rest) {
   const int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
-  for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < total; e += step)
-    dst[offsets[e / rest.numel] + block_offset(rest, e % rest.numel)] = src[e];
+  for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < total; e += step) {
+    const int64_t row = offsets[e / rest.numel];
+    if (row != kSkippedRow) dst[row + block_offset(rest, e % rest.numel)] = src[e];
+  }
 }
 
-// A bad index is reported and its element gets offset 0, so later kernels stay in bounds.
+// A bad index is reported and its element gets kSkippedRow: x[bad] = v must write nothing (a
+// stand-in offset such as 0 would overwrite the first element before the IndexError is raised).
 __global__ void combine_indices_kernel(int64_t* out, const IndexTerms terms, int64_t n, KernelErrorReport* report,
                                        const char* op) {
   const int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
@@ -171,7 +178,7 @@ __global__ void combine_indices_kernel(int64_t* out, const IndexTerms terms, int
     const int bad = combine_index(terms, e, v);
     if (bad >= 0) {
       report_bad_index(report, op, terms.index[bad][e], terms.size[bad]);
-      v = 0;
+      v = kSkippedRow;
     }
     out[e] = v;
   }

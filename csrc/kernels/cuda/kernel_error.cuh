@@ -6,9 +6,12 @@
 namespace ember::kernels::cuda {
 
 // Records the first bad index seen on this device. The caller then skips the element it could
-// not compute, so nothing is read or written out of bounds.
+// not compute, so nothing is read or written out of bounds. The report lives in mapped host
+// memory, across the bus: once one is recorded, a plain read turns the later bad indices away
+// without an atomic each.
 __device__ inline void report_bad_index(ember::cuda::KernelErrorReport* report, const char* op, int64_t value,
                                         int64_t bound) {
+  if (*static_cast<volatile int*>(&report->flagged) != 0) return;
   if (atomicCAS(&report->flagged, 0, 1) != 0) return;
   report->value = value;
   report->bound = bound;

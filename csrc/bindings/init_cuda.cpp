@@ -61,6 +61,8 @@ void init_cuda(py::module_& m, PyTensor& cls) {
     d["syncs"] = s.syncs;
     d["bytes_to_device"] = s.bytes_to_device;
     d["bytes_to_host"] = s.bytes_to_host;
+    d["kernel_launches"] = s.kernel_launches;
+    d["allocator_calls"] = s.allocator_calls;
     return d;
   });
   m.def("_cuda_reset_transfer_stats", &cuda::reset_transfer_stats);

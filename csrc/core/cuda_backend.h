@@ -51,12 +51,19 @@ void reset_peak_memory(int index);
 // Returns the pool's cached (unused) memory to the driver.
 void empty_cache(int index);
 
-// Counters for tests and the profiler: a sync is any wait of the host for the device.
+// Counters for tests and the profiler, what a training step costs beyond its arithmetic: a sync
+// is any wait of the host for the device; a launch is a kernel queued (counted where every launch
+// is checked, EMBER_CUDA_CHECK_LAUNCH); an allocator call is a request to the driver's allocator
+// (device or pinned memory, taken or given back).
 struct TransferStats {
   int64_t syncs;
   int64_t bytes_to_device;
   int64_t bytes_to_host;
+  int64_t kernel_launches;
+  int64_t allocator_calls;
 };
+// The allocator's driver calls go into the counters through this (allocator.cpp).
+void count_allocator_call();
 TransferStats transfer_stats();
 void reset_transfer_stats();
 

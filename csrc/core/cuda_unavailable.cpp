@@ -27,7 +27,8 @@ void copy_bytes(void*, Device, const void*, Device, size_t, bool) { no_cuda("to"
 DeviceMemoryStats memory_stats(int) { return {0, 0, 0}; }
 void reset_peak_memory(int) {}
 void empty_cache(int) {}
-TransferStats transfer_stats() { return {0, 0, 0}; }
+TransferStats transfer_stats() { return {0, 0, 0, 0, 0}; }
+void count_allocator_call() {}
 void reset_transfer_stats() {}
 
 }  // namespace ember::cuda

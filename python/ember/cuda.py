@@ -92,7 +92,9 @@ def empty_cache():
 
 
 def transfer_stats():
-    """{'syncs', 'bytes_to_device', 'bytes_to_host'} since the last reset_transfer_stats()."""
+    """{'syncs', 'bytes_to_device', 'bytes_to_host', 'kernel_launches', 'allocator_calls'} since the
+    last reset_transfer_stats(): what the device work costs the host (an allocator call is a request
+    to the driver for device or pinned memory, taken or given back)."""
     return dict(_C._cuda_transfer_stats())
 
 
@@ -110,3 +112,11 @@ def bytes_to_device():
 
 def bytes_to_host():
     return transfer_stats()["bytes_to_host"]
+
+
+def launch_count():
+    return transfer_stats()["kernel_launches"]
+
+
+def allocator_call_count():
+    return transfer_stats()["allocator_calls"]

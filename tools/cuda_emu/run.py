@@ -55,7 +55,7 @@ def build(build_dir, cxx, opt="-O1", sanitize=()):
     # nvcc includes cuda_runtime.h in every .cu implicitly; so does this build.
     # A grid cap of 3 blocks (launch.cuh) makes the small shapes of the checks walk every
     # grid-stride loop several times.
-    flags = ["-std=c++20", opt, "-pthread", "-w", "-include", "cuda_runtime.h", "-DEMBER_CUDA_EMU_MAX_BLOCKS=3", "-I", str(HERE / "include"), "-I", str(build_dir / "src"),
+    flags = ["-std=c++20", opt, "-pthread", "-w", "-include", "cuda_runtime.h", "-DEMBER_CUDA_EMU_MAX_BLOCKS=3", "-DEMBER_CUDA_EMU_K_PANEL=16", "-I", str(HERE / "include"), "-I", str(build_dir / "src"),
              "-I", str(CSRC), "-I", str(HERE), *sanitize]
     units = [src / k for k in KERNELS] + [HERE / h for h in harness_files()] + EXTRA
     objdir = build_dir / "obj"

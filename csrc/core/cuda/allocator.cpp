@@ -66,6 +66,7 @@ std::shared_ptr<void> allocate(size_t nbytes, int index) {
   size_t rounded = (nbytes + 255) / 256 * 256;  // never 0 bytes; whole 256-byte units
   if (rounded == 0) rounded = 256;
   void* p = nullptr;
+  count_allocator_call();
   cudaError_t err = cudaMallocAsync(&p, rounded, stream);
   if (err == cudaErrorMemoryAllocation) {
     cudaGetLastError();
@@ -78,6 +79,7 @@ std::shared_ptr<void> allocate(size_t nbytes, int index) {
   track(c, static_cast<int64_t>(rounded));
   // A deleter must not throw: errors here (the runtime already unloaded at exit) are dropped.
   return std::shared_ptr<void>(p, [stream, rounded, &c](void* q) {
+    count_allocator_call();
     if (cudaFreeAsync(q, stream) != cudaSuccess) cudaGetLastError();
     c.allocated.fetch_sub(static_cast<int64_t>(rounded), std::memory_order_relaxed);
   });
@@ -86,11 +88,13 @@ std::shared_ptr<void> allocate(size_t nbytes, int index) {
 std::shared_ptr<void> allocate_pinned(size_t nbytes) {
   check_device("pin_memory", Device{DeviceType::CUDA, 0});
   void* p = nullptr;
+  count_allocator_call();
   EMBER_CUDA_CHECK(cudaHostAlloc(&p, nbytes == 0 ? 64 : nbytes, cudaHostAllocDefault));
   // See Note [Host-to-device copies]: a copy queued from this block may not have run yet, so
   // the device finishes its queued work before the block goes back to the driver.
   return std::shared_ptr<void>(p, [](void* q) {
     if (cudaDeviceSynchronize() != cudaSuccess) cudaGetLastError();
+    count_allocator_call();
     if (cudaFreeHost(q) != cudaSuccess) cudaGetLastError();
   });
 }

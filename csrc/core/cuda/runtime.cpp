@@ -48,7 +48,7 @@ std::mutex stream_mutex;
 thread_local int tl_device = -1;
 thread_local const char* tl_last_kernel = nullptr;
 
-std::atomic<int64_t> n_syncs{0}, n_to_device{0}, n_to_host{0};
+std::atomic<int64_t> n_syncs{0}, n_to_device{0}, n_to_host{0}, n_launches{0}, n_allocator_calls{0};
 
 // Host and device addresses of each device's kernel error report (Note [Errors found by kernels]).
 std::array<std::atomic<KernelErrorReport*>, kMaxDevices> reports_host{}, reports_device{};
@@ -70,7 +70,12 @@ void wait_for(int index, cudaStream_t s) {
        cudaGetErrorString(err), " (", cudaGetErrorName(err), ") in ", call, " at ", file, ":", line, where);
 }
 
-void note_launch(const char* kernel_name) { tl_last_kernel = kernel_name; }
+void note_launch(const char* kernel_name) {
+  tl_last_kernel = kernel_name;
+  n_launches.fetch_add(1, std::memory_order_relaxed);
+}
+
+void count_allocator_call() { n_allocator_calls.fetch_add(1, std::memory_order_relaxed); }
 
 bool is_available() { return availability().count > 0; }
 int device_count() { return availability().count; }
@@ -198,12 +203,12 @@ void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device
   }
 }
 
-TransferStats transfer_stats() { return {n_syncs.load(), n_to_device.load(), n_to_host.load()}; }
+TransferStats transfer_stats() {
+  return {n_syncs.load(), n_to_device.load(), n_to_host.load(), n_launches.load(), n_allocator_calls.load()};
+}
 
 void reset_transfer_stats() {
-  n_syncs.store(0);
-  n_to_device.store(0);
-  n_to_host.store(0);
+  for (auto* counter : {&n_syncs, &n_to_device, &n_to_host, &n_launches, &n_allocator_calls}) counter->store(0);
 }
 
 }  // namespace ember::cuda

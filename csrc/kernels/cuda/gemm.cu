@@ -326,9 +326,10 @@ void launch(const GemmArgs<T>& g, bool ta, bool tb) {
 // Note [K in panels] (kernels/cpu/gemm.cpp) on the GPU: a thread sums its outputs' products in
 // registers, so a floating product with a long K is launched once per panel of kKPanel products;
 // C accumulates the panels (beta = 1 after the first) and the Linear epilogue runs on the last.
-// The emulated build uses tiny panels so its small test shapes cross panel boundaries.
-#ifdef EMBER_CUDA_EMU_MAX_BLOCKS
-constexpr int64_t kKPanel = 16;
+// The kernel checks of tools/cuda_emu use tiny panels so their small shapes cross panel boundaries
+// (the emulated device of an EMBER_CUDA=EMU build keeps the GPU's, so it launches what a GPU would).
+#ifdef EMBER_CUDA_EMU_K_PANEL
+constexpr int64_t kKPanel = EMBER_CUDA_EMU_K_PANEL;
 #else
 constexpr int64_t kKPanel = 4096;
 #endif

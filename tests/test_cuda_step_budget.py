@@ -1,0 +1,33 @@
+"""What a small MLP's training step may cost the host on a CUDA device (issue 14), held to budgets
+that the README states: the 784-128-10 MLP of `ember bench`, batch 128, Adam, after warm-up.
+The counts do not depend on the device's speed, so the emulated device checks them in CI.
+
+Today's budgets are today's counts (bench/results/cuda-counters-2026-12-07-before.md), so that
+nothing adds a launch, an allocator call or a sync unnoticed; the caching allocator and fused
+kernels the issue asks for will lower them (no allocator call after warm-up is the goal)."""
+import pytest
+
+import ember
+from ember.bench.cuda_counters import counters_per_step
+
+pytestmark = pytest.mark.gpu
+
+BUDGET = {"syncs": 0, "bytes_to_device": 0, "bytes_to_host": 0, "kernel_launches": 25, "allocator_calls": 48}
+
+
+@pytest.mark.parametrize("opt_name", ["Adam", "SGD"])
+def test_mlp_step_stays_within_its_budget(opt_name):
+    counts = counters_per_step((784, 128, 10), 128, opt_name)
+    over = {k: (counts[k], limit) for k, limit in BUDGET.items() if counts[k] > limit}
+    assert not over, f"784-128-10 {opt_name} step over budget (count, budget): {over}"
+
+
+def test_the_counters_count():
+    # A guard for the test above: a step that launches nothing would pass any budget.
+    counts = counters_per_step((784, 128, 10), 128, "Adam")
+    assert counts["kernel_launches"] > 5 and counts["allocator_calls"] > 0
+    ember.cuda.synchronize()
+    ember.cuda.reset_transfer_stats()
+    x = ember.ones(4).cuda()
+    (x + 1).sum()
+    assert ember.cuda.launch_count() >= 2

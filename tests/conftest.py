@@ -80,6 +80,12 @@ def error_of(f):
     return None, None
 
 
+def assert_no_host_traffic():
+    """No host-device sync and no byte moved since the last ember.cuda.reset_transfer_stats()."""
+    stats = ember.cuda.transfer_stats()
+    assert (stats["syncs"], stats["bytes_to_device"], stats["bytes_to_host"]) == (0, 0, 0), stats
+
+
 def gpu_steps(n):
     """How many steps a long gpu test runs: n on a GPU; on the emulated device (EMBER_CUDA=EMU, every
     kernel a loop on the CPU) a fifth of it, so CI stays short, unless EMBER_EMU_FULL=1."""

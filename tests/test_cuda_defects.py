@@ -60,3 +60,21 @@ def test_bad_index_in_setitem_with_two_index_tensors_writes_nothing():
     expected = np.zeros((3, 4), dtype=np.float32)
     expected[0, 1], expected[2, 1] = 1.0, 2.0
     np.testing.assert_array_equal(x.cpu().numpy(), expected)
+
+
+@pytest.mark.skipif(not ember.cuda.is_emulated(), reason="sizes the emulated device's memory (EMBER_CUDA_EMU_MEMORY_MB)")
+def test_out_of_memory_gives_the_cache_back_and_retries():
+    # 3 x 16 MiB freed stay cached in the pool (ember keeps everything it frees); 40 MiB then fit
+    # on a 64 MiB device only once that cache goes back to the driver.
+    import os
+    import subprocess
+    import sys
+    code = ("import ember\n"
+            "a = [ember.empty(4 << 20, device='cuda') for _ in range(3)]\n"
+            "del a\n"
+            "b = ember.empty(10 << 20, device='cuda')\n"
+            "print('allocated', ember.cuda.memory_allocated())\n")
+    env = dict(os.environ, EMBER_CUDA_EMU_MEMORY_MB="64", PYTHONPATH=os.path.dirname(os.path.dirname(ember.__file__)))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["allocated", str(40 << 20)]

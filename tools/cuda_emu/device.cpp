@@ -69,8 +69,24 @@ struct Block {
   int device;
 };
 
+// A block freed on a stream that has not reached the free yet. An allocation on the same stream
+// may take it at once (what it queues runs after the free), as the driver's pool allows.
+struct PendingFree {
+  void* ptr;
+  size_t size;
+  cudaStream_t stream;
+  bool reused = false;
+};
+
+// The stream-ordered pool as the driver keeps it: a freed block stays reserved (cached, reused for a
+// request of its size) while the pool holds no more than its release threshold; memory freed on a
+// stream but not yet reached by it is still reserved. Out of memory is reserved + request > capacity,
+// so a pool full of cached blocks of other sizes fails a request until it is trimmed.
 struct DeviceState {
-  size_t capacity = 0, used = 0, high = 0;
+  size_t capacity = 0, used = 0, pending = 0, cached_bytes = 0, high = 0;
+  std::multimap<size_t, void*> cached;
+  std::multimap<size_t, std::shared_ptr<PendingFree>> pending_frees;
+  size_t reserved() const { return used + pending + cached_bytes; }
   CUstream_st legacy_stream;  // the null stream
   CUmemPoolHandle_st pool;
 };
@@ -171,18 +187,63 @@ void release(State& s, void* p, size_t size) {
   }
 }
 
-cudaError_t allocate_device(State& s, void** ptr, size_t size) {
+cudaError_t allocate_device(State& s, void** ptr, size_t size, CUstream_st* stream) {
   if (!ptr) return emu::set_error(cudaErrorInvalidValue);
   DeviceState& d = s.devices[t_device];
-  if (size > d.capacity - d.used) return emu::set_error(cudaErrorMemoryAllocation);
-  void* p = std::aligned_alloc(256, std::max<size_t>(256, (size + 255) / 256 * 256));
-  if (!p) return emu::set_error(cudaErrorMemoryAllocation);
+  if (stream) {  // a block this stream freed and has not reached yet: poisoned when it gets there
+    auto [lo, hi] = d.pending_frees.equal_range(size);
+    for (auto it = lo; it != hi; ++it) {
+      if (it->second->stream != stream) continue;
+      void* p = it->second->ptr;
+      it->second->reused = true;
+      d.pending_frees.erase(it);
+      d.pending -= size;
+      enqueue(s, stream, [p, size] { std::memset(p, kFreshByte, size); });
+      s.blocks[reinterpret_cast<uintptr_t>(p)] = Block{size, t_device};
+      d.used += size;
+      *ptr = p;
+      return cudaSuccess;
+    }
+  }
+  void* p = nullptr;
+  auto hit = stream ? d.cached.find(size) : d.cached.end();
+  if (hit != d.cached.end()) {  // a cached block of this size: no new memory
+    p = hit->second;
+    d.cached.erase(hit);
+    d.cached_bytes -= size;
+  } else {
+    if (size > d.capacity - d.reserved()) return emu::set_error(cudaErrorMemoryAllocation);
+    p = std::aligned_alloc(256, std::max<size_t>(256, (size + 255) / 256 * 256));
+    if (!p) return emu::set_error(cudaErrorMemoryAllocation);
+  }
   std::memset(p, kFreshByte, size);
   s.blocks[reinterpret_cast<uintptr_t>(p)] = Block{size, t_device};
   d.used += size;
-  if (d.used > d.high) d.high = d.used;
+  d.high = std::max(d.high, d.reserved());
   *ptr = p;
   return cudaSuccess;
+}
+
+// A stream-ordered free, when the stream reaches it: the pool keeps the block (poisoned) while it
+// stays within the release threshold, and gives it back otherwise.
+void free_in_pool(State& s, int device, const std::shared_ptr<PendingFree>& f) {
+  if (f->reused) return;  // an allocation on this stream took it
+  DeviceState& d = s.devices[device];
+  void* p = f->ptr;
+  const size_t size = f->size;
+  for (auto [lo, hi] = d.pending_frees.equal_range(size); lo != hi; ++lo)
+    if (lo->second == f) {
+      d.pending_frees.erase(lo);
+      break;
+    }
+  d.pending -= size;
+  if (d.reserved() + size <= d.pool.release_threshold) {
+    std::memset(p, kFreedByte, size);
+    d.cached.emplace(size, p);
+    d.cached_bytes += size;
+  } else {
+    release(s, p, size);
+  }
 }
 
 // Checks a free and takes the block out of the live set; the memory itself goes at `when`.
@@ -283,7 +344,7 @@ cudaError_t cudaMemGetInfo(size_t* free_bytes, size_t* total_bytes) {
   State& s = state();
   std::lock_guard<std::mutex> lock(s.mu);
   const DeviceState& d = s.devices[t_device];
-  *free_bytes = d.capacity - d.used;
+  *free_bytes = d.capacity - d.reserved();
   *total_bytes = d.capacity;
   return cudaSuccess;
 }
@@ -291,7 +352,7 @@ cudaError_t cudaMemGetInfo(size_t* free_bytes, size_t* total_bytes) {
 cudaError_t cudaMalloc(void** ptr, size_t size) {
   State& s = state();
   std::lock_guard<std::mutex> lock(s.mu);
-  return allocate_device(s, ptr, size);
+  return allocate_device(s, ptr, size, nullptr);
 }
 
 cudaError_t cudaFree(void* ptr) {
@@ -305,10 +366,10 @@ cudaError_t cudaFree(void* ptr) {
   return cudaSuccess;
 }
 
-cudaError_t cudaMallocAsync(void** ptr, size_t size, cudaStream_t) {
+cudaError_t cudaMallocAsync(void** ptr, size_t size, cudaStream_t stream) {
   State& s = state();
   std::lock_guard<std::mutex> lock(s.mu);
-  return allocate_device(s, ptr, size);
+  return allocate_device(s, ptr, size, resolve(s, stream));
 }
 
 cudaError_t cudaFreeAsync(void* ptr, cudaStream_t stream) {
@@ -317,7 +378,11 @@ cudaError_t cudaFreeAsync(void* ptr, cudaStream_t stream) {
   Block b;
   if (cudaError_t e = take_block(s, ptr, &b)) return e;
   // Stream-ordered: kernels queued before the free still read the block.
-  enqueue(s, resolve(s, stream), [&s, ptr, size = b.size] { release(s, ptr, size); });
+  CUstream_st* st = resolve(s, stream);
+  auto pending = std::make_shared<PendingFree>(PendingFree{ptr, b.size, st});
+  s.devices[b.device].pending += b.size;
+  s.devices[b.device].pending_frees.emplace(b.size, pending);
+  enqueue(s, st, [&s, device = b.device, pending] { free_in_pool(s, device, pending); });
   return cudaSuccess;
 }
 
@@ -445,7 +510,6 @@ cudaError_t cudaMemPoolSetAttribute(cudaMemPool_t pool, cudaMemPoolAttr attr, vo
   return cudaSuccess;
 }
 
-// The emulated pool keeps nothing cached: what it reserves is what is live.
 cudaError_t cudaMemPoolGetAttribute(cudaMemPool_t pool, cudaMemPoolAttr attr, void* value) {
   State& s = state();
   std::lock_guard<std::mutex> lock(s.mu);
@@ -453,7 +517,8 @@ cudaError_t cudaMemPoolGetAttribute(cudaMemPool_t pool, cudaMemPoolAttr attr, vo
   uint64_t v;
   switch (attr) {
     case cudaMemPoolAttrReleaseThreshold: v = pool->release_threshold; break;
-    case cudaMemPoolAttrReservedMemCurrent: case cudaMemPoolAttrUsedMemCurrent: v = d.used; break;
+    case cudaMemPoolAttrReservedMemCurrent: v = d.reserved(); break;
+    case cudaMemPoolAttrUsedMemCurrent: v = d.used; break;
     case cudaMemPoolAttrReservedMemHigh: case cudaMemPoolAttrUsedMemHigh: v = d.high; break;
     default: return emu::set_error(cudaErrorInvalidValue);
   }
@@ -461,7 +526,19 @@ cudaError_t cudaMemPoolGetAttribute(cudaMemPool_t pool, cudaMemPoolAttr attr, vo
   return cudaSuccess;
 }
 
-cudaError_t cudaMemPoolTrimTo(cudaMemPool_t, size_t) { return cudaSuccess; }
+// Gives cached blocks back, largest first, until the pool reserves no more than `keep`.
+cudaError_t cudaMemPoolTrimTo(cudaMemPool_t pool, size_t keep) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  DeviceState& d = s.devices[pool->device];
+  while (d.reserved() > keep && !d.cached.empty()) {
+    auto last = std::prev(d.cached.end());
+    d.cached_bytes -= last->first;
+    release(s, last->second, last->first);
+    d.cached.erase(last);
+  }
+  return cudaSuccess;
+}
 
 cudaError_t cudaStreamCreate(cudaStream_t* stream) { return cudaStreamCreateWithFlags(stream, cudaStreamDefault); }
 

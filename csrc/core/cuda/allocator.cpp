@@ -69,6 +69,16 @@ std::shared_ptr<void> allocate(size_t nbytes, int index) {
   count_allocator_call();
   cudaError_t err = cudaMallocAsync(&p, rounded, stream);
   if (err == cudaErrorMemoryAllocation) {
+    // The pool keeps freed blocks (Note [Device memory comes from a pool]), so blocks of other
+    // sizes may be what fills the device: as PyTorch's allocator does, give the cache back to the
+    // driver (after the frees queued on the stream have landed in it) and try once more.
+    cudaGetLastError();
+    synchronize(index);
+    EMBER_CUDA_CHECK(cudaMemPoolTrimTo(pool_of(index), 0));
+    count_allocator_call();
+    err = cudaMallocAsync(&p, rounded, stream);
+  }
+  if (err == cudaErrorMemoryAllocation) {
     cudaGetLastError();
     DeviceMemoryStats s = memory_stats(index);
     fail(ErrorKind::Memory, "[allocate] CUDA out of memory: tried to allocate ", nbytes, " bytes on cuda:", index,

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "autograd/function_node.h"
 #include "autograd/grad_mode.h"
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
@@ -54,6 +55,8 @@ Tensor lerp(const Tensor& start, const Tensor& end, double weight) {
   return end - diff * (1.0 - weight);
 }
 
+using autograd::BackwardArgs;
+
 namespace {
 // t1 and t2 expanded to the shape of the whole result, so that their gradients are formed per
 // element of it and then summed, as PyTorch's formulas do (grad * value / t2 summed over the
@@ -81,8 +84,24 @@ Tensor addcdiv(const Tensor& self, const Tensor& t1, const Tensor& t2, Scalar va
               "be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer "
               "inputs and as (input + value * tensor1 / tensor2) for float inputs. The future addcdiv behavior "
               "is just the latter implementation: (input + value * tensor1 / tensor2), for all dtypes.");
-  auto [e1, e2] = expand_operands("addcdiv", self, t1, t2);
-  return self + binary(BinaryOp::Mul, value, e1) / e2;
+  Tensor out;
+  {
+    autograd::AutoGradMode no_grad(false);
+    out = self + binary(BinaryOp::Mul, value, t1) / t2;
+  }
+  if (!is_floating(out.dtype()) || !autograd::needs_grad({&self, &t1, &t2})) return out;
+  // PyTorch's formulas, term for term (its composite order would differ where values underflow:
+  // t1 = -0, t2 = -1e-310 gives d/dt2 = -g * value * -0 / 0 = NaN), each formed per element of
+  // the result and then summed to its input's shape.
+  Shape s0 = self.sizes(), s1 = t1.sizes(), s2 = t2.sizes();
+  autograd::record("AddcdivBackward0", {out}, {self, t1, t2}, {t1, t2}, [s0, s1, s2, value](const BackwardArgs& c) -> tensor_list {
+    const Tensor &t1 = c.saved[0], &t2 = c.saved[1], &g = c.grad();
+    Tensor g1, g2;
+    if (c.needs[1]) g1 = sum_to(g * binary(BinaryOp::Div, value, t2), s1);  // grad * (value / t2)
+    if (c.needs[2]) g2 = sum_to(binary(BinaryOp::Mul, -g, value) * t1 / (t2 * t2), s2);  // -grad * value * t1 / t2^2
+    return {c.needs[0] ? sum_to(g, s0) : Tensor(), g1, g2};
+  });
+  return out;
 }
 
 // PyTorch's definition: a == b, or (with equal_nan) both NaN, or a finite |a - b| within

@@ -34,8 +34,9 @@ def test_no_device_answers():
     assert ember.cuda.memory_reserved() == 0
     ember.cuda.empty_cache()  # nothing to give back; must not raise
     stats = ember.cuda.transfer_stats()
-    assert set(stats) == {"syncs", "bytes_to_device", "bytes_to_host"}
+    assert stats == {"syncs": 0, "bytes_to_device": 0, "bytes_to_host": 0, "kernel_launches": 0, "allocator_calls": 0}
     assert ember.cuda.sync_count() == ember.cuda.bytes_to_device() == ember.cuda.bytes_to_host() == 0
+    assert ember.cuda.launch_count() == ember.cuda.allocator_call_count() == 0
 
 
 @no_gpu

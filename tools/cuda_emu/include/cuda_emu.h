@@ -356,11 +356,18 @@ inline void fiber_entry() {
 }
 
 // Note [How a launch is emulated]. `body` calls the kernel with its arguments.
+// The limits of an sm_90 part that a launch must respect (the driver refuses the others).
+inline bool launch_fits(dim3 grid, dim3 block, size_t dynamic_smem) {
+  const uint64_t threads = uint64_t(block.x) * block.y * block.z;
+  return threads >= 1 && threads <= 1024 && block.x <= 1024 && block.y <= 1024 && block.z <= 64 &&
+         grid.x >= 1 && grid.y >= 1 && grid.z >= 1 && grid.x <= 0x7fffffffu && grid.y <= 65535 &&
+         grid.z <= 65535 && dynamic_smem <= 48 * 1024;
+}
+
 template <class F>
-void launch(dim3 grid, dim3 block, size_t /*dynamic_smem*/, const F& body) {
+void launch(dim3 grid, dim3 block, size_t dynamic_smem, const F& body) {
+  if (!launch_fits(grid, block, dynamic_smem)) fail("launch: the grid, block or shared memory is past the device's limits");
   const int nthreads = static_cast<int>(block.x * block.y * block.z);
-  if (nthreads <= 0 || nthreads > 1024 || block.z > 64) fail("launch: bad block size");
-  if (grid.x == 0 || grid.y == 0 || grid.z == 0 || grid.y > 65535 || grid.z > 65535) fail("launch: bad grid size");
   ++g_launches;
   blockDim = block;
   gridDim = grid;
@@ -428,12 +435,6 @@ void launch(dim3 grid, dim3 block, size_t /*dynamic_smem*/, const F& body) {
         scan_from = k;
         break;
       }
-      if (!pick && scan_from != 0) {  // nothing left after scan_from: look once from the start
-        for (size_t k = 0; k < scan_from && !pick; ++k) {
-          Fiber& f = fibers[order[k]];
-          if (!(f.done || (f.waiting_on && f.waiting_on->gen() == f.wait_gen))) pick = &f, scan_from = k;
-        }
-      }
     }
     if (!pick) {
       for (auto& f : fibers)
@@ -461,12 +462,6 @@ void launch(dim3 grid, dim3 block, size_t /*dynamic_smem*/, const F& body) {
 using Submit = void (*)(cudaStream_t, std::function<void()>, const char* what);
 inline Submit g_submit = nullptr;
 
-inline bool launch_fits(dim3 grid, dim3 block, size_t dynamic_smem) {
-  const uint64_t threads = uint64_t(block.x) * block.y * block.z;
-  return threads >= 1 && threads <= 1024 && block.x <= 1024 && block.y <= 1024 && block.z <= 64 &&
-         grid.x >= 1 && grid.y >= 1 && grid.z >= 1 && grid.x <= 0x7fffffffu && grid.y <= 65535 &&
-         grid.z <= 65535 && dynamic_smem <= 48 * 1024;
-}
 
 template <class Kernel, class... Args>
 void launch_args(dim3 grid, dim3 block, size_t smem, cudaStream_t stream, Kernel kernel, Args... args) {

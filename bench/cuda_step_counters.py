@@ -43,7 +43,7 @@ def main():
         f"Measured with `bench/cuda_step_counters.py` (commit {commit}) on {device};",
         "per step after two warm-up steps,",
         "the same in two measured steps. Launches are kernels queued; allocator calls are requests to the",
-        "driver's allocator (cudaMallocAsync / cudaFreeAsync, pinned alloc/free).",
+        "driver's allocator (device or pinned memory, taken or given back).",
         "",
         "| MLP | batch | optimizer | kernel launches | allocator calls | syncs | bytes H2D | bytes D2H |",
         "|---|---|---|---|---|---|---|---|",

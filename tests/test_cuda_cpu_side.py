@@ -31,7 +31,8 @@ def test_no_device_answers():
     assert ember.cuda.unavailable_reason() != ""
     assert ember.cuda.memory_allocated() == 0
     assert ember.cuda.max_memory_allocated() == 0
-    assert ember.cuda.memory_reserved() == 0
+    assert ember.cuda.memory_reserved() == ember.cuda.max_memory_reserved() == 0
+    assert set(ember.cuda.memory_stats().values()) == {0}
     ember.cuda.empty_cache()  # nothing to give back; must not raise
     stats = ember.cuda.transfer_stats()
     assert stats == {"syncs": 0, "bytes_to_device": 0, "bytes_to_host": 0, "kernel_launches": 0, "allocator_calls": 0}

@@ -64,8 +64,8 @@ def test_bad_index_in_setitem_with_two_index_tensors_writes_nothing():
 
 @pytest.mark.skipif(not ember.cuda.is_emulated(), reason="sizes the emulated device's memory (EMBER_CUDA_EMU_MEMORY_MB)")
 def test_out_of_memory_gives_the_cache_back_and_retries():
-    # 3 x 16 MiB freed stay cached in the pool (ember keeps everything it frees); 40 MiB then fit
-    # on a 64 MiB device only once that cache goes back to the driver.
+    # 3 x 16 MiB freed stay in ember's cache; 40 MiB then fit on a 64 MiB device only once that
+    # cache goes back to the driver.
     import os
     import subprocess
     import sys
@@ -73,8 +73,98 @@ def test_out_of_memory_gives_the_cache_back_and_retries():
             "a = [ember.empty(4 << 20, device='cuda') for _ in range(3)]\n"
             "del a\n"
             "b = ember.empty(10 << 20, device='cuda')\n"
-            "print('allocated', ember.cuda.memory_allocated())\n")
+            "s = ember.cuda.memory_stats()\n"
+            "print('allocated', ember.cuda.memory_allocated(), 'retries', s['num_alloc_retries'], 'ooms', s['num_ooms'])\n")
     env = dict(os.environ, EMBER_CUDA_EMU_MEMORY_MB="64", PYTHONPATH=os.path.dirname(os.path.dirname(ember.__file__)))
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["allocated", str(40 << 20)]
+    assert proc.stdout.split() == ["allocated", str(40 << 20), "retries", "1", "ooms", "0"]
+
+
+def test_out_of_memory_raises_after_the_retry_and_counts_it():
+    before = ember.cuda.memory_stats()
+    with pytest.raises(ember.cuda.OutOfMemoryError, match=r"\[allocate\] CUDA out of memory: tried to allocate"):
+        ember.empty(1 << 48, dtype=ember.bool, device="cuda")
+    after = ember.cuda.memory_stats()
+    assert after["num_ooms"] == before["num_ooms"] + 1
+    assert after["num_alloc_retries"] == before["num_alloc_retries"] + 1
+    assert (ember.ones(3, device="cuda") * 2).cpu().tolist() == [2.0] * 3  # the device still works
+
+
+@pytest.mark.skipif(not ember.cuda.is_emulated(), reason="reads a driver setting through the emulated device")
+def test_the_default_pool_of_the_driver_is_left_alone():
+    # Defect 5: ember set the default pool's release threshold to "keep everything", a setting every
+    # other library in the process that allocates from that pool then lives with.
+    for n in (1000, 5000, 1 << 20):
+        ember.empty(n, device="cuda")  # freed at once, into the cache
+    ember.cuda.empty_cache()
+    assert ember._C._cuda_emu_default_pool_release_threshold(0) == 0
+
+
+def test_pinned_batches_reuse_cached_blocks_without_driver_calls_or_hidden_waits():
+    # Defect 3: each pinned batch cost cudaHostAlloc, then cudaDeviceSynchronize and cudaFreeHost.
+    # The loop of a data pipeline: pin a batch, copy it without waiting, train, read the loss.
+    batches = [ember.full((1000,), float(k)) for k in range(6)]
+    for k, batch in enumerate(batches):
+        if k == 2:
+            ember.cuda.synchronize()
+            ember.cuda.reset_transfer_stats()
+        x = batch.pin_memory().to("cuda", non_blocking=True)
+        assert (x * 2).sum().item() == 2000.0 * k
+    stats = ember.cuda.transfer_stats()
+    assert stats["allocator_calls"] == 0, stats
+    assert stats["syncs"] == 4, stats  # the four .item() calls, nothing else
+
+
+def test_a_pinned_block_is_not_handed_out_before_its_copy_has_run():
+    src = ember.ones(1000).pin_memory()
+    x = src.to("cuda", non_blocking=True)
+    del src
+    # Same size class. On the emulated device the copy above runs only at the next sync, so a cache
+    # that handed src's block out now would let this write reach the copy.
+    other = ember.zeros(1000).pin_memory()
+    assert x.cpu().tolist() == [1.0] * 1000
+    assert other.tolist() == [0.0] * 1000
+
+
+def _run_on_two_emulated_devices(code):
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, EMBER_CUDA_EMU_DEVICES="2", PYTHONPATH=os.path.dirname(os.path.dirname(ember.__file__)))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.split()
+
+
+@pytest.mark.skipif(not ember.cuda.is_emulated(), reason="needs two devices: the emulated device gives two on request")
+def test_a_peer_copy_is_not_overtaken_by_a_reuse_of_its_source_block():
+    # Defect 4: the copy was queued on the destination's stream only, so a kernel that reused the
+    # source's block on the source's stream could run first and the copy read its output.
+    out = _run_on_two_emulated_devices(
+        "import ember\n"
+        "a = ember.arange(4096.0).to('cuda:0')\n"
+        "ember.cuda.synchronize(0)\n"
+        "ember.cuda.reset_transfer_stats()\n"
+        "b = a.to('cuda:1')\n"
+        "print('syncs', ember.cuda.sync_count())\n"
+        "del a\n"
+        "c = ember.zeros(4096, device='cuda:0')  # takes a's block from the cache\n"
+        "ember.cuda.synchronize(0)  # cuda:0's queue runs first\n"
+        "print('copied', b.cpu().tolist() == [float(i) for i in range(4096)])\n")
+    assert out == ["syncs", "0", "copied", "True"]
+
+
+@pytest.mark.skipif(not ember.cuda.is_emulated(), reason="needs two devices: the emulated device gives two on request")
+def test_the_current_device_follows_another_librarys_set_device():
+    # Defect 4: ember kept its own copy of the current device, stale once another library in the
+    # process called cudaSetDevice; 'cuda' then meant the wrong device.
+    out = _run_on_two_emulated_devices(
+        "import ember\n"
+        "ember.cuda.set_device(0)\n"
+        "x = ember.ones(4, device='cuda')\n"
+        "ember._C._cuda_set_device_behind_embers_back(1)\n"
+        "print(ember.cuda.current_device(), ember.empty(4, device='cuda').device)\n"
+        "y = x + 1  # still on cuda:0, wherever the runtime's current device is\n"
+        "print(y.device, y.cpu().tolist())\n")
+    assert out == ["1", "cuda:1", "cuda:0", "[2.0,", "2.0,", "2.0,", "2.0]"]

@@ -5,6 +5,10 @@
 #include "ops/loop_builder.h"
 #include "ops/ops.h"
 
+#ifdef EMBER_CUDA_EMULATED
+#include <cuda_runtime_api.h>  // the emulated device's runtime (tools/cuda_emu/include)
+#endif
+
 namespace ember::bindings {
 
 namespace {
@@ -45,16 +49,43 @@ void init_cuda(py::module_& m, PyTensor& cls) {
     py::gil_scoped_release no_gil;
     cuda::synchronize(device_index(i));
   }, py::arg("device") = py::none());
+  // torch.cuda.memory_stats's names for what ember's caching allocator counts.
   m.def("_cuda_memory_stats", [](int i) {
     cuda::DeviceMemoryStats s = cuda::memory_stats(i);
     py::dict d;
-    d["allocated_bytes"] = s.allocated;
-    d["peak_allocated_bytes"] = s.peak_allocated;
-    d["reserved_bytes"] = s.reserved;
+    d["allocated_bytes.all.current"] = s.allocated;
+    d["allocated_bytes.all.peak"] = s.peak_allocated;
+    d["reserved_bytes.all.current"] = s.reserved;
+    d["reserved_bytes.all.peak"] = s.peak_reserved;
+    d["num_device_alloc"] = s.num_device_alloc;
+    d["num_device_free"] = s.num_device_free;
+    d["num_alloc_retries"] = s.num_alloc_retries;
+    d["num_ooms"] = s.num_ooms;
     return d;
   });
   m.def("_cuda_reset_peak_memory", &cuda::reset_peak_memory);
-  m.def("_cuda_empty_cache", &cuda::empty_cache);
+  m.def("_cuda_empty_cache", [](int i) {
+    py::gil_scoped_release no_gil;
+    cuda::empty_cache(i);
+  });
+  m.def("_cuda_empty_pinned_cache", [] {
+    py::gil_scoped_release no_gil;
+    cuda::empty_pinned_cache();
+  });
+  m.def("_cuda_set_device_behind_embers_back", &cuda::set_device_behind_embers_back);
+#ifdef EMBER_CUDA_EMULATED
+  // For tests: a setting of the driver that other libraries share, which ember must leave alone.
+  m.def("_cuda_emu_default_pool_release_threshold", [](int i) {
+    cudaMemPool_t pool;
+    uint64_t threshold = 0;
+    if (cudaDeviceGetDefaultMemPool(&pool, i) != cudaSuccess ||
+        cudaMemPoolGetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &threshold) != cudaSuccess) {
+      cudaGetLastError();
+      throw py::value_error("no such emulated device");
+    }
+    return threshold;
+  });
+#endif
   m.def("_cuda_transfer_stats", []() {
     cuda::TransferStats s = cuda::transfer_stats();
     py::dict d;

@@ -28,12 +28,19 @@ void use_device(int index);
 // Waits for every kernel and copy queued on `index`'s stream (counted in transfer_stats().syncs).
 void synchronize(int index);
 
-// Device memory from the stream-ordered pool of `index` (Note [Device memory comes from a pool]).
+// Device memory from the device's caching allocator (Note [The caching allocator], allocator.cpp).
 std::shared_ptr<void> allocate(size_t nbytes, int index);
-// Page-locked host memory, so host-to-device copies from it can be asynchronous (pin_memory()).
+// Page-locked host memory, so host-to-device copies from it can be asynchronous (pin_memory()),
+// from a cache of pinned blocks (Note [Pinned blocks are cached], pinned_allocator.cpp).
 std::shared_ptr<void> allocate_pinned(size_t nbytes);
+// Gives the cached pinned blocks that no queued copy still reads back to the driver.
+void empty_pinned_cache();
 
 bool is_pinned(const void* host_ptr);
+
+// What another library in the process does when it calls cudaSetDevice: ember's idea of the
+// current device must follow (tests of the emulated device call this).
+void set_device_behind_embers_back(int index);
 
 // Copies nbytes between two devices (at least one of them cuda). Device-to-host copies wait for
 // the data (a sync). Host-to-device copies are queued on the device's stream; from pinned memory
@@ -42,13 +49,18 @@ void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device
                 bool non_blocking = false);
 
 struct DeviceMemoryStats {
-  int64_t allocated;       // bytes of live tensors
-  int64_t peak_allocated;  // the most live at once since the last reset
-  int64_t reserved;        // bytes the pool holds from the driver (live + cached)
+  int64_t allocated = 0;         // bytes of live tensors (in whole size classes)
+  int64_t peak_allocated = 0;    // the most live at once since the last reset
+  int64_t reserved = 0;          // bytes held from the driver: live blocks and cached ones
+  int64_t peak_reserved = 0;
+  int64_t num_device_alloc = 0;  // driver allocations (cache misses)
+  int64_t num_device_free = 0;   // blocks given back to the driver (empty_cache, out-of-memory retry)
+  int64_t num_alloc_retries = 0; // allocations that failed, emptied the cache and tried again
+  int64_t num_ooms = 0;          // allocations that failed after that
 };
 DeviceMemoryStats memory_stats(int index);
 void reset_peak_memory(int index);
-// Returns the pool's cached (unused) memory to the driver.
+// Gives the device's cached (unused) blocks back to the driver.
 void empty_cache(int index);
 
 // Counters for tests and the profiler, what a training step costs beyond its arithmetic: a sync

@@ -22,9 +22,11 @@ void use_device(int) { no_cuda("cuda"); }
 void synchronize(int) { no_cuda("synchronize"); }
 std::shared_ptr<void> allocate(size_t, int) { no_cuda("allocate"); }
 std::shared_ptr<void> allocate_pinned(size_t) { no_cuda("pin_memory"); }
+void empty_pinned_cache() {}
+void set_device_behind_embers_back(int) { no_cuda("set_device"); }
 bool is_pinned(const void*) { return false; }
 void copy_bytes(void*, Device, const void*, Device, size_t, bool) { no_cuda("to"); }
-DeviceMemoryStats memory_stats(int) { return {0, 0, 0}; }
+DeviceMemoryStats memory_stats(int) { return {}; }
 void reset_peak_memory(int) {}
 void empty_cache(int) {}
 TransferStats transfer_stats() { return {0, 0, 0, 0, 0}; }

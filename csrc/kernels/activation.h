@@ -13,6 +13,8 @@
   void gelu(DType dtype, void* out, const void* x, int64_t n, bool tanh_form);                      \
   /* out = g * gelu'(x) */                                                                          \
   void gelu_backward(DType dtype, void* out, const void* g, const void* x, int64_t n, bool tanh_form); \
+  /* out = y <= 0 ? 0 : g, ReLU's backward from its output y (1 at NaN, as threshold_backward) */    \
+  void relu_backward(DType dtype, void* out, const void* g, const void* y, int64_t n);             \
   /* out = x > 0 ? x : slope * x */                                                                 \
   void leaky_relu(DType dtype, void* out, const void* x, int64_t n, double slope);                  \
   /* out = x > 0 ? scale x : alpha scale (e^(input_scale x) - 1)  (ELU; SELU's constants too) */     \

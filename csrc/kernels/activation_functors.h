@@ -27,6 +27,12 @@ struct GeluF {
   }
 };
 
+// ReLU's backward from its output: the gradient where y > 0 (or y is NaN), else 0. A select, not
+// g * [y > 0]: an infinite or NaN g on a zeroed element gives 0, as PyTorch's threshold_backward.
+struct ReluGradF {
+  template <class T> EMBER_HD T operator()(T g, T y) const { return y <= T(0) ? T(0) : g; }
+};
+
 // d gelu / dx: Phi(x) + x phi(x) (exact form); the derivative of the tanh formula otherwise.
 struct GeluGradF {
   bool tanh_form;

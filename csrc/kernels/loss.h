@@ -30,12 +30,19 @@ void with_pointwise_loss(PointwiseLoss kind, double param, Body&& body);
      with t = target[r] and eps = label_smoothing; loss[r] = 0 where t == ignore_index. */          \
   void cross_entropy_forward(DType dtype, void* loss, double* lse, const void* logits, const int64_t* target, \
                              int64_t n, int64_t classes, int64_t ignore_index, double label_smoothing);      \
-  /* dlogits[r, c] = (exp(x[r, c] - lse[r]) - (1 - eps) [c == t] - eps / classes) * scale *        \
-     grad[r * grad_stride], and 0 on ignored rows. grad_stride is 0 when one upstream gradient     \
-     (a mean or sum) serves every row. */                                                           \
+  /* dlogits[r, c] = (exp(x[r, c] - lse[r]) - (1 - eps) [c == t] - eps / classes) * up[r], and 0   \
+     on ignored rows, with up[r] = grad[r * grad_stride], divided by divisor[0] when divisor is not \
+     null (a mean's count, computed in the element type as the division by a tensor would be).     \
+     grad_stride is 0 when one upstream gradient (a mean or sum) serves every row. */               \
   void cross_entropy_backward(DType dtype, void* dlogits, const void* logits, const double* lse,     \
-                              const int64_t* target, const void* grad, int64_t grad_stride, double scale, \
-                              int64_t n, int64_t classes, int64_t ignore_index, double label_smoothing); \
+                              const int64_t* target, const void* grad, int64_t grad_stride,         \
+                              const void* divisor, int64_t n, int64_t classes, int64_t ignore_index, \
+                              double label_smoothing);                                              \
+  /* The mean over the rows not ignored, on the device: with count = the rows whose target is not   \
+     ignore_index (in the element type), loss[0] = loss[0] / count (NaN when every row is ignored,  \
+     0 / 0) and divisor[0] = max(count, 1), what the backward divides by. */                        \
+  void cross_entropy_mean(DType dtype, void* loss, void* divisor, const int64_t* target, int64_t n,  \
+                          int64_t ignore_index);                                                    \
   /* out[i] = loss(x[i], t[i]) for i < n; floating dtypes only. `param` is SmoothL1's beta or      \
      Huber's delta. */                                                                             \
   void pointwise_loss(PointwiseLoss kind, double param, DType dtype, void* out, const void* x, const void* t, \

@@ -73,6 +73,19 @@ Tensor gelu_backward(const Tensor& g, const Tensor& x, bool tanh_form) {
   return out;
 }
 
+// ReLU's gradient from its output y (ReluBackward0, and linear_relu's fused epilogue): zero where
+// y <= 0, so ReLU'(0) = 0 and a NaN output passes its gradient. One kernel; under create_graph the
+// same select in ember ops, so that it can be differentiated again.
+Tensor relu_backward(const Tensor& g, const Tensor& y) {
+  if (autograd::GradMode::is_enabled() || !is_floating(g.dtype()) || g.dtype() != y.dtype() || g.sizes() != y.sizes())
+    return where(binary(BinaryOp::Le, y, Scalar{0, ScalarKind::Int}),
+                 scalar_tensor(Scalar{0, ScalarKind::Float}, g.dtype(), g.device()), g);
+  Tensor gc = contiguous(g), yc = contiguous(y);
+  Tensor out = empty(g.sizes(), g.dtype(), g.device());
+  EMBER_DISPATCH_KERNEL(out.device(), relu_backward, g.dtype(), out.raw_data(), gc.raw_data(), yc.raw_data(), g.numel());
+  return out;
+}
+
 Tensor leaky_relu(const Tensor& x, double negative_slope) {
   check_floating("leaky_relu", x);
   Tensor xc = contiguous(x);

@@ -82,9 +82,7 @@ Tensor linear_impl(const char* op, const char* node, const Tensor& x, const Tens
                      [x_shape, M, K, N, relu](const BackwardArgs& c) -> tensor_list {
       const Tensor &x = c.saved[0], &w = c.saved[1];
       Tensor g = c.grad();
-      if (relu)  // as ReluBackward0: zero where y <= 0 (so a NaN output passes its gradient)
-        g = where(binary(BinaryOp::Le, c.saved[2], Scalar{0, ScalarKind::Int}),
-                  scalar_tensor(Scalar{0, ScalarKind::Float}, g.dtype(), g.device()), g);
+      if (relu) g = relu_backward(g, c.saved[2]);  // as ReluBackward0
       Tensor g2 = reshape(g, {M, N});
       Tensor dx, dw, db;
       if (c.needs[0]) dx = reshape(mm(g2, w), x_shape);

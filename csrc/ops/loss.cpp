@@ -29,10 +29,11 @@ namespace {
 // mean's upstream is g / (rows not ignored). Without create_graph this is one kernel that
 // recomputes softmax from x and the saved lse; with create_graph it is written in ember ops so
 // that it can itself be differentiated.
-// Note [Cross entropy stays on the device]: the count of rows not ignored is a 0-d tensor on the
-// logits' device, never read by the host (a CUDA tensor would need a sync); the mean divides by
-// it as a tensor, and the backward divides g by max(count, 1) (every row is then ignored when the
-// count is 0, and gets 0 rather than 0 * inf). Targets on a GPU are checked by the kernels, which
+// Note [Cross entropy stays on the device]: the count of rows not ignored is never read by the
+// host (a CUDA tensor would need a sync): one kernel (cross_entropy_mean) counts them on the
+// device, divides the summed loss by the count and keeps max(count, 1) as a 0-d tensor, which the
+// backward kernel divides g by (every row is then ignored when the count is 0, and gets 0 rather
+// than 0 * inf). Targets on a GPU are checked by the kernels, which
 // report a bad one at the next sync (Note [Errors found by kernels]); on the CPU they are checked
 // here, before the kernel.
 struct CrossEntropyArgs {
@@ -57,17 +58,18 @@ Tensor differentiable_grad(const CrossEntropyArgs& a, const Tensor& x, const Ten
   return (softmax(x, 1) - smoothed) * kept * upstream;
 }
 
+// The kernel divides a mean's upstream gradient by the divisor itself: no launch for g / divisor.
 Tensor fused_grad(const CrossEntropyArgs& a, const Tensor& x, const Tensor& target, const Tensor& lse,
                   const Tensor& g, const Tensor& divisor) {
   Tensor xc = x.is_contiguous() ? x : contiguous_clone(x);
-  Tensor up = row_upstream(g, divisor);
-  Tensor gc = cast_for_kernel(up.is_contiguous() ? up : contiguous_clone(up), x.dtype());
+  Tensor gc = cast_for_kernel(g.is_contiguous() ? g : contiguous_clone(g), x.dtype());
+  Tensor dc = divisor.defined() ? cast_for_kernel(divisor, x.dtype()) : Tensor();
   Tensor dx = empty(x.sizes(), x.dtype(), x.device());
   int64_t n = x.size(0);
   EMBER_DISPATCH_KERNEL(dx.device(), cross_entropy_backward, x.dtype(), dx.raw_data(), xc.raw_data(),
                         static_cast<const double*>(lse.raw_data()), static_cast<const int64_t*>(target.raw_data()),
-                        gc.raw_data(), a.reduction == Reduction::None ? 1 : 0, 1.0, n, a.classes, a.ignore_index,
-                        a.label_smoothing);
+                        gc.raw_data(), a.reduction == Reduction::None ? 1 : 0, dc.defined() ? dc.raw_data() : nullptr,
+                        n, a.classes, a.ignore_index, a.label_smoothing);
   return dx;
 }
 
@@ -94,11 +96,10 @@ Tensor cross_entropy_rows(const Tensor& logits, const Tensor& target, Reduction 
   {
     autograd::AutoGradMode no_grad(false);
     if (reduction != Reduction::None) out = sum(rows, {}, false);
-    if (reduction == Reduction::Mean) {
-      Tensor kept = binary(BinaryOp::Ne, t, Scalar{static_cast<double>(ignore_index), ScalarKind::Int});
-      Tensor count = to_dtype(sum(kept, {}, false), logits.dtype());
-      binary_(BinaryOp::Div, out, count);  // 0 / 0 = NaN when every row is ignored
-      divisor = binary(BinaryOp::Maximum, count, Scalar{1, ScalarKind::Int});
+    if (reduction == Reduction::Mean) {  // one kernel: count the kept rows, divide, keep max(count, 1)
+      divisor = empty({}, logits.dtype(), logits.device());
+      EMBER_DISPATCH_KERNEL(out.device(), cross_entropy_mean, logits.dtype(), out.raw_data(), divisor.raw_data(),
+                            targets, n, ignore_index);
     }
   }
   if (autograd::needs_grad(logits)) {

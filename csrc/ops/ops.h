@@ -200,6 +200,8 @@ Tensor gelu(const Tensor& x, bool tanh_form);
 // g * gelu'(x): GELU's backward, itself differentiable (its backward is written in ember ops).
 Tensor gelu_backward(const Tensor& g, const Tensor& x, bool tanh_form);
 Tensor leaky_relu(const Tensor& x, double negative_slope);
+// g where y > 0 (or y is NaN), else 0: ReLU's backward from its output y.
+Tensor relu_backward(const Tensor& g, const Tensor& y);
 Tensor elu(const Tensor& x, double alpha, double scale, double input_scale);  // also SELU's formula
 Tensor softplus(const Tensor& x, double beta, double threshold);
 Tensor hardtanh(const Tensor& x, double min_val, double max_val);  // relu6 = hardtanh(x, 0, 6)

@@ -46,7 +46,7 @@ void record_backward(UnaryOp op, const Tensor& y, const Tensor& x) {
       });
     case UnaryOp::Relu:  // d(relu x) = [not y <= 0]: ReLU'(0) = 0, and 1 at NaN, as PyTorch's threshold_backward
       return record("ReluBackward0", {y}, {x}, {y}, [](const BackwardArgs& c) -> tensor_list {
-        return {where(binary(BinaryOp::Le, c.saved[0], Scalar{0, ScalarKind::Int}), zero_of(c.grad()), c.grad())};
+        return {relu_backward(c.grad(), c.saved[0])};
       });
     case UnaryOp::Sqrt:  // d(sqrt x) = 1 / (2 y)
       return record("SqrtBackward0", {y}, {x}, {y}, [](const BackwardArgs& c) -> tensor_list {

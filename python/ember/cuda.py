@@ -60,24 +60,37 @@ def synchronize(device=None):
     _C._cuda_synchronize(_index(device))
 
 
-def _stats(device):
+_NO_DEVICE_STATS = {"allocated_bytes.all.current": 0, "allocated_bytes.all.peak": 0, "reserved_bytes.all.current": 0,
+                    "reserved_bytes.all.peak": 0, "num_device_alloc": 0, "num_device_free": 0,
+                    "num_alloc_retries": 0, "num_ooms": 0}
+
+
+def memory_stats(device=None):
+    """What the device's caching allocator holds and has done, under torch.cuda.memory_stats's names:
+    allocated_bytes.all.current/peak (live tensors), reserved_bytes.all.current/peak (held from
+    the driver: live and cached blocks), num_device_alloc/num_device_free (driver calls),
+    num_alloc_retries (out of memory, cache emptied, tried again) and num_ooms."""
     if not is_available():
-        return {"allocated_bytes": 0, "peak_allocated_bytes": 0, "reserved_bytes": 0}
-    return _C._cuda_memory_stats(_index(device))
+        return dict(_NO_DEVICE_STATS)
+    return dict(_C._cuda_memory_stats(_index(device)))
 
 
 def memory_allocated(device=None):
     """Bytes of device memory held by live tensors."""
-    return _stats(device)["allocated_bytes"]
+    return memory_stats(device)["allocated_bytes.all.current"]
 
 
 def max_memory_allocated(device=None):
-    return _stats(device)["peak_allocated_bytes"]
+    return memory_stats(device)["allocated_bytes.all.peak"]
 
 
 def memory_reserved(device=None):
-    """Bytes ember's memory pool holds from the driver (live tensors and cached blocks)."""
-    return _stats(device)["reserved_bytes"]
+    """Bytes ember's caching allocator holds from the driver (live tensors and cached blocks)."""
+    return memory_stats(device)["reserved_bytes.all.current"]
+
+
+def max_memory_reserved(device=None):
+    return memory_stats(device)["reserved_bytes.all.peak"]
 
 
 def reset_peak_memory_stats(device=None):
@@ -86,9 +99,12 @@ def reset_peak_memory_stats(device=None):
 
 
 def empty_cache():
-    """Gives the pool's cached, unused blocks back to the driver."""
+    """Gives the cached, unused blocks back to the driver: device blocks, and pinned host blocks
+    that no queued copy still reads."""
     for i in range(device_count()):
         _C._cuda_empty_cache(i)
+    if is_available():
+        _C._cuda_empty_pinned_cache()
 
 
 def transfer_stats():

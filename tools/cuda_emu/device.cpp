@@ -47,7 +47,9 @@ struct CUstream_st {
   int device = 0;
   struct Task {
     std::function<void()> run;
-    CUevent_st* wait = nullptr;  // cudaStreamWaitEvent: the event's stream first runs up to it
+    // cudaStreamWaitEvent: the stream the event was recorded on first runs up to that point (taken
+    // at the call: recording the event again later does not move what this task waits for).
+    CUstream_st* wait_stream = nullptr;
     uint64_t wait_at = 0;
   };
   std::deque<Task> queue;
@@ -140,7 +142,7 @@ void run_until(State& s, CUstream_st* stream, uint64_t upto) {
   while (stream->completed < upto && !stream->queue.empty()) {
     CUstream_st::Task task = std::move(stream->queue.front());
     stream->queue.pop_front();
-    if (task.wait) run_until(s, task.wait->stream, task.wait_at);
+    if (task.wait_stream) run_until(s, task.wait_stream, task.wait_at);
     if (task.run) task.run();
     ++stream->completed;
   }
@@ -152,7 +154,7 @@ void run_device(State& s, int device) {
 }
 
 void enqueue(State& s, CUstream_st* stream, std::function<void()> run, CUevent_st* wait = nullptr) {
-  stream->queue.push_back({std::move(run), wait, wait ? wait->at : 0});
+  stream->queue.push_back({std::move(run), wait ? wait->stream : nullptr, wait ? wait->at : 0});
   ++stream->submitted;
 }
 
@@ -570,8 +572,15 @@ cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
   return cudaSuccess;
 }
 
-// A query is where a polling host would see the work finish, so the work runs here.
-cudaError_t cudaStreamQuery(cudaStream_t stream) { return cudaStreamSynchronize(stream); }
+// A query runs nothing: queued work is done only when the host waits for it, so a caller that
+// would reuse memory once a query says so keeps waiting for work that a real GPU may not have
+// finished either. cudaErrorNotReady is an answer, not an error: the last error stays as it was.
+cudaError_t cudaStreamQuery(cudaStream_t stream) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  CUstream_st* st = resolve(s, stream);
+  return st->completed >= st->submitted ? cudaSuccess : cudaErrorNotReady;
+}
 
 cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned) {
   State& s = state();
@@ -610,7 +619,12 @@ cudaError_t cudaEventSynchronize(cudaEvent_t event) {
   return cudaSuccess;
 }
 
-cudaError_t cudaEventQuery(cudaEvent_t event) { return cudaEventSynchronize(event); }
+cudaError_t cudaEventQuery(cudaEvent_t event) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (!event) return emu::set_error(cudaErrorInvalidResourceHandle);
+  return !event->stream || event->stream->completed >= event->at ? cudaSuccess : cudaErrorNotReady;
+}
 
 cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) {
   if (!start || !end || !start->stream || !end->stream) return emu::set_error(cudaErrorInvalidResourceHandle);

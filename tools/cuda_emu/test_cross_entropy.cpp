@@ -76,14 +76,14 @@ void check_cross_entropy() {
         }
         for (int64_t r = 0; r < n; ++r) lse[r] = want_lse[r];  // the backward reads the true lse
 
-        // Backward: a strided upstream gradient (grad_stride 2) and a scale.
+        // Backward: a strided upstream gradient (grad_stride 2) divided by a mean's divisor.
         Vec<T> g(2 * n + 1);
         for (int64_t r = 0; r < 2 * n; ++r) g[r] = T(0.25 * double(r % 7) - 0.5);
         reset_report();
         Vec<T> d(n * classes + 1, T(55));
-        const double scale = 0.75;
-        kc::cross_entropy_backward(dt, d.data(), x.data(), lse.data(), target.data(), g.data(), 2, scale, n, classes,
-                                   ignore, eps);
+        const Vec<T> divisor(1, T(4));
+        kc::cross_entropy_backward(dt, d.data(), x.data(), lse.data(), target.data(), g.data(), 2, divisor.data(), n,
+                                   classes, ignore, eps);
         for (int64_t r = 0; r < n; ++r) {
           const int64_t t = target[r];
           for (int64_t c = 0; c < classes; ++c) {
@@ -96,13 +96,21 @@ void check_cross_entropy() {
             } else {
               const double p = std::exp(double(x[r * classes + c]) - lse[r]);
               const double smoothed = (c == t ? 1.0 - eps : 0.0) + eps / double(classes);
-              expect_close(double(got), (p - smoothed) * scale * double(g[2 * r]), tol, tol, w);
+              expect_close(double(got), (p - smoothed) * double(T(g[2 * r] / T(4))), tol, tol, w);
             }
           }
         }
         expect(d[n * classes] == T(55), where + " backward wrote past the end");
         expect((first_bad >= 0) == (rep->flagged == 1), where + " backward report");
         reset_report();
+
+        // The mean over the rows not ignored: the summed loss divided in place, and the divisor.
+        Vec<T> total(1, T(6)), div(1, T(55));
+        kc::cross_entropy_mean(dt, total.data(), div.data(), target.data(), n, ignore);
+        int64_t kept = 0;
+        for (int64_t r = 0; r < n; ++r) kept += target[r] != ignore;
+        expect(kept == 0 ? std::isnan(double(total[0])) : total[0] == T(6) / T(kept), where + " mean of the loss");
+        expect(div[0] == T(kept > 1 ? kept : 1), where + " mean's divisor");
       }
     }
   }

@@ -252,6 +252,15 @@ void check_random_and_activation() {
       kc::leaky_relu(dt, g.data(), x.data(), n, 0.1);
       kcpu::leaky_relu(dt, c.data(), x.data(), n, 0.1);
       for (int64_t i = 0; i <= n; ++i) expect_close(double(g[i]), double(c[i]), 0, 0, fmt("leaky_relu i=%lld", i));
+      const T x0 = n > 2 ? x[0] : T(0), x1 = n > 2 ? x[1] : T(0);
+      if (n > 2) x[0] = T(0), x[1] = std::numeric_limits<T>::quiet_NaN();  // ReLU'(0) = 0; NaN passes
+      kc::relu_backward(dt, g.data(), gr.data(), x.data(), n);
+      kcpu::relu_backward(dt, c.data(), gr.data(), x.data(), n);
+      for (int64_t i = 0; i <= n; ++i) {
+        const double want = i == n ? 7.0 : (x[i] <= T(0) ? 0.0 : double(gr[i]));
+        expect(g[i] == c[i] && double(g[i]) == want, fmt("relu_backward i=%lld", i));
+      }
+      if (n > 2) x[0] = x0, x[1] = x1;
       for (double alpha : {1.0, 0.5}) {  // ELU, and SELU's constants
         const double scale = alpha == 1.0 ? 1.0 : kSeluScale;
         kc::elu(dt, g.data(), x.data(), n, alpha, scale, 1.5);

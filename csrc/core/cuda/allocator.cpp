@@ -1,15 +1,30 @@
-// Device and pinned host memory.
+// Device memory: a caching allocator on the host.
 //
-// Note [Device memory comes from a pool]
-// Tensors get device memory from the device's stream-ordered pool (cudaMallocAsync on ember's one
-// stream per device), with the pool's release threshold raised to "never", so freed blocks stay
-// cached in the pool and the next allocation of a similar size reuses them without asking the
-// driver: no cudaMalloc/cudaFree per op, and no sync on free (cudaFreeAsync is ordered after
-// the kernels already queued that still read the block). empty_cache() trims the pool.
+// Note [The caching allocator]
+// A training step frees and allocates the same sizes every step, and a driver allocation costs
+// microseconds. So each device keeps the blocks its tensors give back, in free lists keyed by
+// (stream, size class): an allocation looks there first and asks the driver (cudaMalloc) only on
+// a miss, and after the first step a step makes no driver call at all (allocator_calls counts the
+// driver calls; tests/test_cuda_step_budget.py holds a step to zero).
+// A freed block is reusable at once, with no wait, by the stream it was used on: whatever that
+// stream runs next runs after the kernels that still read the block. ember queues every kernel
+// on one stream per device; work on another stream that reads a block (a peer copy) makes the
+// block's stream wait for it first (runtime.cpp: copy_bytes).
+// Size classes: 512-byte steps below 1 MiB, four steps per power of two above it, so a block is
+// at most a quarter larger than asked for; only a block of the same class is reused (no splitting).
+// Out of memory: every cached block goes back to the driver and the allocation is tried once more,
+// then OutOfMemoryError names the numbers (num_alloc_retries and num_ooms count both).
+// ember uses cudaMalloc/cudaFree, not the driver's default stream-ordered pool, so it changes no
+// setting that another library in the process sees.
+// On the emulated device a block taken from the cache is poisoned like a fresh one (0xff bytes:
+// NaN) and one put back like a freed one (0xfe), in stream order, so a kernel that reads memory it
+// did not write still gets visibly wrong numbers (Note [The emulated device]).
+#include <algorithm>
 #include <array>
-#include <atomic>
-#include <cstdint>
+#include <map>
 #include <mutex>
+#include <utility>
+#include <vector>
 
 #include "core/cuda/cuda_check.h"
 #include "core/cuda_backend.h"
@@ -20,40 +35,55 @@ namespace {
 
 constexpr int kMaxDevices = 64;
 
-struct PoolCounters {
-  std::atomic<int64_t> allocated{0};
-  std::atomic<int64_t> peak{0};
-  std::atomic<bool> configured{false};
+struct DeviceCache {
+  std::mutex mu;
+  std::map<std::pair<cudaStream_t, size_t>, std::vector<void*>> free_blocks;
+  DeviceMemoryStats stats{};
 };
 
-// Never destroyed: a tensor freed during interpreter shutdown still updates its counters.
-PoolCounters* counters() {
-  static auto* c = new std::array<PoolCounters, kMaxDevices>();
-  return c->data();
-}
-std::mutex configure_mutex;
-
-cudaMemPool_t pool_of(int index) {
-  cudaMemPool_t pool;
-  EMBER_CUDA_CHECK(cudaDeviceGetDefaultMemPool(&pool, index));
-  return pool;
+// Never destroyed: a tensor freed during interpreter shutdown still gives its block back here.
+DeviceCache& cache_of(int index) {
+  static auto* caches = new std::array<DeviceCache, kMaxDevices>();
+  return (*caches)[index];
 }
 
-void configure_pool(int index) {
-  PoolCounters& c = counters()[index];
-  if (c.configured.load(std::memory_order_acquire)) return;
-  std::lock_guard<std::mutex> lock(configure_mutex);
-  if (c.configured.load(std::memory_order_relaxed)) return;
-  uint64_t keep_everything = UINT64_MAX;
-  EMBER_CUDA_CHECK(cudaMemPoolSetAttribute(pool_of(index), cudaMemPoolAttrReleaseThreshold, &keep_everything));
-  c.configured.store(true, std::memory_order_release);
+size_t size_class(size_t nbytes) {
+  constexpr size_t kSmallStep = 512, kLarge = size_t(1) << 20;
+  if (nbytes <= kLarge) return nbytes == 0 ? kSmallStep : (nbytes + kSmallStep - 1) / kSmallStep * kSmallStep;
+  size_t power = kLarge;
+  while (power * 2 < nbytes) power *= 2;  // power < nbytes <= 2 * power
+  const size_t step = power / 4;
+  return (nbytes + step - 1) / step * step;
 }
 
-void track(PoolCounters& c, int64_t bytes) {
-  int64_t now = c.allocated.fetch_add(bytes, std::memory_order_relaxed) + bytes;
-  int64_t peak = c.peak.load(std::memory_order_relaxed);
-  while (now > peak && !c.peak.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+void poison(void* p, size_t nbytes, int byte, cudaStream_t stream) {
+#ifdef EMBER_CUDA_EMULATED
+  if (cudaMemsetAsync(p, byte, nbytes, stream) != cudaSuccess) cudaGetLastError();
+#else
+  (void)p, (void)nbytes, (void)byte, (void)stream;
+#endif
+}
+
+// Gives every cached block of the device back to the driver (cudaFree waits for the device first,
+// so no queued kernel still uses one). Called with the cache's lock held.
+void release_cached(DeviceCache& c) {
+  for (auto& [key, blocks] : c.free_blocks) {
+    for (void* p : blocks) {
+      count_allocator_call();
+      if (cudaFree(p) != cudaSuccess) cudaGetLastError();
+      c.stats.reserved -= static_cast<int64_t>(key.second);
+      ++c.stats.num_device_free;
+    }
   }
+  c.free_blocks.clear();
+}
+
+void give_back(int index, cudaStream_t stream, size_t rounded, void* p) {
+  DeviceCache& c = cache_of(index);
+  poison(p, rounded, 0xfe, stream);
+  std::lock_guard<std::mutex> lock(c.mu);
+  c.free_blocks[{stream, rounded}].push_back(p);
+  c.stats.allocated -= static_cast<int64_t>(rounded);
 }
 
 }  // namespace
@@ -61,72 +91,68 @@ void track(PoolCounters& c, int64_t bytes) {
 std::shared_ptr<void> allocate(size_t nbytes, int index) {
   check_device("allocate", Device{DeviceType::CUDA, index});
   use_device(index);
-  configure_pool(index);
   cudaStream_t stream = stream_of(index);
-  size_t rounded = (nbytes + 255) / 256 * 256;  // never 0 bytes; whole 256-byte units
-  if (rounded == 0) rounded = 256;
+  const size_t rounded = size_class(nbytes);
+  DeviceCache& c = cache_of(index);
   void* p = nullptr;
-  count_allocator_call();
-  cudaError_t err = cudaMallocAsync(&p, rounded, stream);
-  if (err == cudaErrorMemoryAllocation) {
-    // The pool keeps freed blocks (Note [Device memory comes from a pool]), so blocks of other
-    // sizes may be what fills the device: as PyTorch's allocator does, give the cache back to the
-    // driver (after the frees queued on the stream have landed in it) and try once more.
-    cudaGetLastError();
-    synchronize(index);
-    EMBER_CUDA_CHECK(cudaMemPoolTrimTo(pool_of(index), 0));
-    count_allocator_call();
-    err = cudaMallocAsync(&p, rounded, stream);
+  {
+    std::lock_guard<std::mutex> lock(c.mu);
+    auto hit = c.free_blocks.find({stream, rounded});
+    if (hit != c.free_blocks.end() && !hit->second.empty()) {
+      p = hit->second.back();
+      hit->second.pop_back();
+      poison(p, rounded, 0xff, stream);
+    } else {
+      count_allocator_call();
+      cudaError_t err = cudaMalloc(&p, rounded);
+      if (err == cudaErrorMemoryAllocation) {
+        // Blocks of other sizes may be what fills the device: give them back and try once more.
+        cudaGetLastError();
+        ++c.stats.num_alloc_retries;
+        release_cached(c);
+        count_allocator_call();
+        err = cudaMalloc(&p, rounded);
+      }
+      if (err == cudaErrorMemoryAllocation) {
+        cudaGetLastError();
+        ++c.stats.num_ooms;
+        fail(ErrorKind::Memory, "[allocate] CUDA out of memory: tried to allocate ", nbytes, " bytes on cuda:", index,
+             " (", c.stats.allocated, " bytes allocated by tensors, ", c.stats.reserved,
+             " reserved by ember's caching allocator)");
+      }
+      EMBER_CUDA_CHECK(err);
+      ++c.stats.num_device_alloc;
+      c.stats.reserved += static_cast<int64_t>(rounded);
+      c.stats.peak_reserved = std::max(c.stats.peak_reserved, c.stats.reserved);
+    }
+    c.stats.allocated += static_cast<int64_t>(rounded);
+    c.stats.peak_allocated = std::max(c.stats.peak_allocated, c.stats.allocated);
   }
-  if (err == cudaErrorMemoryAllocation) {
-    cudaGetLastError();
-    DeviceMemoryStats s = memory_stats(index);
-    fail(ErrorKind::Memory, "[allocate] CUDA out of memory: tried to allocate ", nbytes, " bytes on cuda:", index,
-         " (", s.allocated, " bytes allocated by tensors, ", s.reserved, " reserved by ember's pool)");
-  }
-  EMBER_CUDA_CHECK(err);
-  PoolCounters& c = counters()[index];
-  track(c, static_cast<int64_t>(rounded));
-  // A deleter must not throw: errors here (the runtime already unloaded at exit) are dropped.
-  return std::shared_ptr<void>(p, [stream, rounded, &c](void* q) {
-    count_allocator_call();
-    if (cudaFreeAsync(q, stream) != cudaSuccess) cudaGetLastError();
-    c.allocated.fetch_sub(static_cast<int64_t>(rounded), std::memory_order_relaxed);
-  });
-}
-
-std::shared_ptr<void> allocate_pinned(size_t nbytes) {
-  check_device("pin_memory", Device{DeviceType::CUDA, 0});
-  void* p = nullptr;
-  count_allocator_call();
-  EMBER_CUDA_CHECK(cudaHostAlloc(&p, nbytes == 0 ? 64 : nbytes, cudaHostAllocDefault));
-  // See Note [Host-to-device copies]: a copy queued from this block may not have run yet, so
-  // the device finishes its queued work before the block goes back to the driver.
-  return std::shared_ptr<void>(p, [](void* q) {
-    if (cudaDeviceSynchronize() != cudaSuccess) cudaGetLastError();
-    count_allocator_call();
-    if (cudaFreeHost(q) != cudaSuccess) cudaGetLastError();
-  });
+  // A deleter must not throw: nothing in give_back can.
+  return std::shared_ptr<void>(p, [index, stream, rounded](void* q) { give_back(index, stream, rounded, q); });
 }
 
 DeviceMemoryStats memory_stats(int index) {
-  if (index < 0 || index >= device_count()) return {0, 0, 0};
-  PoolCounters& c = counters()[index];
-  uint64_t reserved = 0;
-  if (c.configured.load()) EMBER_CUDA_CHECK(cudaMemPoolGetAttribute(pool_of(index), cudaMemPoolAttrReservedMemCurrent, &reserved));
-  return {c.allocated.load(), c.peak.load(), static_cast<int64_t>(reserved)};
+  if (index < 0 || index >= device_count()) return {};
+  DeviceCache& c = cache_of(index);
+  std::lock_guard<std::mutex> lock(c.mu);
+  return c.stats;
 }
 
 void reset_peak_memory(int index) {
   if (index < 0 || index >= device_count()) return;
-  PoolCounters& c = counters()[index];
-  c.peak.store(c.allocated.load());
+  DeviceCache& c = cache_of(index);
+  std::lock_guard<std::mutex> lock(c.mu);
+  c.stats.peak_allocated = c.stats.allocated;
+  c.stats.peak_reserved = c.stats.reserved;
 }
 
 void empty_cache(int index) {
-  if (index < 0 || index >= device_count() || !counters()[index].configured.load()) return;
-  synchronize(index);  // frees queued on the stream must have happened before the trim sees them
-  EMBER_CUDA_CHECK(cudaMemPoolTrimTo(pool_of(index), 0));
+  if (index < 0 || index >= device_count()) return;
+  synchronize(index);  // counted as the wait it is; it also raises what a kernel reported
+  DeviceCache& c = cache_of(index);
+  std::lock_guard<std::mutex> lock(c.mu);
+  release_cached(c);
 }
 
 }  // namespace ember::cuda

@@ -1,6 +1,8 @@
 // The CUDA runtime as ember uses it: is there a device (and if not, why), one stream per device,
 // the current device, syncs and copies between host and device, and their counters.
 #include <array>
+#include <cstdio>
+#include <cstdlib>
 #include <atomic>
 #include <mutex>
 
@@ -45,7 +47,6 @@ const Availability& availability() {
 std::array<std::atomic<cudaStream_t>, kMaxDevices> streams{};
 std::mutex stream_mutex;
 
-thread_local int tl_device = -1;
 thread_local const char* tl_last_kernel = nullptr;
 
 std::atomic<int64_t> n_syncs{0}, n_to_device{0}, n_to_host{0}, n_launches{0}, n_allocator_calls{0};
@@ -70,7 +71,13 @@ void wait_for(int index, cudaStream_t s) {
        cudaGetErrorString(err), " (", cudaGetErrorName(err), ") in ", call, " at ", file, ":", line, where);
 }
 
+// EMBER_CUDA_LOG_LAUNCHES=1 prints each kernel's name as it is queued: what a step launches.
 void note_launch(const char* kernel_name) {
+  static const bool log = [] {
+    const char* v = std::getenv("EMBER_CUDA_LOG_LAUNCHES");
+    return v && *v && *v != '0';
+  }();
+  if (log) std::fprintf(stderr, "ember.cuda launch: %s\n", kernel_name);
   tl_last_kernel = kernel_name;
   n_launches.fetch_add(1, std::memory_order_relaxed);
 }
@@ -91,17 +98,24 @@ void check_device(const char* op, Device device) {
 void set_device(int index) {
   check_device("set_device", Device{DeviceType::CUDA, index});
   EMBER_CUDA_CHECK(cudaSetDevice(index));
-  tl_device = index;
 }
 
+void set_device_behind_embers_back(int index) { set_device(index); }
+
+// The runtime's current device is per thread and any library in the process may change it, so
+// ember asks each time (cudaGetDevice reads a thread-local, no driver call) instead of keeping a
+// copy that would go stale.
 int current_device() {
   check_device("current_device", Device{DeviceType::CUDA, 0});
-  if (tl_device < 0) EMBER_CUDA_CHECK(cudaGetDevice(&tl_device));
-  return tl_device;
+  int index = 0;
+  EMBER_CUDA_CHECK(cudaGetDevice(&index));
+  return index;
 }
 
 void use_device(int index) {
-  if (index != tl_device) set_device(index);
+  int now = -1;
+  EMBER_CUDA_CHECK(cudaGetDevice(&now));
+  if (now != index) set_device(index);
 }
 
 cudaStream_t stream_of(int index) {
@@ -170,12 +184,39 @@ bool is_pinned(const void* host_ptr) {
   return attr.type == cudaMemoryTypeHost;
 }
 
+// Between two GPUs, with no wait of the host: the copy is queued on the destination's stream
+// once the source's stream has reached this point (the source's queued writes have landed), and
+// the source's stream waits for the copy before what is queued on it next, so that a kernel
+// reusing the source's block (Note [The caching allocator]) cannot overwrite it first.
+static void copy_between_devices(void* dst, int dst_index, const void* src, int src_index, size_t nbytes) {
+  static std::array<cudaEvent_t, kMaxDevices> reached{};  // one per device, recorded on its stream
+  static std::mutex peer_mutex;
+  std::lock_guard<std::mutex> lock(peer_mutex);  // an event is recorded and waited on as one step
+  auto event_of = [](int index) {
+    if (!reached[index]) {
+      use_device(index);  // an event belongs to the device current when it is created
+      EMBER_CUDA_CHECK(cudaEventCreateWithFlags(&reached[index], cudaEventDisableTiming));
+    }
+    return reached[index];
+  };
+  cudaStream_t src_stream = stream_of(src_index), dst_stream = stream_of(dst_index);
+  cudaEvent_t src_ready = event_of(src_index), copied = event_of(dst_index);
+  use_device(src_index);
+  EMBER_CUDA_CHECK(cudaEventRecord(src_ready, src_stream));
+  use_device(dst_index);
+  EMBER_CUDA_CHECK(cudaStreamWaitEvent(dst_stream, src_ready, 0));
+  EMBER_CUDA_CHECK(cudaMemcpyPeerAsync(dst, dst_index, src, src_index, nbytes, dst_stream));
+  EMBER_CUDA_CHECK(cudaEventRecord(copied, dst_stream));
+  EMBER_CUDA_CHECK(cudaStreamWaitEvent(src_stream, copied, 0));
+}
+
 // Note [Host-to-device copies]: cudaMemcpyAsync from pageable memory returns once the bytes are
 // staged, so the caller may free or overwrite them at once. From pinned memory the DMA reads the
 // buffer later, so, as in PyTorch, the host waits for the copy unless the caller said
 // non_blocking=True: `buf.copy_(batch); x = buf.to("cuda")` in a loop must not overwrite buf
-// before the previous copy read it. Pinned blocks also wait for the streams before they are
-// freed (allocator.cpp). A device-to-host copy must wait: the caller reads next.
+// before the previous copy read it. A non_blocking copy is recorded on its block, which is not
+// handed out again before the copy has run (Note [Pinned blocks are cached]). A device-to-host
+// copy must wait: the caller reads next.
 void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t nbytes, bool non_blocking) {
   if (nbytes == 0) return;
   if (dst_device.is_cuda() && src_device.is_cpu()) {
@@ -183,7 +224,10 @@ void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device
     cudaStream_t s = stream_of(dst_device.index);
     EMBER_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyHostToDevice, s));
     n_to_device.fetch_add(static_cast<int64_t>(nbytes), std::memory_order_relaxed);
-    if (!non_blocking && is_pinned(src)) wait_for(dst_device.index, s);
+    if (is_pinned(src)) {
+      if (non_blocking) record_pinned_use(src, s);
+      else wait_for(dst_device.index, s);
+    }
   } else if (dst_device.is_cpu() && src_device.is_cuda()) {
     use_device(src_device.index);
     cudaStream_t s = stream_of(src_device.index);
@@ -194,12 +238,7 @@ void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device
     use_device(dst_device.index);
     EMBER_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToDevice, stream_of(dst_device.index)));
   } else {
-    // Between two GPUs: the source's queued writes must land first, then the copy is ordered
-    // on the destination's stream.
-    synchronize(src_device.index);
-    use_device(dst_device.index);
-    EMBER_CUDA_CHECK(cudaMemcpyPeerAsync(dst, dst_device.index, src, src_device.index, nbytes,
-                                         stream_of(dst_device.index)));
+    copy_between_devices(dst, dst_device.index, src, src_device.index, nbytes);
   }
 }
 

@@ -33,6 +33,17 @@ void gelu_backward(DType dtype, void* out, const void* g, const void* x, int64_t
   });
 }
 
+void relu_backward(DType dtype, void* out, const void* g, const void* y, int64_t n) {
+  EMBER_DISPATCH_FLOATING(dtype, "relu_backward", [&] {
+    auto* o = static_cast<scalar_t*>(out);
+    auto* gp = static_cast<const scalar_t*>(g);
+    auto* yp = static_cast<const scalar_t*>(y);
+    parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) o[i] = ReluGradF{}(gp[i], yp[i]);
+    });
+  });
+}
+
 void leaky_relu(DType dtype, void* out, const void* x, int64_t n, double slope) {
   EMBER_DISPATCH_FLOATING(dtype, "leaky_relu", [&] {
     auto* o = static_cast<scalar_t*>(out);

@@ -101,12 +101,13 @@ void cross_entropy_forward(DType dtype, void* loss, double* lse, const void* log
 }
 
 void cross_entropy_backward(DType dtype, void* dlogits, const void* logits, const double* lse,
-                            const int64_t* target, const void* grad, int64_t grad_stride, double scale, int64_t n,
-                            int64_t classes, int64_t ignore_index, double label_smoothing) {
+                            const int64_t* target, const void* grad, int64_t grad_stride, const void* divisor,
+                            int64_t n, int64_t classes, int64_t ignore_index, double label_smoothing) {
   EMBER_DISPATCH_FLOATING(dtype, "cross_entropy_backward", [&] {
     auto* d = static_cast<scalar_t*>(dlogits);
     auto* x = static_cast<const scalar_t*>(logits);
     auto* g = static_cast<const scalar_t*>(grad);
+    auto* div = static_cast<const scalar_t*>(divisor);
     double off = label_smoothing / static_cast<double>(classes);  // smoothed target of every class
     int64_t grain = std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(classes, 1));
     parallel_for(n, grain, [&](int64_t lo, int64_t hi) {
@@ -118,7 +119,8 @@ void cross_entropy_backward(DType dtype, void* dlogits, const void* logits, cons
           std::fill(drow, drow + classes, scalar_t(0));
           continue;
         }
-        double k = scale * static_cast<double>(g[r * grad_stride]);
+        const scalar_t up = div ? scalar_t(g[r * grad_stride] / div[0]) : g[r * grad_stride];
+        double k = static_cast<double>(up);
         double l = lse[r];
         if (fast_backward_row(drow, row, classes, t, l, k, off, label_smoothing)) continue;
         for (int64_t c = 0; c < classes; ++c) {
@@ -127,6 +129,18 @@ void cross_entropy_backward(DType dtype, void* dlogits, const void* logits, cons
         }
       }
     });
+  });
+}
+
+void cross_entropy_mean(DType dtype, void* loss, void* divisor, const int64_t* target, int64_t n,
+                        int64_t ignore_index) {
+  int64_t kept = 0;
+  for (int64_t r = 0; r < n; ++r) kept += target[r] != ignore_index;
+  EMBER_DISPATCH_FLOATING(dtype, "cross_entropy_mean", [&] {
+    const auto count = static_cast<scalar_t>(kept);
+    auto* l = static_cast<scalar_t*>(loss);
+    l[0] = l[0] / count;
+    *static_cast<scalar_t*>(divisor) = count > scalar_t(1) ? count : scalar_t(1);
   });
 }
 

@@ -30,6 +30,14 @@ __global__ void scaled_map_kernel(T* out, const T* g, const T* x, int64_t n, con
     out[i] = g[i] * f(x[i]);
 }
 
+// out[i] = f(a[i], b[i])
+template <typename T, typename F>
+__global__ void zip_kernel(T* out, const T* a, const T* b, int64_t n, const F f) {
+  const int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step)
+    out[i] = f(a[i], b[i]);
+}
+
 template <typename T>
 __global__ void dropout_kernel(T* out, T* mask, const T* x, int64_t n, double p, T scale, uint64_t seed) {
   const int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
@@ -58,6 +66,15 @@ void gelu_backward(DType dtype, void* out, const void* g, const void* x, int64_t
         static_cast<scalar_t*>(out), static_cast<const scalar_t*>(g), static_cast<const scalar_t*>(x), n,
         GeluGradF{tanh_form});
     EMBER_CUDA_CHECK_LAUNCH("gelu_backward");
+  });
+}
+
+void relu_backward(DType dtype, void* out, const void* g, const void* y, int64_t n) {
+  if (n == 0) return;
+  EMBER_DISPATCH_FLOATING(dtype, "relu_backward", [&] {
+    zip_kernel<<<grid_for(n), kThreads, 0, ember::cuda::current_stream()>>>(
+        static_cast<scalar_t*>(out), static_cast<const scalar_t*>(g), static_cast<const scalar_t*>(y), n, ReluGradF{});
+    EMBER_CUDA_CHECK_LAUNCH("relu_backward");
   });
 }
 

@@ -99,7 +99,8 @@ __global__ void cross_entropy_forward_block(const ForwardArgs a, T* loss, double
 
 template <typename T>
 __global__ void cross_entropy_backward_kernel(const ForwardArgs a, T* d, const T* x, const double* lse,
-                                              const int64_t* target, const T* g, int64_t grad_stride, double scale) {
+                                              const int64_t* target, const T* g, int64_t grad_stride,
+                                              const T* divisor) {
   const int64_t total = a.n * a.classes;
   const double off = a.label_smoothing / static_cast<double>(a.classes);
   const int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
@@ -116,10 +117,31 @@ __global__ void cross_entropy_backward_kernel(const ForwardArgs a, T* d, const T
       if (c == 0) report_bad_index(a.report, a.op, t, a.classes);
       continue;
     }
-    const double k = scale * static_cast<double>(g[r * grad_stride]);
+    const T up = divisor ? T(g[r * grad_stride] / divisor[0]) : g[r * grad_stride];
+    const double k = static_cast<double>(up);
     // exp in the element type: for float32 what the CPU's fast path computes.
     const double p = static_cast<double>(std::exp(x[i] - static_cast<T>(lse[r])));
     d[i] = static_cast<T>(cross_entropy_grad(p, c == t, a.label_smoothing, off, k));
+  }
+}
+
+// One block counts the rows not ignored (a batch's targets: a few thousand at most, so one block
+// of kThreads threads is enough), then thread 0 divides the summed loss by the count.
+template <typename T>
+__global__ void cross_entropy_mean_kernel(T* loss, T* divisor, const int64_t* target, int64_t n, int64_t ignore_index) {
+  __shared__ int64_t partial[kThreads];
+  int64_t kept = 0;
+  for (int64_t r = threadIdx.x; r < n; r += blockDim.x) kept += target[r] != ignore_index;
+  partial[threadIdx.x] = kept;
+  __syncthreads();
+  for (int width = blockDim.x / 2; width > 0; width /= 2) {
+    if (static_cast<int>(threadIdx.x) < width) partial[threadIdx.x] += partial[threadIdx.x + width];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) {
+    const T count = static_cast<T>(partial[0]);
+    loss[0] = loss[0] / count;
+    divisor[0] = count > T(1) ? count : T(1);
   }
 }
 
@@ -146,16 +168,25 @@ void cross_entropy_forward(DType dtype, void* loss, double* lse, const void* log
 }
 
 void cross_entropy_backward(DType dtype, void* dlogits, const void* logits, const double* lse,
-                            const int64_t* target, const void* grad, int64_t grad_stride, double scale, int64_t n,
-                            int64_t classes, int64_t ignore_index, double label_smoothing) {
+                            const int64_t* target, const void* grad, int64_t grad_stride, const void* divisor,
+                            int64_t n, int64_t classes, int64_t ignore_index, double label_smoothing) {
   if (n == 0 || classes == 0) return;
   ForwardArgs a{n, classes, ignore_index, label_smoothing,
                 ember::cuda::kernel_error_report(ember::cuda::current_device()), "cross_entropy"};
   EMBER_DISPATCH_FLOATING(dtype, "cross_entropy_backward", [&] {
     cross_entropy_backward_kernel<<<grid_for(n * classes, kThreads), kThreads, 0, ember::cuda::current_stream()>>>(
         a, static_cast<scalar_t*>(dlogits), static_cast<const scalar_t*>(logits), lse, target,
-        static_cast<const scalar_t*>(grad), grad_stride, scale);
+        static_cast<const scalar_t*>(grad), grad_stride, static_cast<const scalar_t*>(divisor));
     EMBER_CUDA_CHECK_LAUNCH("cross_entropy_backward");
+  });
+}
+
+void cross_entropy_mean(DType dtype, void* loss, void* divisor, const int64_t* target, int64_t n,
+                        int64_t ignore_index) {
+  EMBER_DISPATCH_FLOATING(dtype, "cross_entropy_mean", [&] {
+    cross_entropy_mean_kernel<<<1, kThreads, 0, ember::cuda::current_stream()>>>(
+        static_cast<scalar_t*>(loss), static_cast<scalar_t*>(divisor), target, n, ignore_index);
+    EMBER_CUDA_CHECK_LAUNCH("cross_entropy_mean");
   });
 }
 

@@ -98,12 +98,14 @@ def _operands(case):
     return ember.empty(0, 3), [ember.ones(0, 3)]
 
 
+@pytest.mark.parametrize("narrow", [False, True], ids=["64-bit", "32-bit"])
 @pytest.mark.parametrize("case", ["permuted", "broadcast", "sliced", "strided_out", "three_inputs", "scalar", "empty"])
-def test_element_offsets_match_numpy(case):
-    """kernels/strided_index.h: the index arithmetic of every CUDA elementwise kernel."""
+def test_element_offsets_match_numpy(case, narrow):
+    """kernels/strided_index.h: the index arithmetic of every CUDA elementwise kernel, with the
+    element index split in 64 or in 32 bits (Note [32-bit index math])."""
     out, ins = _operands(case)
     shape = tuple(out.shape)
-    got = ember._C._loop_offsets(out, ins)
+    got = ember._C._loop_offsets(out, ins, narrow=narrow)
     assert len(got) == len(ins) + 1
     for operand, t in zip(got, [out] + ins):
         assert operand == (_expected_offsets(shape, t) if out.numel() else [])

@@ -15,9 +15,10 @@ namespace {
 
 int device_index(std::optional<int> index) { return index ? *index : cuda::current_device(); }
 
-// Each element's offset in every operand, as the CUDA kernels compute it (kernels/strided_index.h):
-// lets the CPU tests check that arithmetic against NumPy.
-py::list loop_offsets(const Tensor& out, const tensor_list& inputs) {
+// Each element's offset in every operand, as the CUDA kernels compute it (kernels/strided_index.h),
+// splitting the element index in 64 bits or, with narrow, 32 (Note [32-bit index math]): lets the
+// CPU tests check that arithmetic against NumPy.
+py::list loop_offsets(const Tensor& out, const tensor_list& inputs, bool narrow) {
   EMBER_CHECK(!inputs.empty() && inputs.size() < kernels::kMaxOperands, Value, "[_loop_offsets] 1 to ",
               kernels::kMaxOperands - 1, " inputs");
   kernels::LoopShape s;
@@ -30,7 +31,8 @@ py::list loop_offsets(const Tensor& out, const tensor_list& inputs) {
   std::vector<std::vector<int64_t>> offs(s.noperands);
   int64_t o[kernels::kMaxOperands];
   for (int64_t i = 0, n = s.numel(); i < n; ++i) {
-    kernels::element_offsets(s, i, o);
+    if (narrow) kernels::element_offsets_as<uint32_t>(s, static_cast<uint32_t>(i), o);
+    else kernels::element_offsets(s, i, o);
     for (int k = 0; k < s.noperands; ++k) offs[k].push_back(o[k]);
   }
   for (auto& v : offs) per_operand.append(py::cast(v));
@@ -97,7 +99,7 @@ void init_cuda(py::module_& m, PyTensor& cls) {
     return d;
   });
   m.def("_cuda_reset_transfer_stats", &cuda::reset_transfer_stats);
-  m.def("_loop_offsets", &loop_offsets);
+  m.def("_loop_offsets", &loop_offsets, py::arg("out"), py::arg("inputs"), py::arg("narrow") = false);
 
   cls.def("_to_device", [](const Tensor& t, Device d, bool non_blocking) { return to_device(t, d, non_blocking); },
           py::arg("device"), py::arg("non_blocking") = false)

@@ -27,15 +27,16 @@ __device__ __forceinline__ void apply_at(Out* out, const int64_t* off, const F& 
 }
 
 template <typename Out, typename F, typename... In>
-__global__ void elementwise_kernel(const LoopShape s, const int64_t n, const bool flat, const F f, Out* out,
-                                   const In*... in) {
+__global__ void elementwise_kernel(const LoopShape s, const int64_t n, const bool flat, const bool narrow, const F f,
+                                   Out* out, const In*... in) {
   const int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {
     if (flat) {
       out[i] = static_cast<Out>(f(in[i]...));
     } else {
       int64_t off[kMaxOperands];
-      element_offsets(s, i, off);
+      if (narrow) element_offsets_as<uint32_t>(s, static_cast<uint32_t>(i), off);  // Note [32-bit index math]
+      else element_offsets(s, i, off);
       apply_at(out, off, f, std::index_sequence_for<In...>{}, in...);
     }
   }
@@ -48,7 +49,7 @@ void launch_elementwise(const char* name, const LoopShape& s, F f, Out* out, con
   if (n == 0) return;
   const int64_t blocks = std::min<int64_t>((n + kThreads - 1) / kThreads, kMaxBlocks);
   elementwise_kernel<<<static_cast<unsigned>(blocks), kThreads, 0, ember::cuda::current_stream()>>>(
-      s, n, is_flat(s), f, out, in...);
+      s, n, is_flat(s), fits_32bit_index(s), f, out, in...);
   EMBER_CUDA_CHECK_LAUNCH(name);
 }
 

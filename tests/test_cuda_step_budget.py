@@ -35,3 +35,23 @@ def test_the_counters_count():
     ember.cuda.reset_transfer_stats()
     ember.empty(1000, device="cuda")  # nothing cached: the driver is asked
     assert ember.cuda.allocator_call_count() == 1
+
+
+def test_a_python_number_is_passed_by_value():
+    # Note [Scalars by value]: no 0-d device tensor, so no fill kernel and no allocation for it.
+    x = ember.ones(4).cuda()
+    t = ember.arange(4).cuda()
+    ember.cuda.synchronize()
+    ember.cuda.reset_transfer_stats()
+    y = x * 2.5
+    z = 3 - x
+    x.mul_(0.5)
+    w = t / 2  # int64 / int: a float32 result (one cast kernel, then the division)
+    assert ember.cuda.launch_count() == 5
+    assert y.tolist() == [2.5] * 4 and z.tolist() == [2.0] * 4 and x.tolist() == [0.5] * 4
+    assert w.dtype == ember.float32 and w.tolist() == [0.0, 0.5, 1.0, 1.5]
+    d = ember.full((3,), 0.1, dtype=ember.float64).cuda()
+    assert (d * 3).tolist() == [0.1 * 3] * 3  # the number keeps float64 precision
+    leaf = ember.ones(2, requires_grad=True)
+    (leaf.cuda() * 4.0).sum().backward()  # recorded by autograd: the number becomes a tensor, as before
+    assert leaf.grad.tolist() == [4.0, 4.0]

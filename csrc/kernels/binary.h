@@ -9,7 +9,8 @@
 #include "kernels/twins.h"
 
 #define EMBER_BINARY_KERNELS                                                                        \
-  /* out = op(a, b); a and b are of dtype `compute`, out of `compute` or Bool for comparisons. */   \
+  /* out = op(a, b); a and b are of dtype `compute`, out of `compute` or Bool for comparisons. A   \
+     null a or b is a scalar whose value is in loop.scalar_bits (Note [Scalars by value]). */       \
   void binary(BinaryOp op, DType compute, void* out, const void* a, const void* b, const LoopShape& loop);
 
 EMBER_DECLARE_TWINS(EMBER_BINARY_KERNELS)

@@ -3,6 +3,7 @@
 // The ops layer builds it from tensors (ops/loop_builder.cpp); kernels see only this.
 #pragma once
 #include <cstdint>
+#include <cstring>
 
 namespace ember::kernels {
 
@@ -14,6 +15,17 @@ struct LoopShape {
   int noperands = 0;
   int64_t sizes[kMaxLoopDims];
   int64_t strides[kMaxOperands][kMaxLoopDims];
+  // Note [Scalars by value]: an input whose pointer is null is a scalar (a Python number), and its
+  // value, in the kernel's element type, is here: it travels with the kernel's arguments instead of
+  // as a 0-d tensor, which would cost an allocation per use (and on CUDA a fill kernel). Its
+  // strides are 0. Both twins read it: the CUDA kernel at each element, the CPU kernel through a
+  // pointer. The binary kernels take it (ops/binary.cpp).
+  int64_t scalar_bits[kMaxOperands] = {0, 0, 0, 0};
+  template <typename T>
+  void set_scalar(int k, T value) {
+    static_assert(sizeof(T) <= sizeof(int64_t));
+    std::memcpy(&scalar_bits[k], &value, sizeof(T));
+  }
   int64_t numel() const {
     int64_t n = 1;
     for (int d = 0; d < ndim; ++d) n *= sizes[d];

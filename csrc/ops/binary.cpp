@@ -221,23 +221,53 @@ Tensor binary_impl(BinaryOp op, const Tensor& a, const Tensor& b, DType common) 
   return out;
 }
 
+// Note [Scalars by value] (kernels/loop_shape.h): a Python number goes to the kernel in its
+// arguments, since a 0-d tensor would cost an allocation each time, and on CUDA a fill kernel too.
+// Floating results only (an integer's range checks live in full()), and only where autograd
+// records nothing: the backward formulas take the number as a tensor, so there it becomes one.
+bool scalar_by_value(const Tensor& t, DType compute) { return is_floating(compute) && !autograd::needs_grad(t); }
+
+// The kernel call of op(t, value), or op(value, t) when scalar_first, into `out` (which may be t).
+void run_with_scalar(BinaryOp op, DType compute, const Tensor& out, const Tensor& t, Scalar value, bool scalar_first) {
+  Tensor tc = cast_for_kernel(t, compute);
+  kernels::LoopShape loop = make_loop(out, {&tc, &tc});
+  const int k = scalar_first ? 1 : 2;  // the scalar's operand: strides 0, value in the loop
+  for (int d = 0; d < loop.ndim; ++d) loop.strides[k][d] = 0;
+  EMBER_DISPATCH_FLOATING(compute, op_name(op), [&] { loop.set_scalar(k, static_cast<scalar_t>(value.value)); });
+  const void* p = tc.raw_data();
+  EMBER_DISPATCH_KERNEL(out.device(), binary, op, compute, out.raw_data(), scalar_first ? nullptr : p,
+                        scalar_first ? p : nullptr, loop);
+}
+
+Tensor binary_with_scalar(BinaryOp op, const Tensor& t, Scalar value, bool scalar_first, DType common) {
+  DType compute = scalar_first ? compute_dtype(op, common, t.dtype(), common) : compute_dtype(op, t.dtype(), common, common);
+  if (!scalar_by_value(t, compute)) {
+    Tensor v = scalar_tensor(value, common, t.device());
+    return scalar_first ? binary_impl(op, v, t, common) : binary_impl(op, t, v, common);
+  }
+  Tensor out = empty(t.sizes(), is_comparison(op) ? DType::Bool : compute, t.device());
+  run_with_scalar(op, compute, out, t, value, scalar_first);
+  return out;
+}
+
 }  // namespace
 
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) { return binary_impl(op, a, b, result_type(a, b)); }
 
-// A Python number on either side: it becomes a 0-dim tensor of the promoted dtype.
+// A Python number on either side: a 0-dim tensor of the promoted dtype, or its value passed by
+// value (Note [Scalars by value]).
 Tensor binary(BinaryOp op, const Tensor& a, Scalar b) {
   DType dt = promote_with_scalar(a.dtype(), b.kind, default_dtype());
   compute_dtype(op, a.dtype(), scalar_dtype(b), dt);
   EMBER_CHECK(!(op == BinaryOp::Pow && is_integral(dt) && b.value < 0), Runtime,
               "[pow] Integers to negative integer powers are not allowed.");
-  return binary_impl(op, a, scalar_tensor(b, dt, a.device()), dt);
+  return binary_with_scalar(op, a, b, false, dt);
 }
 
 Tensor binary(BinaryOp op, Scalar a, const Tensor& b) {
   DType dt = promote_with_scalar(b.dtype(), a.kind, default_dtype());
   compute_dtype(op, scalar_dtype(a), b.dtype(), dt);
-  return binary_impl(op, scalar_tensor(a, dt, b.device()), b, dt);
+  return binary_with_scalar(op, b, a, true, dt);
 }
 
 Tensor add(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Add, a, b); }
@@ -278,6 +308,14 @@ Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other) {
 
 Tensor& binary_(BinaryOp op, Tensor& self, Scalar other) {
   compute_dtype(op, self.dtype(), scalar_dtype(other), promote_with_scalar(self.dtype(), other.kind, default_dtype()));
+  if (!is_comparison(op) && scalar_by_value(self, self.dtype())) {  // a floating self keeps its dtype
+    const std::string inplace_name = std::string(op_name(op)) + "_";
+    check_no_internal_overlap(inplace_name.c_str(), self);
+    check_inplace(op_name(op), self, false);
+    run_with_scalar(op, self.dtype(), self, self, other, false);
+    self->bump_version();
+    return self;
+  }
   return binary_(op, self, scalar_tensor(other, promote_with_scalar(self.dtype(), other.kind, default_dtype()), self.device()));
 }
 

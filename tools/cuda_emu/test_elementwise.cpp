@@ -66,6 +66,17 @@ void check_binary_op(BinaryOp op, F f, const char* name) {
                      std::string(name) + fmt(" rows=%lld cols=%lld flat=%lld i=%lld", rows, cols, flat, i));
       }
       expect(out[n] == Out(1), std::string(name) + " wrote past the end");
+
+      // Note [Scalars by value]: a null input is the loop's scalar, with strides 0.
+      LoopShape sv = s;
+      for (int d = 0; d < sv.ndim; ++d) sv.strides[1][d] = 0;
+      const T value = a[0];
+      sv.set_scalar(1, value);
+      Vec<Out> out2(n + 1, Out(1));
+      kc::binary(op, ember::dtype_of<T>::value, out2.data(), nullptr, b.data(), sv);
+      for (int64_t i = 0; i < n; ++i)
+        expect(out2[off(sv, 0, i)] == Out(f(value, b[off(sv, 2, i)])),
+               std::string(name) + fmt(" scalar by value rows=%lld cols=%lld flat=%lld i=%lld", rows, cols, flat, i));
     }
 }
 

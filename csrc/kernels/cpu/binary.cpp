@@ -35,6 +35,8 @@ void binary_typed(BinaryOp op, void* out, const void* a, const void* b, const Lo
 }  // namespace
 
 void binary(BinaryOp op, DType compute, void* out, const void* a, const void* b, const LoopShape& loop) {
+  if (!a) a = &loop.scalar_bits[1];  // Note [Scalars by value]: stride 0, so this one value serves
+  if (!b) b = &loop.scalar_bits[2];
   EMBER_DISPATCH_ALL(compute, "binary", [&] { binary_typed<scalar_t>(op, out, a, b, loop); });
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 #include <cuda_runtime.h>
 
+#include <cstring>
 #include <utility>
 
 #include "core/cuda/cuda_check.h"
@@ -20,10 +21,19 @@ constexpr int64_t kMaxBlocks = EMBER_CUDA_EMU_MAX_BLOCKS;
 constexpr int64_t kMaxBlocks = 65535;
 #endif
 
+// Input k's element at `off`, or its value when it is a scalar passed by value (Note [Scalars by value]).
+template <typename T>
+__device__ __forceinline__ T operand_at(const T* p, int64_t off, const LoopShape& s, int k) {
+  if (p) return p[off];
+  T v;
+  memcpy(&v, &s.scalar_bits[k], sizeof(T));
+  return v;
+}
+
 template <typename Out, typename F, size_t... K, typename... In>
-__device__ __forceinline__ void apply_at(Out* out, const int64_t* off, const F& f, std::index_sequence<K...>,
-                                         const In*... in) {
-  out[off[0]] = static_cast<Out>(f(in[off[K + 1]]...));
+__device__ __forceinline__ void apply_at(Out* out, const int64_t* off, const LoopShape& s, const F& f,
+                                         std::index_sequence<K...>, const In*... in) {
+  out[off[0]] = static_cast<Out>(f(operand_at(in, off[K + 1], s, int(K) + 1)...));
 }
 
 template <typename Out, typename F, typename... In>
@@ -37,7 +47,7 @@ __global__ void elementwise_kernel(const LoopShape s, const int64_t n, const boo
       int64_t off[kMaxOperands];
       if (narrow) element_offsets_as<uint32_t>(s, static_cast<uint32_t>(i), off);  // Note [32-bit index math]
       else element_offsets(s, i, off);
-      apply_at(out, off, f, std::index_sequence_for<In...>{}, in...);
+      apply_at(out, off, s, f, std::index_sequence_for<In...>{}, in...);
     }
   }
 }
@@ -49,7 +59,7 @@ void launch_elementwise(const char* name, const LoopShape& s, F f, Out* out, con
   if (n == 0) return;
   const int64_t blocks = std::min<int64_t>((n + kThreads - 1) / kThreads, kMaxBlocks);
   elementwise_kernel<<<static_cast<unsigned>(blocks), kThreads, 0, ember::cuda::current_stream()>>>(
-      s, n, is_flat(s), fits_32bit_index(s), f, out, in...);
+      s, n, is_flat(s) && ((in != nullptr) && ...), fits_32bit_index(s), f, out, in...);
   EMBER_CUDA_CHECK_LAUNCH(name);
 }
 

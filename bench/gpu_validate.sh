@@ -23,7 +23,8 @@ ninja -C build-gpu > "$log_dir/gpu-build.log" 2>&1 || { tail -50 "$log_dir/gpu-b
 build_s=$(( $(date +%s) - build_start ))
 
 export PYTHONPATH=$PWD/python
-EMBER_REQUIRE_GPU=1 $PY -m pytest -m gpu -p no:cacheprovider tests  # pyproject adds -q; a second would hide the pass count > "$log_dir/gpu-tests.log" 2>&1
+# pyproject adds -q; a second -q would hide the pass count.
+EMBER_REQUIRE_GPU=1 $PY -m pytest -m gpu -p no:cacheprovider tests > "$log_dir/gpu-tests.log" 2>&1
 tests_rc=$?
 $PY bench/gpu_gemm.py --out "$log_dir/gpu-gemm.md" > "$log_dir/gpu-gemm.log" 2>&1
 $PY bench/gpu_mlp.py --out "$log_dir/gpu-mlp.md" > "$log_dir/gpu-mlp.log" 2>&1

@@ -170,3 +170,8 @@ def test_libcudart_resolution():
         runpath = re.search(r"R(UN)?PATH.*\[(.*)\]", dyn)
         assert runpath and runpath.group(2).split(":")[0] == "$ORIGIN/../nvidia/cu13/lib", dyn
         assert "libcudart.so.13" in dyn
+
+
+def test_copy_takes_non_blocking_as_torch_does():
+    x = ember.zeros(3)
+    assert x.copy_(ember.ones(3), non_blocking=True).tolist() == [1.0] * 3

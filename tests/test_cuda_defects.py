@@ -168,3 +168,21 @@ def test_the_current_device_follows_another_librarys_set_device():
         "y = x + 1  # still on cuda:0, wherever the runtime's current device is\n"
         "print(y.device, y.cpu().tolist())\n")
     assert out == ["1", "cuda:1", "cuda:0", "[2.0,", "2.0,", "2.0,", "2.0]"]
+
+
+def test_copy_into_a_device_tensor_moves_bytes_without_a_kernel():
+    # copy_ across devices (same dtype and shape, contiguous) is a transfer straight into the
+    # destination, non_blocking as in to(): how a batch reaches a captured graph's static input.
+    dst = ember.zeros(1000, device="cuda")
+    src = ember.full((1000,), 3.0).pin_memory()
+    ember.cuda.synchronize()
+    ember.cuda.reset_transfer_stats()
+    dst.copy_(src, non_blocking=True)
+    stats = ember.cuda.transfer_stats()
+    assert stats["kernel_launches"] == 0 and stats["syncs"] == 0 and stats["bytes_to_device"] == 4000
+    assert dst.cpu().tolist() == [3.0] * 1000
+    back = ember.zeros(1000)
+    back.copy_(dst * 2)
+    assert back.tolist() == [6.0] * 1000
+    dst.copy_(ember.arange(1000))  # int64 into float32: the general path, cast on the device
+    assert dst.cpu().tolist() == [float(i) for i in range(1000)]

@@ -8,7 +8,7 @@ nothing adds a launch, an allocator call or a sync unnoticed. With the caching a
 import pytest
 
 import ember
-from ember.bench.cuda_counters import counters_per_step
+from ember.bench.cuda_counters import counters_per_graphed_step, counters_per_step
 
 pytestmark = pytest.mark.gpu
 
@@ -20,6 +20,20 @@ def test_mlp_step_stays_within_its_budget(opt_name):
     counts = counters_per_step((784, 128, 10), 128, opt_name)
     over = {k: (counts[k], limit) for k, limit in BUDGET.items() if counts[k] > limit}
     assert not over, f"784-128-10 {opt_name} step over budget (count, budget): {over}"
+
+
+# Captured with ember.cuda.capture_training_step, the batch copied from pinned memory into the
+# captured inputs: SGD's whole step is one launch; Adam's step() runs after the replay (its step
+# count lives on the host), one more.
+GRAPHED_LAUNCHES = {"SGD": 1, "Adam": 2}
+
+
+@pytest.mark.parametrize("opt_name", ["Adam", "SGD"])
+def test_a_captured_mlp_step_is_one_replay(opt_name):
+    counts = counters_per_graphed_step((784, 128, 10), 128, opt_name)
+    assert counts["kernel_launches"] == GRAPHED_LAUNCHES[opt_name], counts
+    assert counts["allocator_calls"] == counts["syncs"] == counts["bytes_to_host"] == 0, counts
+    assert counts["bytes_to_device"] == 128 * 784 * 4 + 128 * 8  # the batch, nothing else
 
 
 def test_the_counters_count():

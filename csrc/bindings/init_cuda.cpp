@@ -15,6 +15,11 @@ namespace {
 
 int device_index(std::optional<int> index) { return index ? *index : cuda::current_device(); }
 
+// A captured CUDA graph, as ember.cuda.CUDAGraph holds it (Note [Capturing a step]).
+struct CudaGraphHandle {
+  std::shared_ptr<cuda::CapturedGraph> graph;
+};
+
 // Each element's offset in every operand, as the CUDA kernels compute it (kernels/strided_index.h),
 // splitting the element index in 64 bits or, with narrow, 32 (Note [32-bit index math]): lets the
 // CPU tests check that arithmetic against NumPy.
@@ -75,6 +80,16 @@ void init_cuda(py::module_& m, PyTensor& cls) {
     cuda::empty_pinned_cache();
   });
   m.def("_cuda_set_device_behind_embers_back", &cuda::set_device_behind_embers_back);
+  py::class_<CudaGraphHandle>(m, "_CudaGraphExec").def("replay", [](const CudaGraphHandle& h) {
+    py::gil_scoped_release no_gil;
+    cuda::replay(*h.graph);
+  });
+  m.def("_cuda_capture_begin", [](int device, int64_t pool) {
+    py::gil_scoped_release no_gil;
+    return cuda::begin_capture(device, pool);
+  });
+  m.def("_cuda_capture_end", [](int device, int64_t pool) { return CudaGraphHandle{cuda::end_capture(device, pool)}; });
+  m.def("_cuda_is_capturing", &cuda::is_capturing);
 #ifdef EMBER_CUDA_EMULATED
   // For tests: a setting of the driver that other libraries share, which ember must leave alone.
   m.def("_cuda_emu_default_pool_release_threshold", [](int i) {

@@ -195,7 +195,8 @@ void init_tensor(py::module_& m, PyTensor& cls) {
       .def("long", [](const Tensor& t) { return to_dtype(t, DType::Int64); })
       .def("int", [](const Tensor& t) { return to_dtype(t, DType::Int32); })
       .def("bool", [](const Tensor& t) { return to_dtype(t, DType::Bool); })
-      .def("copy_", [](Tensor& t, const Tensor& src) { return copy_(t, src); })
+      .def("copy_", [](Tensor& t, const Tensor& src, bool non_blocking) { return copy_(t, src, non_blocking); },
+           py::arg("src"), py::arg("non_blocking") = false)
       // views
       .def("view", [](const Tensor& t, py::args a) { return view(t, shape_from_args("view", a)); })
       .def("reshape", [](const Tensor& t, py::args a) { return reshape(t, shape_from_args("reshape", a)); })

@@ -48,6 +48,19 @@ void set_device_behind_embers_back(int index);
 void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t nbytes,
                 bool non_blocking = false);
 
+// CUDA graphs (Note [Capturing a step], core/cuda/graph.cpp).
+struct CapturedGraph;
+// Starts capturing what ember queues on `index`'s stream; allocations meanwhile come from graph
+// pool `pool` (0: a new one), whose id is returned.
+int64_t begin_capture(int index, int64_t pool);
+// Ends the capture and instantiates the graph, which then holds the pool.
+std::shared_ptr<CapturedGraph> end_capture(int index, int64_t pool);
+// Queues the whole graph on its device's stream: one launch.
+void replay(const CapturedGraph& graph);
+bool is_capturing(int index);
+// RuntimeError naming `op` when a capture runs on `index`: a wait for the device would break it.
+void check_not_capturing(const char* op, int index);
+
 struct DeviceMemoryStats {
   int64_t allocated = 0;         // bytes of live tensors (in whole size classes)
   int64_t peak_allocated = 0;    // the most live at once since the last reset

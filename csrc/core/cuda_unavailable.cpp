@@ -24,6 +24,12 @@ std::shared_ptr<void> allocate(size_t, int) { no_cuda("allocate"); }
 std::shared_ptr<void> allocate_pinned(size_t) { no_cuda("pin_memory"); }
 void empty_pinned_cache() {}
 void set_device_behind_embers_back(int) { no_cuda("set_device"); }
+struct CapturedGraph {};
+int64_t begin_capture(int, int64_t) { no_cuda("CUDAGraph.capture_begin"); }
+std::shared_ptr<CapturedGraph> end_capture(int, int64_t) { no_cuda("CUDAGraph.capture_end"); }
+void replay(const CapturedGraph&) { no_cuda("CUDAGraph.replay"); }
+bool is_capturing(int) { return false; }
+void check_not_capturing(const char*, int) {}
 bool is_pinned(const void*) { return false; }
 void copy_bytes(void*, Device, const void*, Device, size_t, bool) { no_cuda("to"); }
 DeviceMemoryStats memory_stats(int) { return {}; }

@@ -1,6 +1,7 @@
 // Copies and casts: contiguous(), clone(), .to(dtype), copy_().
 #include "autograd/function_node.h"
 #include "autograd/inplace.h"
+#include "core/cuda_backend.h"
 #include "kernels/copy.h"
 #include "kernels/dispatch.h"
 #include "ops/loop_builder.h"
@@ -49,9 +50,19 @@ Tensor to_dtype(const Tensor& t, DType dtype) {
   return out;
 }
 
-Tensor& copy_(Tensor& self, const Tensor& src) {
+Tensor& copy_(Tensor& self, const Tensor& src, bool non_blocking) {
   if (self.device() != src.device()) {
-    Tensor moved = to_device(src, self.device());  // differentiable: the gradient moves back
+    if (!autograd::needs_grad(self, src) && self.dtype() == src.dtype() && self.sizes() == src.sizes() &&
+        self.is_contiguous() && src.is_contiguous()) {
+      // The bytes go straight into self: a transfer, no staging tensor and no kernel (a batch into
+      // a captured graph's static input, Note [Capturing a step]).
+      check_inplace("copy_", self, false);
+      cuda::copy_bytes(self.raw_data(), self.device(), src.raw_data(), src.device(),
+                       static_cast<size_t>(self.numel()) * itemsize(self.dtype()), non_blocking);
+      self->bump_version();
+      return self;
+    }
+    Tensor moved = to_device(src, self.device(), non_blocking);  // differentiable: the gradient moves back
     return copy_(self, moved);
   }
   check_no_internal_overlap("copy_", self);

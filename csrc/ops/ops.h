@@ -52,7 +52,8 @@ Tensor contiguous_clone(const Tensor& t);           // always a new contiguous b
 Tensor clone(const Tensor& t);                      // differentiable copy
 Tensor to_dtype(const Tensor& t, DType dtype);      // differentiable cast (t itself if same dtype)
 void copy_into(const Tensor& dst, const Tensor& src);  // raw data copy with broadcast + cast; no autograd
-Tensor& copy_(Tensor& self, const Tensor& src);     // in-place, differentiable
+// In place, differentiable; across devices, non_blocking as in to() (Note [Host-to-device copies]).
+Tensor& copy_(Tensor& self, const Tensor& src, bool non_blocking = false);
 
 // ---- resizing and out= arguments (out.cpp)
 // Tensor.resize_: core's resize_ (Note [Resizing a tensor]) for a tensor that does not require

@@ -6,6 +6,7 @@ that says why (unavailable_reason()). Beyond torch.cuda's memory functions, embe
 host-device syncs and the bytes moved each way (sync_count, bytes_to_device, bytes_to_host):
 the tests use them to show that a chain of device ops never waits for the device."""
 from . import _C
+from ._cuda_graphs import CUDAGraph, capture_training_step, graph, make_graphed_callables  # noqa: F401
 
 # torch.cuda.OutOfMemoryError; the same class as ember.OutOfMemoryError (a RuntimeError and a MemoryError).
 OutOfMemoryError = _C.OutOfMemoryError
@@ -105,6 +106,11 @@ def empty_cache():
         _C._cuda_empty_cache(i)
     if is_available():
         _C._cuda_empty_pinned_cache()
+
+
+def is_current_stream_capturing():
+    """True while a CUDA graph capture runs on the current device (torch.cuda's name)."""
+    return is_available() and bool(_C._cuda_is_capturing(current_device()))
 
 
 def transfer_stats():

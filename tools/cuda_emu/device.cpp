@@ -20,6 +20,11 @@
 //   pointers, a device range outside one live block, freeing what was not allocated, a launch
 //   past the limits of an sm_90 part (cuda_emu.h: launch_fits), an unknown device, all fail with
 //   CUDA's error codes instead of doing something.
+// - Capture is strict too: a stream being captured into a graph (cudaStreamBeginCapture) records
+//   its launches, copies and memsets instead of queueing them, and a call that would wait for it
+//   (a stream or device sync, a copy to pageable memory, cudaFree) or copy from pageable memory
+//   fails with cudaErrorStreamCaptureUnsupported and invalidates the capture, as the driver does.
+//   cudaGraphLaunch queues the recorded work again, with the same arguments.
 // One lock guards the device; queued work runs under it on the thread that waits, one kernel at a
 // time (the fiber emulator is single-threaded). Device pointers are host addresses: host code that
 // dereferences one is not caught (a real GPU would fault).
@@ -43,8 +48,18 @@ struct CUevent_st {
   double time_ms = 0;             // when that point was reached (timing)
 };
 
+struct CUgraph_st {
+  std::vector<std::function<void()>> tasks;  // what was captured, in stream order
+  bool invalidated = false;
+};
+
+struct CUgraphExec_st {
+  std::vector<std::function<void()>> tasks;
+};
+
 struct CUstream_st {
   int device = 0;
+  CUgraph_st* capture = nullptr;  // being captured into this graph (cudaStreamBeginCapture)
   struct Task {
     std::function<void()> run;
     // cudaStreamWaitEvent: the stream the event was recorded on first runs up to that point (taken
@@ -153,7 +168,23 @@ void run_device(State& s, int device) {
     if (st->device == device) run_all(s, st);
 }
 
+// A call that waits for a stream, or for a device, while it is being captured: the capture is
+// invalidated and the call fails, as the driver does.
+cudaError_t refuse_during_capture(CUstream_st* stream) {
+  if (stream->capture) stream->capture->invalidated = true;
+  return emu::set_error(cudaErrorStreamCaptureUnsupported);
+}
+CUstream_st* capturing_stream_of(State& s, int device) {
+  for (CUstream_st* st : s.streams)
+    if (st->device == device && st->capture) return st;
+  return nullptr;
+}
+
 void enqueue(State& s, CUstream_st* stream, std::function<void()> run, CUevent_st* wait = nullptr) {
+  if (stream->capture) {  // recorded, not queued (a wait inside one captured stream is its order)
+    if (run) stream->capture->tasks.push_back(std::move(run));
+    return;
+  }
   stream->queue.push_back({std::move(run), wait ? wait->stream : nullptr, wait ? wait->at : 0});
   ++stream->submitted;
 }
@@ -276,6 +307,10 @@ const std::map<cudaError_t, std::pair<const char*, const char*>>& error_texts() 
       {cudaErrorInvalidDevice, {"cudaErrorInvalidDevice", "invalid device ordinal"}},
       {cudaErrorInvalidResourceHandle, {"cudaErrorInvalidResourceHandle", "invalid resource handle"}},
       {cudaErrorNotReady, {"cudaErrorNotReady", "device not ready"}},
+      {cudaErrorStreamCaptureUnsupported,
+       {"cudaErrorStreamCaptureUnsupported", "operation not permitted when stream is capturing"}},
+      {cudaErrorStreamCaptureInvalidated,
+       {"cudaErrorStreamCaptureInvalidated", "operation failed due to a previous error during capture"}},
   };
   return t;
 }
@@ -338,6 +373,7 @@ cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
 cudaError_t cudaDeviceSynchronize() {
   State& s = state();
   std::lock_guard<std::mutex> lock(s.mu);
+  if (CUstream_st* st = capturing_stream_of(s, t_device)) return refuse_during_capture(st);
   run_device(s, t_device);
   return cudaSuccess;
 }
@@ -361,6 +397,7 @@ cudaError_t cudaFree(void* ptr) {
   if (!ptr) return cudaSuccess;
   State& s = state();
   std::lock_guard<std::mutex> lock(s.mu);
+  if (CUstream_st* st = capturing_stream_of(s, t_device)) return refuse_during_capture(st);
   Block b;
   if (cudaError_t e = take_block(s, ptr, &b)) return e;
   run_device(s, b.device);  // cudaFree waits for the device, as the real one does
@@ -448,6 +485,7 @@ cudaError_t queue_copy(State& s, void* dst, const void* src, size_t n, cudaMemcp
     case cudaMemcpyDefault: break;
     default: return emu::set_error(cudaErrorInvalidMemcpyDirection);
   }
+  if (stream->capture && (sk == 0 || dk == 0)) return refuse_during_capture(stream);  // pageable memory
   if (sk == 0 && dk == 0) {
     std::memcpy(dst, src, n);
   } else if (sk == 0) {
@@ -469,6 +507,7 @@ cudaError_t cudaMemcpy(void* dst, const void* src, size_t count, cudaMemcpyKind 
   State& s = state();
   std::lock_guard<std::mutex> lock(s.mu);
   CUstream_st* stream = &s.devices[t_device].legacy_stream;
+  if (CUstream_st* st = capturing_stream_of(s, t_device)) return refuse_during_capture(st);
   cudaError_t e = queue_copy(s, dst, src, count, kind, stream);
   run_device(s, t_device);  // synchronous
   return e;
@@ -568,6 +607,7 @@ cudaError_t cudaStreamDestroy(cudaStream_t stream) {
 cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
   State& s = state();
   std::lock_guard<std::mutex> lock(s.mu);
+  if (resolve(s, stream)->capture) return refuse_during_capture(resolve(s, stream));
   run_all(s, resolve(s, stream));
   return cudaSuccess;
 }
@@ -586,7 +626,9 @@ cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned
   State& s = state();
   std::lock_guard<std::mutex> lock(s.mu);
   if (!event) return emu::set_error(cudaErrorInvalidResourceHandle);
-  if (event->stream) enqueue(s, resolve(s, stream), nullptr, event);
+  CUstream_st* st = resolve(s, stream);
+  if (st->capture && event->stream != st) return refuse_during_capture(st);  // work outside the capture
+  if (event->stream) enqueue(s, st, nullptr, event);
   return cudaSuccess;
 }
 
@@ -629,5 +671,62 @@ cudaError_t cudaEventQuery(cudaEvent_t event) {
 cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) {
   if (!start || !end || !start->stream || !end->stream) return emu::set_error(cudaErrorInvalidResourceHandle);
   *ms = static_cast<float>(end->time_ms - start->time_ms);
+  return cudaSuccess;
+}
+
+cudaError_t cudaStreamBeginCapture(cudaStream_t stream, cudaStreamCaptureMode) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (!stream || stream->capture) return emu::set_error(cudaErrorStreamCaptureUnsupported);  // not the null stream
+  stream->capture = new CUgraph_st;
+  return cudaSuccess;
+}
+
+cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t* graph) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (!stream || !stream->capture) return emu::set_error(cudaErrorInvalidValue);
+  CUgraph_st* g = stream->capture;
+  stream->capture = nullptr;
+  if (g->invalidated) {
+    delete g;
+    *graph = nullptr;
+    return emu::set_error(cudaErrorStreamCaptureInvalidated);
+  }
+  *graph = g;
+  return cudaSuccess;
+}
+
+cudaError_t cudaStreamIsCapturing(cudaStream_t stream, cudaStreamCaptureStatus* status) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  const CUgraph_st* g = resolve(s, stream)->capture;
+  *status = !g ? cudaStreamCaptureStatusNone : g->invalidated ? cudaStreamCaptureStatusInvalidated : cudaStreamCaptureStatusActive;
+  return cudaSuccess;
+}
+
+cudaError_t cudaGraphInstantiate(cudaGraphExec_t* exec, cudaGraph_t graph, unsigned long long) {
+  if (!graph) return emu::set_error(cudaErrorInvalidValue);
+  *exec = new CUgraphExec_st{graph->tasks};
+  return cudaSuccess;
+}
+
+// The recorded work is queued again, in order, with the arguments it was captured with.
+cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t stream) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (!exec) return emu::set_error(cudaErrorInvalidValue);
+  CUstream_st* st = resolve(s, stream);
+  for (const auto& task : exec->tasks) enqueue(s, st, task);
+  return cudaSuccess;
+}
+
+cudaError_t cudaGraphExecDestroy(cudaGraphExec_t exec) {
+  delete exec;
+  return cudaSuccess;
+}
+
+cudaError_t cudaGraphDestroy(cudaGraph_t graph) {
+  delete graph;
   return cudaSuccess;
 }

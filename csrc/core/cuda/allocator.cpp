@@ -16,17 +16,24 @@
 // then OutOfMemoryError names the numbers (num_alloc_retries and num_ooms count both).
 // ember uses cudaMalloc/cudaFree, not the driver's default stream-ordered pool, so it changes no
 // setting that another library in the process sees.
+// CUDA graphs (Note [Capturing a step], graph.cpp): while a capture runs on a device, its
+// allocations come from the graph's own pool, free lists keyed by the pool instead of the stream,
+// and blocks freed during the capture go back there: a replay writes into the same addresses the
+// capture did, so nothing else may take them while a graph holds the pool. When the last graph
+// lets go of its pool, the pool's blocks join the stream's free lists.
 // On the emulated device a block taken from the cache is poisoned like a fresh one (0xff bytes:
 // NaN) and one put back like a freed one (0xfe), in stream order, so a kernel that reads memory it
 // did not write still gets visibly wrong numbers (Note [The emulated device]).
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <utility>
 #include <vector>
 
 #include "core/cuda/cuda_check.h"
+#include "core/cuda/graph_pool.h"
 #include "core/cuda_backend.h"
 
 namespace ember::cuda {
@@ -35,11 +42,18 @@ namespace {
 
 constexpr int kMaxDevices = 64;
 
+// Free lists are keyed by their owner (a stream, or a graph pool's id) and the size class.
+using Owner = uintptr_t;
+
 struct DeviceCache {
   std::mutex mu;
-  std::map<std::pair<cudaStream_t, size_t>, std::vector<void*>> free_blocks;
+  std::map<std::pair<Owner, size_t>, std::vector<void*>> free_blocks;
   DeviceMemoryStats stats{};
+  int64_t capture_pool = 0;       // while a capture runs on this device: the pool it allocates from
+  std::map<int64_t, int> holders;  // graph pools of this device and how many graphs (or captures) hold each
 };
+
+Owner owner_of(cudaStream_t stream) { return reinterpret_cast<Owner>(stream); }
 
 // Never destroyed: a tensor freed during interpreter shutdown still gives its block back here.
 DeviceCache& cache_of(int index) {
@@ -78,11 +92,13 @@ void release_cached(DeviceCache& c) {
   c.free_blocks.clear();
 }
 
-void give_back(int index, cudaStream_t stream, size_t rounded, void* p) {
+// A block of a graph pool goes back to the pool while a graph holds it, else to its stream.
+void give_back(int index, cudaStream_t stream, int64_t pool, size_t rounded, void* p) {
   DeviceCache& c = cache_of(index);
   poison(p, rounded, 0xfe, stream);
   std::lock_guard<std::mutex> lock(c.mu);
-  c.free_blocks[{stream, rounded}].push_back(p);
+  const bool pooled = pool != 0 && c.holders.count(pool) > 0;
+  c.free_blocks[{pooled ? Owner(pool) : owner_of(stream), rounded}].push_back(p);
   c.stats.allocated -= static_cast<int64_t>(rounded);
 }
 
@@ -95,9 +111,11 @@ std::shared_ptr<void> allocate(size_t nbytes, int index) {
   const size_t rounded = size_class(nbytes);
   DeviceCache& c = cache_of(index);
   void* p = nullptr;
+  int64_t pool = 0;
   {
     std::lock_guard<std::mutex> lock(c.mu);
-    auto hit = c.free_blocks.find({stream, rounded});
+    pool = c.capture_pool;
+    auto hit = c.free_blocks.find({pool ? Owner(pool) : owner_of(stream), rounded});
     if (hit != c.free_blocks.end() && !hit->second.empty()) {
       p = hit->second.back();
       hit->second.pop_back();
@@ -105,8 +123,9 @@ std::shared_ptr<void> allocate(size_t nbytes, int index) {
     } else {
       count_allocator_call();
       cudaError_t err = cudaMalloc(&p, rounded);
-      if (err == cudaErrorMemoryAllocation) {
-        // Blocks of other sizes may be what fills the device: give them back and try once more.
+      if (err == cudaErrorMemoryAllocation && pool == 0) {
+        // Blocks of other sizes may be what fills the device: give them back and try once more
+        // (not during a capture: cudaFree waits for the device, which a capture forbids).
         cudaGetLastError();
         ++c.stats.num_alloc_retries;
         release_cached(c);
@@ -129,7 +148,42 @@ std::shared_ptr<void> allocate(size_t nbytes, int index) {
     c.stats.peak_allocated = std::max(c.stats.peak_allocated, c.stats.allocated);
   }
   // A deleter must not throw: nothing in give_back can.
-  return std::shared_ptr<void>(p, [index, stream, rounded](void* q) { give_back(index, stream, rounded, q); });
+  return std::shared_ptr<void>(p, [index, stream, pool, rounded](void* q) { give_back(index, stream, pool, rounded, q); });
+}
+
+int64_t hold_graph_pool(int index, int64_t pool) {
+  static std::atomic<int64_t> next_pool{1};
+  DeviceCache& c = cache_of(index);
+  std::lock_guard<std::mutex> lock(c.mu);
+  if (pool == 0) pool = next_pool.fetch_add(1);
+  ++c.holders[pool];
+  return pool;
+}
+
+void release_graph_pool(int index, int64_t pool) {
+  DeviceCache& c = cache_of(index);
+  std::lock_guard<std::mutex> lock(c.mu);
+  auto it = c.holders.find(pool);
+  if (it == c.holders.end() || --it->second > 0) return;
+  c.holders.erase(it);
+  // No graph can replay into the pool's blocks any more: they join the stream's free lists (work
+  // queued later on the stream runs after any replay queued before).
+  const Owner stream = owner_of(stream_of(index));
+  for (auto at = c.free_blocks.begin(); at != c.free_blocks.end();) {
+    if (at->first.first != Owner(pool)) {
+      ++at;
+      continue;
+    }
+    auto& into = c.free_blocks[{stream, at->first.second}];
+    into.insert(into.end(), at->second.begin(), at->second.end());
+    at = c.free_blocks.erase(at);
+  }
+}
+
+void set_capture_pool(int index, int64_t pool) {
+  DeviceCache& c = cache_of(index);
+  std::lock_guard<std::mutex> lock(c.mu);
+  c.capture_pool = pool;
 }
 
 DeviceMemoryStats memory_stats(int index) {

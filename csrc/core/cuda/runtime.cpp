@@ -57,6 +57,7 @@ std::mutex report_mutex;
 
 // Waits for everything queued on `index`'s stream, then raises what a kernel reported meanwhile.
 void wait_for(int index, cudaStream_t s) {
+  check_not_capturing("synchronize", index);
   n_syncs.fetch_add(1, std::memory_order_relaxed);
   EMBER_CUDA_CHECK(cudaStreamSynchronize(s));
   raise_kernel_error(index);
@@ -220,6 +221,7 @@ static void copy_between_devices(void* dst, int dst_index, const void* src, int 
 void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t nbytes, bool non_blocking) {
   if (nbytes == 0) return;
   if (dst_device.is_cuda() && src_device.is_cpu()) {
+    if (!is_pinned(src)) check_not_capturing("to", dst_device.index);  // the driver stages pageable bytes
     use_device(dst_device.index);
     cudaStream_t s = stream_of(dst_device.index);
     EMBER_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyHostToDevice, s));
@@ -229,6 +231,7 @@ void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device
       else wait_for(dst_device.index, s);
     }
   } else if (dst_device.is_cpu() && src_device.is_cuda()) {
+    check_not_capturing("cpu", src_device.index);
     use_device(src_device.index);
     cudaStream_t s = stream_of(src_device.index);
     EMBER_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToHost, s));
@@ -238,6 +241,8 @@ void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device
     use_device(dst_device.index);
     EMBER_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToDevice, stream_of(dst_device.index)));
   } else {
+    check_not_capturing("to", src_device.index);  // the copy joins the two devices' streams
+    check_not_capturing("to", dst_device.index);
     copy_between_devices(dst, dst_device.index, src, src_device.index, nbytes);
   }
 }

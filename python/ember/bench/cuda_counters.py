@@ -47,3 +47,23 @@ def counters_per_step(sizes, batch, opt_name):
     assert np.isfinite(loss), f"{sizes}: loss {loss}"
     assert measured[0] == measured[1], f"{sizes} {opt_name}: the counts differ between steps: {measured}"
     return measured[0]
+
+
+def counters_per_graphed_step(sizes, batch, opt_name):
+    """The same step captured by ember.cuda.capture_training_step, its batch copied into the
+    captured inputs from pinned memory (an asynchronous transfer, not a kernel)."""
+    model, opt, x, y = build(sizes, batch, opt_name)
+    step = ember.cuda.capture_training_step(model, nn.functional.cross_entropy, opt, x, y, warmup_steps=2)
+    x_pinned, y_pinned = x.cpu().pin_memory(), y.cpu().pin_memory()
+    ember.cuda.synchronize()
+    measured = []
+    for _ in range(2):
+        ember.cuda.reset_transfer_stats()
+        step.inputs[0].copy_(x_pinned, non_blocking=True)
+        step.inputs[1].copy_(y_pinned, non_blocking=True)
+        step()
+        measured.append(ember.cuda.transfer_stats())
+    loss = step().item()
+    assert np.isfinite(loss), f"{sizes}: loss {loss}"
+    assert measured[0] == measured[1], f"{sizes} {opt_name}: the counts differ between steps: {measured}"
+    return measured[0]

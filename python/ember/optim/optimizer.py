@@ -7,6 +7,7 @@ from collections import defaultdict
 from copy import deepcopy
 from itertools import chain
 
+from .. import _C
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 
@@ -158,8 +159,27 @@ class Optimizer:
             for group in self.param_groups:
                 params = [p for p in group["params"] if p.grad is not None]  # others are skipped
                 if params:
+                    self._check_capture(group, params)
                     self._update_group(group, params, [p.grad for p in params])
         return loss
+
+    # Whether step() may be captured into a CUDA graph (Note [Capturing a step]): not when it
+    # reads a step count the host keeps, which a graph would freeze at its value at capture.
+    _capturable = False
+
+    def _check_capture(self, group, params):
+        p = params[0]
+        if p.is_cuda and _C._cuda_is_capturing(p.device.index):
+            if not self._capturable:
+                raise RuntimeError(
+                    f"Attempting CUDA graph capture of step() for an instance of {type(self).__name__}, which "
+                    "keeps its step count on the host: a graph would replay the step count of the capture. "
+                    "Run step() outside the graph (ember.cuda.capture_training_step does), or capture SGD.")
+            self._check_capture_state(group, params)
+
+    def _check_capture_state(self, group, params):
+        """Raises when state that step() would create is missing: made during a capture, a replay
+        would make it anew each time."""
 
     def _update_group(self, group, params, grads):
         """Updates `params` of one group in one native call (each optimizer says how)."""

@@ -24,6 +24,14 @@ class SGD(Optimizer):
             group.setdefault("nesterov", False)
             group.setdefault("maximize", False)
 
+    _capturable = True  # lr, momentum and the rest are the same every step
+
+    def _check_capture_state(self, group, params):
+        if group["momentum"] != 0 and any("momentum_buffer" not in self.state[p] for p in params):
+            raise RuntimeError("Attempting CUDA graph capture of SGD.step() before its momentum buffers exist: "
+                               "their first step sets them, every later step updates them, and a graph would "
+                               "replay the first. Run a step before the capture (warm-up).")
+
     def _update_group(self, group, params, grads):
         momentum = group["momentum"]
         # A momentum buffer is created natively on a parameter's first step (it starts as

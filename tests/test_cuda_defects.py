@@ -62,23 +62,34 @@ def test_bad_index_in_setitem_with_two_index_tensors_writes_nothing():
     np.testing.assert_array_equal(x.cpu().numpy(), expected)
 
 
-@pytest.mark.skipif(not ember.cuda.is_emulated(), reason="sizes the emulated device's memory (EMBER_CUDA_EMU_MEMORY_MB)")
-def test_out_of_memory_gives_the_cache_back_and_retries():
-    # 3 x 16 MiB freed stay in ember's cache; 40 MiB then fit on a 64 MiB device only once that
-    # cache goes back to the driver.
+def _run_on_emulated_device(code, **env):
+    """Runs `code` in a fresh process whose emulated device is set up by `env` (EMBER_CUDA_EMU_*)."""
     import os
     import subprocess
     import sys
-    code = ("import ember\n"
-            "a = [ember.empty(4 << 20, device='cuda') for _ in range(3)]\n"
-            "del a\n"
-            "b = ember.empty(10 << 20, device='cuda')\n"
-            "s = ember.cuda.memory_stats()\n"
-            "print('allocated', ember.cuda.memory_allocated(), 'retries', s['num_alloc_retries'], 'ooms', s['num_ooms'])\n")
-    env = dict(os.environ, EMBER_CUDA_EMU_MEMORY_MB="64", PYTHONPATH=os.path.dirname(os.path.dirname(ember.__file__)))
+    env = dict(os.environ, **env, PYTHONPATH=os.path.dirname(os.path.dirname(ember.__file__)))
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["allocated", str(40 << 20), "retries", "1", "ooms", "0"]
+    return proc.stdout.split()
+
+
+emulated_only = pytest.mark.skipif(not ember.cuda.is_emulated(),
+                                   reason="sets up the emulated device (EMBER_CUDA_EMU_MEMORY_MB, EMBER_CUDA_EMU_DEVICES)")
+
+
+@emulated_only
+def test_out_of_memory_gives_the_cache_back_and_retries():
+    # 3 x 16 MiB freed stay in ember's cache; 40 MiB then fit on a 64 MiB device only once that
+    # cache goes back to the driver.
+    out = _run_on_emulated_device(
+        "import ember\n"
+        "a = [ember.empty(4 << 20, device='cuda') for _ in range(3)]\n"
+        "del a\n"
+        "b = ember.empty(10 << 20, device='cuda')\n"
+        "s = ember.cuda.memory_stats()\n"
+        "print('allocated', ember.cuda.memory_allocated(), 'retries', s['num_alloc_retries'], 'ooms', s['num_ooms'])\n",
+        EMBER_CUDA_EMU_MEMORY_MB="64")
+    assert out == ["allocated", str(40 << 20), "retries", "1", "ooms", "0"]
 
 
 def test_out_of_memory_raises_after_the_retry_and_counts_it():
@@ -127,21 +138,11 @@ def test_a_pinned_block_is_not_handed_out_before_its_copy_has_run():
     assert other.tolist() == [0.0] * 1000
 
 
-def _run_on_two_emulated_devices(code):
-    import os
-    import subprocess
-    import sys
-    env = dict(os.environ, EMBER_CUDA_EMU_DEVICES="2", PYTHONPATH=os.path.dirname(os.path.dirname(ember.__file__)))
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout.split()
-
-
-@pytest.mark.skipif(not ember.cuda.is_emulated(), reason="needs two devices: the emulated device gives two on request")
+@emulated_only
 def test_a_peer_copy_is_not_overtaken_by_a_reuse_of_its_source_block():
     # Defect 4: the copy was queued on the destination's stream only, so a kernel that reused the
     # source's block on the source's stream could run first and the copy read its output.
-    out = _run_on_two_emulated_devices(
+    out = _run_on_emulated_device(
         "import ember\n"
         "a = ember.arange(4096.0).to('cuda:0')\n"
         "ember.cuda.synchronize(0)\n"
@@ -151,22 +152,22 @@ def test_a_peer_copy_is_not_overtaken_by_a_reuse_of_its_source_block():
         "del a\n"
         "c = ember.zeros(4096, device='cuda:0')  # takes a's block from the cache\n"
         "ember.cuda.synchronize(0)  # cuda:0's queue runs first\n"
-        "print('copied', b.cpu().tolist() == [float(i) for i in range(4096)])\n")
+        "print('copied', b.cpu().tolist() == [float(i) for i in range(4096)])\n", EMBER_CUDA_EMU_DEVICES="2")
     assert out == ["syncs", "0", "copied", "True"]
 
 
-@pytest.mark.skipif(not ember.cuda.is_emulated(), reason="needs two devices: the emulated device gives two on request")
+@emulated_only
 def test_the_current_device_follows_another_librarys_set_device():
     # Defect 4: ember kept its own copy of the current device, stale once another library in the
     # process called cudaSetDevice; 'cuda' then meant the wrong device.
-    out = _run_on_two_emulated_devices(
+    out = _run_on_emulated_device(
         "import ember\n"
         "ember.cuda.set_device(0)\n"
         "x = ember.ones(4, device='cuda')\n"
         "ember._C._cuda_set_device_behind_embers_back(1)\n"
         "print(ember.cuda.current_device(), ember.empty(4, device='cuda').device)\n"
         "y = x + 1  # still on cuda:0, wherever the runtime's current device is\n"
-        "print(y.device, y.cpu().tolist())\n")
+        "print(y.device, y.cpu().tolist())\n", EMBER_CUDA_EMU_DEVICES="2")
     assert out == ["1", "cuda:1", "cuda:0", "[2.0,", "2.0,", "2.0,", "2.0]"]
 
 

@@ -82,3 +82,15 @@ def test_randint_over_the_whole_int64_range(low, high):
         assert set(r.tolist()) == set(range(low, high))
     torch_r = torch.randint(low, high, (4000,))  # PyTorch takes the same bounds
     assert low <= torch_r.min().item() and torch_r.max().item() < high
+
+
+@pytest.mark.parametrize("src", ["float32", "float64"])
+@pytest.mark.parametrize("dst", ["int32", "int64"])
+def test_float_to_integer_outside_the_range_gives_torchs_answer(src, dst):
+    # Note [Float to integer conversion]: out of range, infinite or NaN is the type's minimum, as
+    # PyTorch's CPU gives, without C++'s undefined conversion; in range it truncates toward zero.
+    values = [1e20, -1e20, float("nan"), float("inf"), -float("inf"), 3e9, -3e9, 2.0**31, -2.0**31, 2.0**63,
+              -2.0**63, 2.5, -2.5, 0.0, -0.0, 2147483520.0]
+    got = ember.tensor(values, dtype=getattr(ember, src)).to(getattr(ember, dst)).tolist()
+    want = torch.tensor(values, dtype=getattr(torch, src)).to(getattr(torch, dst)).tolist()
+    assert got == want

@@ -6,7 +6,7 @@
 #   tools/sanitize.sh tsan tests/test_threads.py         # ThreadSanitizer on the thread tests
 #   tools/sanitize.sh tsan tests/test_threads.py -k hook # any further pytest arguments
 #
-# Modes: asan (-fsanitize=address,undefined: out-of-bounds and use-after-free, plus undefined
+# Modes: asan (-fsanitize=address,undefined,float-cast-overflow: out-of-bounds and use-after-free, plus undefined
 # behaviour such as signed overflow, misaligned loads, bad shifts and enum values) and tsan
 # (-fsanitize=thread: data races and lock-order inversions). A new mode is one more case below:
 # its -fsanitize value, its runtime library and its options. `core` stands for the test files of
@@ -50,7 +50,9 @@ fi
 
 case $mode in
   asan)
-    flag=address,undefined
+    # float-cast-overflow is not part of "undefined": a float out of an integer's range converted to
+    # it (Note [Float to integer conversion], kernels/functors.h).
+    flag=address,undefined,float-cast-overflow
     # ASan's runtime first; the module itself links libubsan, which loads as a normal dependency.
     # libstdc++ right after it: ASan wraps __cxa_throw when it starts, and python does not link the
     # C++ runtime, so without it there ASan finds nothing to wrap and aborts at the first C++

@@ -250,4 +250,22 @@ struct ClampF {
   }
 };
 
+// Note [Float to integer conversion]: C++ leaves a float outside the integer's range, or NaN,
+// undefined. PyTorch's CPU gives what x86's conversion gives there, the type's minimum (int32:
+// -2^31 for 3e9, 1e20, inf or NaN), and so does ember, on both devices, without the undefined
+// cast. Every other conversion is the plain one (bool: nonzero; float to int: toward zero).
+template <typename To>
+struct ConvertF {
+  template <typename From>
+  EMBER_HD To operator()(From v) const {
+    if constexpr (std::is_integral_v<To> && !std::is_same_v<To, bool> && std::is_floating_point_v<From>) {
+      using U = std::make_unsigned_t<To>;
+      constexpr From limit = static_cast<From>(U(1) << (sizeof(To) * 8 - 1));  // 2^(bits - 1), exact
+      return v >= -limit && v < limit ? static_cast<To>(v) : static_cast<To>(-limit);
+    } else {
+      return static_cast<To>(v);
+    }
+  }
+};
+
 }  // namespace ember::kernels

@@ -137,8 +137,10 @@ def _graphed(fn, static_args, params, static_outputs, static_grad_outputs, stati
         @staticmethod
         def backward(ctx, *grad_outputs):
             for static, g in zip(static_grad_outputs, grad_outputs):
-                if static is not None:
-                    static.copy_(g) if g is not None else static.zero_()
+                if static is not None and g is not None:
+                    static.copy_(g)
+                elif static is not None:
+                    static.zero_()
             bwd.replay()
             # Copies: the next replay overwrites the static gradients, and autograd keeps what it gets.
             everything = list(static_args) + list(params)
@@ -158,8 +160,8 @@ def _graphed(fn, static_args, params, static_outputs, static_grad_outputs, stati
 def capture_training_step(model, loss_fn, optimizer, sample_input, sample_target, warmup_steps=3):
     """Captures one whole training step (forward, loss, backward, optimizer step) into a CUDA graph
     and returns step(input, target), which copies the batch into the captured inputs (step.inputs;
-    fill them yourself and call step() to skip that), replays the graph and returns the loss tensor (on the device; the same tensor every call, overwritten by the
-    next). The warm-up steps are real steps on the sample batch, run before the capture so that the
+    fill them yourself and call step() to skip that), replays the graph and returns the loss tensor
+    (on the device; the same tensor every call, overwritten by the next). The warm-up steps are real steps on the sample batch, run before the capture so that the
     optimizer's state exists. An optimizer that counts its steps on the host (Adam, AdamW, Adagrad,
     RMSprop) cannot be captured: its step() then runs after each replay, outside the graph.
     Gradients are left in place between steps (the graph writes them, it does not add to them)."""

@@ -6,9 +6,10 @@ The kernel sources of csrc/kernels/cuda are rewritten by preprocess.py into BUIL
 as host C++20 against include/ (the emulated CUDA runtime), linked with the harness, and run.
 Objects are cached by the hash of their source, the headers and the flags, so a rerun after editing
 one kernel recompiles only that file. Exit status: the harness's (0 = no mismatches).
---ubsan builds everything with -fsanitize=undefined (into build-emu-ubsan/ unless --build-dir is
-given): the kernels and the CPU twins then report any signed overflow, bad shift or misaligned
-access on stderr as "runtime error: ..." (Note [Wrapping integer arithmetic], kernels/functors.h).
+--ubsan builds everything with -fsanitize=undefined,float-cast-overflow (into build-emu-ubsan/ unless
+--build-dir is given): the kernels and the CPU twins then report any signed overflow, bad shift,
+misaligned access or out-of-range float to integer conversion on stderr as "runtime error: ..."
+(Note [Wrapping integer arithmetic], Note [Float to integer conversion], kernels/functors.h).
 """
 import argparse
 import concurrent.futures
@@ -100,7 +101,7 @@ def main():
     if cxx is None:
         sys.exit("no C++20 compiler with std::atomic_ref<double> found")
     build_dir = args.build_dir or str(ROOT / ("build-emu-ubsan" if args.ubsan else "build-emu"))
-    exe = build(pathlib.Path(build_dir), cxx, sanitize=["-fsanitize=undefined"] if args.ubsan else [])
+    exe = build(pathlib.Path(build_dir), cxx, sanitize=["-fsanitize=undefined,float-cast-overflow"] if args.ubsan else [])
     sys.exit(subprocess.run([str(exe)] + ([args.family] if args.family else [])).returncode)
 
 

@@ -213,6 +213,24 @@ void check_unary_copy_where() {
       for (int64_t i = 0; i < n; ++i)
         expect(cast[off(s, 0, i)] == double(x[off(s, 1, i)]), fmt("copy flat=%lld i=%lld", flat, i));
       expect(out[n] == T(1) && cast[n] == 1.0, "unary/copy wrote past the end");
+      if constexpr (std::is_floating_point_v<T>) {  // Note [Float to integer conversion]
+        Vec<T> special(n, T(2.5));
+        const T values[] = {T(1e20), -T(1e20), std::numeric_limits<T>::quiet_NaN(), std::numeric_limits<T>::infinity(),
+                            T(3e9), T(-2.5)};
+        for (int64_t i = 0; i < 6; ++i) special[i] = values[i];
+        Vec<int32_t> i32(n + 1, 7);
+        Vec<int64_t> i64(n + 1, 7);
+        kc::copy(DType::Int32, dt, i32.data(), special.data(), s);
+        kc::copy(DType::Int64, dt, i64.data(), special.data(), s);
+        const int32_t want32[] = {INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN, -2};
+        const int64_t want64[] = {INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN, 3000000000, -2};
+        for (int64_t i = 0; i < n; ++i) {
+          const int64_t src = off(s, 1, i);  // which of the values element i reads
+          const int32_t w32 = src < 6 ? want32[src] : 2;
+          const int64_t w64 = src < 6 ? want64[src] : 2;
+          expect(i32[off(s, 0, i)] == w32 && i64[off(s, 0, i)] == w64, fmt("float to integer copy i=%lld", i));
+        }
+      }
     }
     {
       const LoopShape s = make_loop(rows, cols, 4, flat);

@@ -95,8 +95,10 @@ void release_cached(DeviceCache& c) {
 // A block of a graph pool goes back to the pool while a graph holds it, else to its stream.
 void give_back(int index, cudaStream_t stream, int64_t pool, size_t rounded, void* p) {
   DeviceCache& c = cache_of(index);
-  poison(p, rounded, 0xfe, stream);
   std::lock_guard<std::mutex> lock(c.mu);
+  // Not during a capture: the memset would be recorded into the graph and rerun at every replay,
+  // into a block that may belong to other work by then.
+  if (c.capture_pool == 0) poison(p, rounded, 0xfe, stream);
   const bool pooled = pool != 0 && c.holders.count(pool) > 0;
   c.free_blocks[{pooled ? Owner(pool) : owner_of(stream), rounded}].push_back(p);
   c.stats.allocated -= static_cast<int64_t>(rounded);

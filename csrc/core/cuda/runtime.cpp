@@ -1,9 +1,9 @@
 // The CUDA runtime as ember uses it: is there a device (and if not, why), one stream per device,
 // the current device, syncs and copies between host and device, and their counters.
 #include <array>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <atomic>
 #include <mutex>
 
 #include "core/cuda/cuda_check.h"
@@ -221,12 +221,13 @@ static void copy_between_devices(void* dst, int dst_index, const void* src, int 
 void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t nbytes, bool non_blocking) {
   if (nbytes == 0) return;
   if (dst_device.is_cuda() && src_device.is_cpu()) {
-    if (!is_pinned(src)) check_not_capturing("to", dst_device.index);  // the driver stages pageable bytes
+    const bool pinned = is_pinned(src);
+    if (!pinned) check_not_capturing("to", dst_device.index);  // the driver stages pageable bytes
     use_device(dst_device.index);
     cudaStream_t s = stream_of(dst_device.index);
     EMBER_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyHostToDevice, s));
     n_to_device.fetch_add(static_cast<int64_t>(nbytes), std::memory_order_relaxed);
-    if (is_pinned(src)) {
+    if (pinned) {
       if (non_blocking) record_pinned_use(src, s);
       else wait_for(dst_device.index, s);
     }

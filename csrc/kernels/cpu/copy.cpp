@@ -7,14 +7,9 @@
 #include <type_traits>
 
 #include "kernels/cpu/loops.h"
+#include "kernels/functors.h"
 
 namespace ember::kernels::cpu {
-
-namespace {
-struct Identity {
-  template <class T> T operator()(T x) const { return x; }
-};
-}  // namespace
 
 // where(cond, a, b): contiguous rows with a and b each either contiguous or one broadcast value
 // (ReLU's backward is where(y > 0, g, 0)) load both sides unconditionally and select with a bit
@@ -83,7 +78,7 @@ void copy(DType dst, DType src, void* out, const void* x, const LoopShape& loop)
   EMBER_DISPATCH_ALL(dst, "copy", [&] {
     using dst_t = scalar_t;
     EMBER_DISPATCH_ALL(src, "copy", [&] {
-      unary_loop(static_cast<dst_t*>(out), static_cast<const scalar_t*>(x), loop, Identity{});
+      unary_loop(static_cast<dst_t*>(out), static_cast<const scalar_t*>(x), loop, ConvertF<dst_t>{});
     });
   });
 }

@@ -7,10 +7,6 @@ namespace ember::kernels::cuda {
 
 namespace {
 
-struct IdentityF {
-  template <class T> EMBER_HD T operator()(T x) const { return x; }
-};
-
 struct SelectF {
   template <class T> EMBER_HD T operator()(bool c, T a, T b) const { return c ? a : b; }
 };
@@ -29,7 +25,7 @@ void copy(DType dst, DType src, void* out, const void* x, const LoopShape& loop)
   EMBER_DISPATCH_ALL(dst, "copy", [&] {
     using dst_t = scalar_t;
     EMBER_DISPATCH_ALL(src, "copy", [&] {
-      launch_elementwise("copy", loop, IdentityF{}, static_cast<dst_t*>(out), static_cast<const scalar_t*>(x));
+      launch_elementwise("copy", loop, ConvertF<dst_t>{}, static_cast<dst_t*>(out), static_cast<const scalar_t*>(x));
     });
   });
 }

@@ -79,7 +79,6 @@ void init_cuda(py::module_& m, PyTensor& cls) {
     py::gil_scoped_release no_gil;
     cuda::empty_pinned_cache();
   });
-  m.def("_cuda_set_device_behind_embers_back", &cuda::set_device_behind_embers_back);
   py::class_<CudaGraphHandle>(m, "_CudaGraphExec").def("replay", [](const CudaGraphHandle& h) {
     py::gil_scoped_release no_gil;
     cuda::replay(*h.graph);
@@ -91,6 +90,13 @@ void init_cuda(py::module_& m, PyTensor& cls) {
   m.def("_cuda_capture_end", [](int device, int64_t pool) { return CudaGraphHandle{cuda::end_capture(device, pool)}; });
   m.def("_cuda_is_capturing", &cuda::is_capturing);
 #ifdef EMBER_CUDA_EMULATED
+  // For tests: what another library in the process does with cudaSetDevice, past ember.
+  m.def("_cuda_set_device_behind_embers_back", [](int i) {
+    if (cudaSetDevice(i) != cudaSuccess) {
+      cudaGetLastError();
+      throw py::value_error("no such emulated device");
+    }
+  });
   // For tests: a setting of the driver that other libraries share, which ember must leave alone.
   m.def("_cuda_emu_default_pool_release_threshold", [](int i) {
     cudaMemPool_t pool;

@@ -38,10 +38,6 @@ void empty_pinned_cache();
 
 bool is_pinned(const void* host_ptr);
 
-// What another library in the process does when it calls cudaSetDevice: ember's idea of the
-// current device must follow (tests of the emulated device call this).
-void set_device_behind_embers_back(int index);
-
 // Copies nbytes between two devices (at least one of them cuda). Device-to-host copies wait for
 // the data (a sync). Host-to-device copies are queued on the device's stream; from pinned memory
 // they wait for the copy unless non_blocking (Note [Host-to-device copies]).

@@ -23,7 +23,6 @@ void synchronize(int) { no_cuda("synchronize"); }
 std::shared_ptr<void> allocate(size_t, int) { no_cuda("allocate"); }
 std::shared_ptr<void> allocate_pinned(size_t) { no_cuda("pin_memory"); }
 void empty_pinned_cache() {}
-void set_device_behind_embers_back(int) { no_cuda("set_device"); }
 struct CapturedGraph {};
 int64_t begin_capture(int, int64_t) { no_cuda("CUDAGraph.capture_begin"); }
 std::shared_ptr<CapturedGraph> end_capture(int, int64_t) { no_cuda("CUDAGraph.capture_end"); }

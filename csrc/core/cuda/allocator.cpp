@@ -61,15 +61,6 @@ DeviceCache& cache_of(int index) {
   return (*caches)[index];
 }
 
-size_t size_class(size_t nbytes) {
-  constexpr size_t kSmallStep = 512, kLarge = size_t(1) << 20;
-  if (nbytes <= kLarge) return nbytes == 0 ? kSmallStep : (nbytes + kSmallStep - 1) / kSmallStep * kSmallStep;
-  size_t power = kLarge;
-  while (power * 2 < nbytes) power *= 2;  // power < nbytes <= 2 * power
-  const size_t step = power / 4;
-  return (nbytes + step - 1) / step * step;
-}
-
 void poison(void* p, size_t nbytes, int byte, cudaStream_t stream) {
 #ifdef EMBER_CUDA_EMULATED
   if (cudaMemsetAsync(p, byte, nbytes, stream) != cudaSuccess) cudaGetLastError();
@@ -106,11 +97,20 @@ void give_back(int index, cudaStream_t stream, int64_t pool, size_t rounded, voi
 
 }  // namespace
 
+size_t size_class(size_t nbytes, size_t step) {
+  constexpr size_t kLarge = size_t(1) << 20;
+  if (nbytes <= kLarge) return nbytes == 0 ? step : (nbytes + step - 1) / step * step;
+  size_t power = kLarge;
+  while (power * 2 < nbytes) power *= 2;  // power < nbytes <= 2 * power
+  step = power / 4;
+  return (nbytes + step - 1) / step * step;
+}
+
 std::shared_ptr<void> allocate(size_t nbytes, int index) {
   check_device("allocate", Device{DeviceType::CUDA, index});
   use_device(index);
   cudaStream_t stream = stream_of(index);
-  const size_t rounded = size_class(nbytes);
+  const size_t rounded = size_class(nbytes, 512);
   DeviceCache& c = cache_of(index);
   void* p = nullptr;
   int64_t pool = 0;

@@ -19,6 +19,10 @@ cudaStream_t stream_of(int index);
 // at the next sync can name it (Note [Asynchronous CUDA errors]).
 void note_launch(const char* kernel_name);
 
+// The block size a request of nbytes gets: whole steps of `step` bytes up to 1 MiB, then four steps
+// per power of two (at most a quarter more than asked). Shared by both caching allocators.
+size_t size_class(size_t nbytes, size_t step);
+
 // A copy queued on `stream` reads the pinned block that holds host_ptr: the block is not handed
 // out again before the copy has run (Note [Pinned blocks are cached], pinned_allocator.cpp).
 void record_pinned_use(const void* host_ptr, cudaStream_t stream);

@@ -41,16 +41,6 @@ PinnedCache& cache() {
   return *c;
 }
 
-// Whole pages below 1 MiB, then four steps per power of two (at most a quarter more than asked).
-size_t pinned_size_class(size_t nbytes) {
-  constexpr size_t kPage = 4096, kLarge = size_t(1) << 20;
-  if (nbytes <= kLarge) return nbytes == 0 ? kPage : (nbytes + kPage - 1) / kPage * kPage;
-  size_t power = kLarge;
-  while (power * 2 < nbytes) power *= 2;
-  const size_t step = power / 4;
-  return (nbytes + step - 1) / step * step;
-}
-
 // True once every copy queued from the block has run; recycles the events then.
 bool copies_done(PinnedCache& c, PinnedBlock& b) {
   for (cudaEvent_t e : b.uses) {
@@ -86,7 +76,7 @@ void give_back(void* p) {
 
 std::shared_ptr<void> allocate_pinned(size_t nbytes) {
   check_device("pin_memory", Device{DeviceType::CUDA, 0});
-  const size_t size = pinned_size_class(nbytes);
+  const size_t size = size_class(nbytes, 4096);  // whole pages
   PinnedCache& c = cache();
   std::lock_guard<std::mutex> lock(c.mu);
   collect_waiting(c);

@@ -101,8 +101,6 @@ void set_device(int index) {
   EMBER_CUDA_CHECK(cudaSetDevice(index));
 }
 
-void set_device_behind_embers_back(int index) { set_device(index); }
-
 // The runtime's current device is per thread and any library in the process may change it, so
 // ember asks each time (cudaGetDevice reads a thread-local, no driver call) instead of keeping a
 // copy that would go stale.

@@ -32,7 +32,7 @@ def main():
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     rows = []
     for sizes, batch in MLP_SIZES:
-        for opt_name in ("SGD", "Adam"):
+        for opt_name in ("SGD", "Adam", "Adam capturable"):
             c = counters_per_step(sizes, batch, opt_name)
             graphed = counters_per_graphed_step(sizes, batch, opt_name)["kernel_launches"]
             rows.append(f"| {'-'.join(map(str, sizes))} | {batch} | {opt_name} | {c['kernel_launches']} | "
@@ -48,7 +48,8 @@ def main():
         "driver's allocator (device or pinned memory, taken or given back).",
         "",
         "Launches captured: the same step through ember.cuda.capture_training_step (one CUDA graph",
-        "replay; Adam's step() runs after it), the batch copied from pinned memory into its inputs.",
+        "replay; plain Adam's step() runs after it, capturable Adam's is in it), the batch copied from pinned",
+        "memory into its inputs.",
         "",
         "| MLP | batch | optimizer | kernel launches | launches captured | allocator calls | syncs | bytes H2D | bytes D2H |",
         "|---|---|---|---|---|---|---|---|---|",

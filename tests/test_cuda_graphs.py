@@ -86,12 +86,15 @@ def _mlp_and_data(opt_name):
     ember.manual_seed(0)
     model = nn.Sequential(nn.Linear(20, 32), nn.ReLU(), nn.Linear(32, 5)).cuda()
     opt = {"SGD": lambda p: ember.optim.SGD(p, lr=0.1, momentum=0.9),
-           "Adam": lambda p: ember.optim.Adam(p, lr=1e-2)}[opt_name](model.parameters())
+           "Adam": lambda p: ember.optim.Adam(p, lr=1e-2),
+           "Adam capturable": lambda p: ember.optim.Adam(p, lr=1e-2, capturable=True),
+           "AdamW capturable": lambda p: ember.optim.AdamW(p, lr=1e-2, amsgrad=True, capturable=True),
+           }[opt_name](model.parameters())
     batches = [(ember.randn(16, 20), ember.randint(0, 5, (16,))) for _ in range(6)]
     return model, opt, batches
 
 
-@pytest.mark.parametrize("opt_name", ["SGD", "Adam"])
+@pytest.mark.parametrize("opt_name", ["SGD", "Adam", "Adam capturable", "AdamW capturable"])
 def test_a_captured_training_step_matches_eager_steps(opt_name):
     losses = {}
     for mode in ("eager", "graph"):
@@ -129,13 +132,39 @@ def test_a_captured_sgd_step_is_one_launch():
     assert stats["kernel_launches"] <= 3 and stats["allocator_calls"] == 0 and stats["syncs"] == 0, stats
 
 
-def test_adam_refuses_to_be_captured():
+def test_adam_refuses_to_be_captured_unless_capturable():
     model, opt, batches = _mlp_and_data("Adam")
     x, y = batches[0][0].cuda(), batches[0][1].cuda()
     nn.functional.cross_entropy(model(x), y).backward()
     opt.step()
     g = ember.cuda.CUDAGraph()
-    with pytest.raises(RuntimeError, match="instance of Adam, which keeps its step count on the host"):
+    with pytest.raises(RuntimeError, match="instance of Adam but param_groups' capturable is False.*"
+                                           "make it with capturable=True"):
+        with ember.cuda.graph(g):
+            opt.step()
+
+
+def test_a_captured_capturable_adam_step_counts_on_the_device():
+    model, opt, batches = _mlp_and_data("Adam capturable")
+    x, y = batches[0][0].cuda(), batches[0][1].cuda()
+    nn.functional.cross_entropy(model(x), y).backward()
+    opt.step()  # warm-up: the state exists
+    g = ember.cuda.CUDAGraph()
+    with ember.cuda.graph(g):
+        opt.step()
+    for _ in range(3):
+        g.replay()
+    steps = [opt.state[p]["step"] for p in model.parameters()]
+    assert all(s.is_cuda for s in steps)
+    assert [s.item() for s in steps] == [4.0] * len(steps)  # the warm-up and three replays (a capture runs nothing)
+
+
+def test_capturable_adam_refuses_a_capture_before_its_state_exists():
+    model, opt, batches = _mlp_and_data("Adam capturable")
+    x, y = batches[0][0].cuda(), batches[0][1].cuda()
+    nn.functional.cross_entropy(model(x), y).backward()
+    g = ember.cuda.CUDAGraph()
+    with pytest.raises(RuntimeError, match="before its state exists"):
         with ember.cuda.graph(g):
             opt.step()
 

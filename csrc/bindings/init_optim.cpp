@@ -30,12 +30,13 @@ void init_optim(py::module_& m, PyTensor& cls) {
   m.def("_adam_step", [](const tensor_list& params, const tensor_list& grads, const tensor_list& exp_avgs,
                          const tensor_list& exp_avg_sqs, const OptionalList& max_exp_avg_sqs, const tensor_list& steps,
                          double lr, double beta1, double beta2, double eps, double weight_decay, bool amsgrad,
-                         bool maximize, bool decoupled_weight_decay) {
+                         bool maximize, bool decoupled_weight_decay, bool capturable) {
     adam_step(params, grads, exp_avgs, exp_avg_sqs, defined_or_empty(max_exp_avg_sqs), steps, lr, beta1, beta2, eps,
-              weight_decay, amsgrad, maximize, decoupled_weight_decay);
+              weight_decay, amsgrad, maximize, decoupled_weight_decay, capturable);
   }, py::arg("params"), py::arg("grads"), py::arg("exp_avgs"), py::arg("exp_avg_sqs"), py::arg("max_exp_avg_sqs"),
      py::arg("state_steps"), py::arg("lr"), py::arg("beta1"), py::arg("beta2"), py::arg("eps"),
-     py::arg("weight_decay"), py::arg("amsgrad"), py::arg("maximize"), py::arg("decoupled_weight_decay"), NoGil());
+     py::arg("weight_decay"), py::arg("amsgrad"), py::arg("maximize"), py::arg("decoupled_weight_decay"),
+     py::arg("capturable") = false, NoGil());
   m.def("_rmsprop_step", [](const tensor_list& params, const tensor_list& grads, const tensor_list& square_avgs,
                             const OptionalList& grad_avgs, const OptionalList& momentum_bufs, const tensor_list& steps,
                             double lr, double alpha, double eps, double weight_decay, double momentum, bool centered,

@@ -33,8 +33,10 @@ struct AdamHyper {
   double lr, beta1, beta2, eps, weight_decay;
   bool amsgrad, maximize, decoupled_weight_decay;
 };
-// step: the tensor's step count after this update (1 on the first); max_exp_avg_sq is null
-// unless amsgrad.
+// step: the tensor's step count after this update (1 on the first), counted on the host;
+// max_exp_avg_sq is null unless amsgrad. A capturable step (Note [Capturable Adam]) instead has
+// its counter beside the parameter: step_count points at it (a 0-d float32, or float64 when
+// step_count_f64), the kernel adds one to it and `step` is unused.
 struct AdamSlot {
   int64_t n;
   void* param;
@@ -43,6 +45,8 @@ struct AdamSlot {
   void* exp_avg_sq;
   void* max_exp_avg_sq;
   double step;
+  void* step_count = nullptr;
+  bool step_count_f64 = false;
 };
 
 // The per-tensor scalars of an Adam update, in double, as PyTorch computes them in Python from

@@ -37,12 +37,35 @@ struct SgdUpdate {
   }
 };
 
+// Note [Capturable Adam]: with capturable=True the step count lives on the parameter's device, so
+// a CUDA graph that captures step() replays a count that moves on. The bias corrections are then
+// computed where the count is, in its dtype S (float32 unless made under a float64 default
+// dtype), in the order of torch's foreach capturable path:
+//   step_size_neg = 1 / ((beta1^t - 1) / lr) = -lr / (1 - beta1^t)
+//   bias_correction2_sqrt = sqrt(-(beta2^t - 1))
+// and the update divides by them as 0-d tensors would: p += m / ((sqrt(v) / bc2_sqrt + eps) / step_size_neg).
+// The results differ from the host-counted step's in the last bits (float32 scalars, another
+// order), as torch's do. Both twins add one to the count before they read it (on CUDA in a launch
+// of its own: the blocks of the update all read it).
+template <class S>
+struct AdamCountScalars {
+  S step_size_neg, bias_correction2_sqrt;
+};
+template <class S>
+EMBER_HD inline AdamCountScalars<S> adam_count_scalars(S t, S lr, S beta1, S beta2) {
+  S bc1 = std::pow(beta1, t) - S(1);
+  bc1 = bc1 / lr;
+  S bc2 = -(std::pow(beta2, t) - S(1));
+  return {S(1) / bc1, std::sqrt(bc2)};
+}
+
 // Adam / AdamW. step_size = lr / (1 - beta1^t) and bias_correction2_sqrt = sqrt(1 - beta2^t) are
 // per-tensor scalars the op computes from the tensor's step count; decay = 1 - lr * wd (AdamW).
+// A capturable step (Note [Capturable Adam]) sets `capturable` and puts step_size_neg in step_size.
 template <class T>
 struct AdamUpdate {
   T beta2, one_minus_beta1, one_minus_beta2, eps, weight_decay, decay, step_size, bias_correction2_sqrt;
-  bool amsgrad, maximize, decoupled;
+  bool amsgrad, maximize, decoupled, capturable;
   EMBER_HD void operator()(T& p, T g, T& m, T& v, T* vmax) const {
     if (maximize) g = -g;
     if (weight_decay != T(0)) {
@@ -56,8 +79,29 @@ struct AdamUpdate {
       *vmax = (*vmax > v || *vmax != *vmax) ? *vmax : v;  // torch.maximum keeps NaN
       second = *vmax;
     }
-    T denom = std::sqrt(second) / bias_correction2_sqrt + eps;
-    p = p + (-step_size) * m / denom;
+    if (capturable) {
+      T denom = (std::sqrt(second) / bias_correction2_sqrt + eps) / step_size;
+      p = p + m / denom;
+    } else {
+      T denom = std::sqrt(second) / bias_correction2_sqrt + eps;
+      p = p + (-step_size) * m / denom;
+    }
+  }
+
+  // The per-tensor fields of a capturable step, from the count the kernel just bumped (a 0-d
+  // float32, or float64 when f64), rounded to T as torch rounds a 0-d tensor operand.
+  EMBER_HD void set_count(const void* count, bool f64, double lr, double beta1, double beta2) {
+    capturable = true;
+    if (f64) {
+      AdamCountScalars<double> s = adam_count_scalars(*static_cast<const double*>(count), lr, beta1, beta2);
+      step_size = T(s.step_size_neg);
+      bias_correction2_sqrt = T(s.bias_correction2_sqrt);
+    } else {
+      AdamCountScalars<float> s = adam_count_scalars(*static_cast<const float*>(count), float(lr), float(beta1),
+                                                     float(beta2));
+      step_size = T(s.step_size_neg);
+      bias_correction2_sqrt = T(s.bias_correction2_sqrt);
+    }
   }
 };
 
@@ -114,7 +158,7 @@ SgdUpdate<T> make_sgd_update(const SgdHyper& h, bool first) {
 template <class T>
 AdamUpdate<T> make_adam_update(const AdamHyper& h, const AdamStepScalars& s) {
   return {T(h.beta2), T(1.0 - h.beta1), T(1.0 - h.beta2), T(h.eps), T(h.weight_decay), T(1.0 - h.lr * h.weight_decay),
-          T(s.step_size), T(s.bias_correction2_sqrt), h.amsgrad, h.maximize, h.decoupled_weight_decay};
+          T(s.step_size), T(s.bias_correction2_sqrt), h.amsgrad, h.maximize, h.decoupled_weight_decay, false};
 }
 
 template <class T>

@@ -287,7 +287,7 @@ tensor_list sgd_step(const tensor_list& params, const tensor_list& grads, const 
 void adam_step(const tensor_list& params, const tensor_list& grads, const tensor_list& exp_avgs,
                const tensor_list& exp_avg_sqs, const tensor_list& max_exp_avg_sqs, const tensor_list& steps,
                double lr, double beta1, double beta2, double eps, double weight_decay, bool amsgrad, bool maximize,
-               bool decoupled_weight_decay);
+               bool decoupled_weight_decay, bool capturable = false);
 void rmsprop_step(const tensor_list& params, const tensor_list& grads, const tensor_list& square_avgs,
                   const tensor_list& grad_avgs, const tensor_list& momentum_bufs, const tensor_list& steps, double lr,
                   double alpha, double eps, double weight_decay, double momentum, bool centered, bool maximize);

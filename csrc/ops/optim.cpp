@@ -13,7 +13,8 @@
 // RMSprop and Adagrad 'step' counters are the exception: as in PyTorch (capturable=False) they
 // are 0-d floating CPU tensors, counted on the host, so Adam's bias corrections and Adagrad's
 // decayed learning rate are host scalars that travel as kernel arguments and a CUDA step never
-// waits for the device.
+// waits for the device. Adam with capturable=True keeps its counters beside the parameters
+// instead (Note [Capturable Adam]), so that a CUDA graph can replay the step.
 #include <vector>
 
 #include "autograd/grad_mode.h"
@@ -91,6 +92,15 @@ void check_step(const char* op, size_t i, const Tensor& step) {
               Runtime, "[", op, "] state 'step' of parameter ", i, " must be a one-element floating CPU tensor");
 }
 
+// A capturable step counter (Note [Capturable Adam], kernels/optim_functors.h) is a 0-d floating
+// tensor on its parameter's device, where the kernel counts it.
+void check_device_step(const char* op, size_t i, const Tensor& step, const Tensor& p) {
+  EMBER_CHECK(step.defined() && step.numel() == 1 && is_floating(step.dtype()) && step.device() == p.device(),
+              Runtime, "[", op, "] state 'step' of parameter ", i, " must be a one-element floating tensor on ",
+              p.device().str(), " (capturable=True counts steps on the parameter's device)",
+              step.defined() ? std::string(", got one on ") + step.device().str() : std::string());
+}
+
 // Adds one to a (checked) step counter and returns the new count.
 double bump_step(const Tensor& step) {
   double count = EMBER_DISPATCH_FLOATING(step.dtype(), "step", [&] {
@@ -146,7 +156,7 @@ tensor_list sgd_step(const tensor_list& params, const tensor_list& grads, const 
 void adam_step(const tensor_list& params, const tensor_list& grads, const tensor_list& exp_avgs,
                const tensor_list& exp_avg_sqs, const tensor_list& max_exp_avg_sqs, const tensor_list& steps,
                double lr, double beta1, double beta2, double eps, double weight_decay, bool amsgrad, bool maximize,
-               bool decoupled_weight_decay) {
+               bool decoupled_weight_decay, bool capturable) {
   const char* op = decoupled_weight_decay ? "adamw" : "adam";
   size_t n = params.size();
   check_lengths(op, n, grads.size(), "gradient");
@@ -160,7 +170,8 @@ void adam_step(const tensor_list& params, const tensor_list& grads, const tensor
     check_required(op, i, "exp_avg", exp_avgs[i], params[i]);
     check_required(op, i, "exp_avg_sq", exp_avg_sqs[i], params[i]);
     if (amsgrad) check_required(op, i, "max_exp_avg_sq", max_exp_avg_sqs[i], params[i]);
-    check_step(op, i, steps[i]);
+    if (capturable) check_device_step(op, i, steps[i], params[i]);
+    else check_step(op, i, steps[i]);
   }
   autograd::AutoGradMode no_grad(false);
   const Device device = params[0].device();
@@ -172,8 +183,16 @@ void adam_step(const tensor_list& params, const tensor_list& grads, const tensor
     const Tensor& w = work.back().work;
     grads_c.push_back(contiguous(grads[i]));
     void* vmax = amsgrad ? max_exp_avg_sqs[i].raw_data() : nullptr;
-    slots.add(w.dtype(), {w.numel(), w.raw_data(), grads_c.back().raw_data(), exp_avgs[i].raw_data(),
-                          exp_avg_sqs[i].raw_data(), vmax, bump_step(steps[i])});
+    kernels::AdamSlot slot{w.numel(), w.raw_data(), grads_c.back().raw_data(), exp_avgs[i].raw_data(),
+                           exp_avg_sqs[i].raw_data(), vmax, 0.0};
+    if (capturable) {  // the kernel counts it
+      slot.step_count = steps[i].raw_data();
+      slot.step_count_f64 = steps[i].dtype() == DType::Float64;
+      steps[i]->bump_version();
+    } else {
+      slot.step = bump_step(steps[i]);
+    }
+    slots.add(w.dtype(), slot);
   }
   kernels::AdamHyper h{lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay};
   slots.each([&](DType dtype, const auto& s) { EMBER_DISPATCH_KERNEL(device, adam_update_group, dtype, s, h); });

@@ -162,8 +162,9 @@ def capture_training_step(model, loss_fn, optimizer, sample_input, sample_target
     and returns step(input, target), which copies the batch into the captured inputs (step.inputs;
     fill them yourself and call step() to skip that), replays the graph and returns the loss tensor
     (on the device; the same tensor every call, overwritten by the next). The warm-up steps are real steps on the sample batch, run before the capture so that the
-    optimizer's state exists. An optimizer that counts its steps on the host (Adam, AdamW, Adagrad,
-    RMSprop) cannot be captured: its step() then runs after each replay, outside the graph.
+    optimizer's state exists. An optimizer that counts its steps on the host (Adam and AdamW unless
+    made with capturable=True, Adagrad, RMSprop) cannot be captured: its step() then runs after each
+    replay, outside the graph.
     Gradients are left in place between steps (the graph writes them, it does not add to them)."""
     static_input, static_target = sample_input.clone(), sample_target.clone()
     for _ in range(warmup_steps):
@@ -171,7 +172,7 @@ def capture_training_step(model, loss_fn, optimizer, sample_input, sample_target
         loss_fn(model(static_input), static_target).backward()
         optimizer.step()
     optimizer.zero_grad(set_to_none=True)  # the captured backward then writes each gradient afresh
-    in_graph = getattr(optimizer, "_capturable", False)
+    in_graph = optimizer._capturable()
     g = CUDAGraph()
     with graph(g):
         static_loss = loss_fn(model(static_input), static_target)

@@ -82,6 +82,36 @@ void check_optimizers() {
       }
       g.compare(fmt("adam amsgrad=%lld decoupled=%lld", amsgrad, decoupled), tol);
     }
+  // Capturable (Note [Capturable Adam]): each count beside its tensor, float32 or float64, bumped
+  // by the kernels (an empty tensor's too), then read for the bias corrections.
+  for (bool amsgrad : {false, true}) {
+    AdamHyper h{0.01, 0.9, 0.999, 1e-8, 0.1, amsgrad, false, true};
+    Group<T> g(lengths, 5, 17 + variant++);
+    std::vector<float> counts32[2];
+    std::vector<double> counts64[2];
+    for (bool on_cuda : {true, false}) {
+      counts32[on_cuda].assign(lengths.size(), 0.f);
+      counts64[on_cuda].assign(lengths.size(), 0.0);
+      for (size_t t = 0; t < lengths.size(); ++t) counts32[on_cuda][t] = counts64[on_cuda][t] = double(t % 4);
+      std::vector<AdamSlot> slots;
+      for (size_t t = 0; t < lengths.size(); ++t) {
+        AdamSlot s{lengths[t], g.ptr(on_cuda, 0, t), g.ptr(on_cuda, 1, t), g.ptr(on_cuda, 2, t),
+                   g.ptr(on_cuda, 3, t), amsgrad ? g.ptr(on_cuda, 4, t) : nullptr, 0.0};
+        s.step_count_f64 = t % 3 == 0;
+        s.step_count = s.step_count_f64 ? static_cast<void*>(&counts64[on_cuda][t]) : &counts32[on_cuda][t];
+        slots.push_back(s);
+      }
+      (on_cuda ? kc::adam_update_group : kcpu::adam_update_group)(dt, slots, h);
+    }
+    g.compare(fmt("capturable adam amsgrad=%lld", amsgrad), tol);
+    for (size_t t = 0; t < lengths.size(); ++t) {
+      const double want = double(t % 4) + 1;
+      const double got = t % 3 == 0 ? counts64[1][t] : counts32[1][t];
+      const double twin = t % 3 == 0 ? counts64[0][t] : counts32[0][t];
+      expect_close(got, want, 0, 0, fmt("capturable adam count of tensor %lld", t));
+      expect_close(twin, want, 0, 0, fmt("capturable adam CPU twin's count of tensor %lld", t));
+    }
+  }
   for (bool centered : {false, true})
     for (double momentum : {0.0, 0.5}) {
       RmspropHyper h{0.01, 0.99, 1e-8, 0.05, momentum, centered, centered};

@@ -24,17 +24,30 @@ void sgd_update(DType dtype, int64_t n, void* param, const void* grad, void* mom
   });
 }
 
-// `step` is the tensor's step count after this update (1 on the first).
-void adam_update(DType dtype, int64_t n, void* param, const void* grad, void* exp_avg, void* exp_avg_sq,
-                 void* max_exp_avg_sq, double step, const AdamHyper& h) {
-  AdamStepScalars s = adam_step_scalars(h, step);
+// Adds one to a capturable step's count (Note [Capturable Adam]).
+void bump_count(const AdamSlot& s) {
+  if (s.step_count_f64) *static_cast<double*>(s.step_count) += 1.0;
+  else *static_cast<float*>(s.step_count) += 1.0f;
+}
+
+void adam_update(DType dtype, const AdamSlot& slot, const AdamHyper& h) {
   EMBER_DISPATCH_FLOATING(dtype, "adam", [&] {
     using T = scalar_t;
-    AdamUpdate<T> f = make_adam_update<T>(h, s);
-    auto* p = static_cast<T*>(param);
-    auto* g = static_cast<const T*>(grad);
-    auto* m = static_cast<T*>(exp_avg);
-    auto* v = static_cast<T*>(exp_avg_sq);
+    AdamUpdate<T> f = make_adam_update<T>(h, AdamStepScalars{1.0, 1.0});
+    if (slot.step_count) {
+      bump_count(slot);
+      f.set_count(slot.step_count, slot.step_count_f64, h.lr, h.beta1, h.beta2);
+    } else {
+      const AdamStepScalars sc = adam_step_scalars(h, slot.step);
+      f.step_size = T(sc.step_size);
+      f.bias_correction2_sqrt = T(sc.bias_correction2_sqrt);
+    }
+    const int64_t n = slot.n;
+    void* max_exp_avg_sq = slot.max_exp_avg_sq;
+    auto* p = static_cast<T*>(slot.param);
+    auto* g = static_cast<const T*>(slot.grad);
+    auto* m = static_cast<T*>(slot.exp_avg);
+    auto* v = static_cast<T*>(slot.exp_avg_sq);
     parallel_for(n, kParallelGrain, [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) f(p[i], g[i], m[i], v[i], opt_ptr<T>(max_exp_avg_sq, i));
     });
@@ -77,8 +90,7 @@ void sgd_update_group(DType dtype, const std::vector<SgdSlot>& slots, const SgdH
 }
 
 void adam_update_group(DType dtype, const std::vector<AdamSlot>& slots, const AdamHyper& h) {
-  for (const AdamSlot& s : slots)
-    adam_update(dtype, s.n, s.param, s.grad, s.exp_avg, s.exp_avg_sq, s.max_exp_avg_sq, s.step, h);
+  for (const AdamSlot& s : slots) adam_update(dtype, s, h);
 }
 
 void rmsprop_update_group(DType dtype, const std::vector<RmspropSlot>& slots, const RmspropHyper& h) {

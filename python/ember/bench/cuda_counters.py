@@ -9,6 +9,13 @@ import ember.nn as nn
 from ember.bench.workloads import mlp_data
 
 
+# "Adam capturable" counts its steps on the device (Note [Capturable Adam]), so a CUDA graph can
+# hold its step().
+OPTIMIZERS = {"SGD": lambda p: ember.optim.SGD(p, lr=0.05),
+              "Adam": lambda p: ember.optim.Adam(p, lr=1e-3),
+              "Adam capturable": lambda p: ember.optim.Adam(p, lr=1e-3, capturable=True)}
+
+
 def build(sizes, batch, opt_name):
     x_np, y_np, params = mlp_data(sizes, batch)
     layers = []
@@ -19,8 +26,7 @@ def build(sizes, batch, opt_name):
             lin.bias.copy_(ember.tensor(params[2 * k + 1]))
         layers += [lin, nn.ReLU()]
     model = nn.Sequential(*layers[:-1]).cuda()
-    opt = {"SGD": lambda p: ember.optim.SGD(p, lr=0.05), "Adam": lambda p: ember.optim.Adam(p, lr=1e-3)}[opt_name](
-        model.parameters())
+    opt = OPTIMIZERS[opt_name](model.parameters())
     x, y = ember.tensor(x_np).cuda(), ember.tensor(y_np.astype(np.int64)).cuda()
     return model, opt, x, y
 

@@ -1,6 +1,6 @@
 """Adam (Kingma & Ba), with L2 or decoupled weight decay, AMSGrad and maximize (torch.optim.Adam)."""
 from .. import _C
-from ..factories import tensor, zeros_like
+from ..factories import tensor, zeros, zeros_like
 from .optimizer import Optimizer
 
 
@@ -18,11 +18,21 @@ def _check_adam_args(lr, betas, eps, weight_decay):
 
 
 class Adam(Optimizer):
+    """torch.optim.Adam. foreach is accepted and changes nothing: every group is one multi-tensor
+    native call, whose numbers are those of torch's foreach path. capturable=True keeps each step
+    count on its parameter's device, so step() can be captured into a CUDA graph (Note [Capturable
+    Adam] in kernels/optim_functors.h); as in torch its bias corrections are then computed in the
+    count's dtype, so the result differs from capturable=False in the last bits. (torch refuses
+    capturable=True for CPU parameters; ember allows it.)"""
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
-                 maximize=False, decoupled_weight_decay=False):
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+                 decoupled_weight_decay=False):
         _check_adam_args(lr, betas, eps, weight_decay)
+        _check_unsupported(type(self).__name__, differentiable, fused)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                        maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
+                        maximize=maximize, foreach=foreach, capturable=capturable, differentiable=differentiable,
+                        fused=fused, decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
     def __setstate__(self, state):
@@ -30,24 +40,46 @@ class Adam(Optimizer):
         for group in self.param_groups:
             group.setdefault("amsgrad", False)
             group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
+            group.setdefault("capturable", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("fused", None)
             group.setdefault("decoupled_weight_decay", False)
 
-    def _init_state(self, p, amsgrad):
-        # As torch.optim: 'step' is a 0-d CPU tensor of the default dtype; the moments have the parameter's shape and dtype.
+    def _init_state(self, p, group):
+        # As torch.optim: 'step' is a 0-d tensor of the default dtype, on the CPU or, when
+        # capturable, on the parameter's device; the moments have the parameter's shape and dtype.
         state = self.state[p]
         if len(state) == 0:
-            state["step"] = tensor(0.0)
+            state["step"] = zeros((), device=p.device) if group["capturable"] else tensor(0.0)
             state["exp_avg"] = zeros_like(p)
             state["exp_avg_sq"] = zeros_like(p)
-            if amsgrad:
+            if group["amsgrad"]:
                 state["max_exp_avg_sq"] = zeros_like(p)
         return state
 
+    def _group_capturable(self, group):
+        return group.get("capturable", False)
+
+    def _check_capture_state(self, group, params):
+        if any(len(self.state[p]) == 0 for p in params):
+            raise RuntimeError(f"Attempting CUDA graph capture of {type(self).__name__}.step() before its state "
+                               "exists: the first step creates the moments, and a graph would replay their "
+                               "creation. Run a step before the capture (warm-up).")
+
     def _update_group(self, group, params, grads):
-        amsgrad = group["amsgrad"]
-        states = [self._init_state(p, amsgrad) for p in params]
+        states = [self._init_state(p, group) for p in params]
         beta1, beta2 = group["betas"]
         _C._adam_step(params, grads, [s["exp_avg"] for s in states], [s["exp_avg_sq"] for s in states],
                       [s.get("max_exp_avg_sq") for s in states], [s["step"] for s in states],
-                      group["lr"], beta1, beta2, group["eps"], group["weight_decay"], amsgrad,
-                      group["maximize"], group["decoupled_weight_decay"])
+                      group["lr"], beta1, beta2, group["eps"], group["weight_decay"], group["amsgrad"],
+                      group["maximize"], group["decoupled_weight_decay"], group["capturable"])
+
+
+def _check_unsupported(name, differentiable, fused):
+    if differentiable:
+        raise ValueError(f"{name}: differentiable=True is not supported: ember's optimizer steps run under "
+                         "no_grad, as one native call per param group")
+    if fused:
+        raise ValueError(f"{name}: fused=True is not supported: ember's step is already one multi-tensor "
+                         "kernel per param group (torch's fused kernel rounds differently); leave fused unset")

@@ -8,6 +8,7 @@ from copy import deepcopy
 from itertools import chain
 
 from .. import _C
+from .._C import dtype
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 
@@ -138,11 +139,13 @@ class Optimizer:
                              "optimizer's group")
         id_map = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
                           chain.from_iterable(g["params"] for g in groups)))
+        # A capturable group's step counts live on the device (Note [Capturable Adam]).
+        on_device = {k for s in saved_groups if s.get("capturable") or s.get("fused") for k in s["params"]}
         state = defaultdict(dict)
         for k, v in state_dict["state"].items():
             if k in id_map:
                 param = id_map[k]
-                state[param] = {name: _cast_state(param, name, value) for name, value in v.items()}
+                state[param] = {name: _cast_state(param, name, value, k in on_device) for name, value in v.items()}
             else:
                 state[k] = v
         self.state = state
@@ -163,18 +166,25 @@ class Optimizer:
                     self._update_group(group, params, [p.grad for p in params])
         return loss
 
-    # Whether step() may be captured into a CUDA graph (Note [Capturing a step]): not when it
-    # reads a step count the host keeps, which a graph would freeze at its value at capture.
-    _capturable = False
+    def _group_capturable(self, group):
+        """Whether step() may be captured into a CUDA graph for this group (Note [Capturing a
+        step]): not when it reads a step count the host keeps, which a graph would freeze at its
+        value at capture. SGD always may; Adam and AdamW when made with capturable=True."""
+        return False
+
+    def _capturable(self):
+        return all(self._group_capturable(g) for g in self.param_groups)
 
     def _check_capture(self, group, params):
         p = params[0]
         if p.is_cuda and _C._cuda_is_capturing(p.device.index):
-            if not self._capturable:
+            if not self._group_capturable(group):
+                hint = ("make it with capturable=True" if "capturable" in group else
+                        "run step() outside the graph (ember.cuda.capture_training_step does)")
                 raise RuntimeError(
-                    f"Attempting CUDA graph capture of step() for an instance of {type(self).__name__}, which "
-                    "keeps its step count on the host: a graph would replay the step count of the capture. "
-                    "Run step() outside the graph (ember.cuda.capture_training_step does), or capture SGD.")
+                    f"Attempting CUDA graph capture of step() for an instance of {type(self).__name__} but "
+                    f"param_groups' capturable is False: it keeps its step count on the host, and a graph would "
+                    f"replay the count of the capture. To capture it, {hint}.")
             self._check_capture_state(group, params)
 
     def _check_capture_state(self, group, params):
@@ -186,13 +196,16 @@ class Optimizer:
         raise NotImplementedError
 
 
-def _cast_state(param, name, value):
+def _cast_state(param, name, value, step_on_device):
     """As torch.optim: 'step' stays where it is (a CPU counter, Note [One device per param group]
-    in ops/optim.cpp); other state tensors move to their parameter's device (and dtype)."""
+    in ops/optim.cpp) unless its group is capturable, when it becomes a float32 on the parameter's
+    device; other state tensors move to their parameter's device (and dtype)."""
     if not isinstance(value, Tensor):
         return deepcopy(value)
     with no_grad():
         if name == "step":
+            if step_on_device:
+                return value.detach().to(param.device)._to_dtype(dtype.float32).clone()
             return value.detach().clone()
         value = value.detach().to(param.device)
         if not param.is_floating_point() or not value.is_floating_point():

@@ -24,7 +24,8 @@ class SGD(Optimizer):
             group.setdefault("nesterov", False)
             group.setdefault("maximize", False)
 
-    _capturable = True  # lr, momentum and the rest are the same every step
+    def _group_capturable(self, group):
+        return True  # lr, momentum and the rest are the same every step
 
     def _check_capture_state(self, group, params):
         if group["momentum"] != 0 and any("momentum_buffer" not in self.state[p] for p in params):

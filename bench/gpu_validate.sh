@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU validation a session runs first when it is lent a GPU (README, "On a GPU"): build ember
-# for the GPU that is there, run every `gpu` test, then both GPU benchmarks against PyTorch, and
-# write everything to bench/results/gpu-<date>.md with the device, driver and versions named.
+# for the GPU that is there, run every `gpu` test, then the GPU benchmarks against PyTorch (SGEMM,
+# MLP steps, GEMM tiles at MLP shapes), and write everything to bench/results/gpu-<date>.md with the
+# device, driver and versions named.
 #
 #     bash bench/gpu_validate.sh [results-file]      # from the repository root; about 5 minutes
 #
@@ -28,6 +29,7 @@ EMBER_REQUIRE_GPU=1 $PY -m pytest -m gpu -p no:cacheprovider tests > "$log_dir/g
 tests_rc=$?
 $PY bench/gpu_gemm.py --out "$log_dir/gpu-gemm.md" > "$log_dir/gpu-gemm.log" 2>&1
 $PY bench/gpu_mlp.py --out "$log_dir/gpu-mlp.md" > "$log_dir/gpu-mlp.log" 2>&1
+$PY bench/gpu_gemm_tiles.py --out "$log_dir/gpu-gemm-tiles.md" > "$log_dir/gpu-gemm-tiles.log" 2>&1
 
 {
   echo "# ember on a GPU, $day"
@@ -54,6 +56,10 @@ $PY bench/gpu_mlp.py --out "$log_dir/gpu-mlp.md" > "$log_dir/gpu-mlp.log" 2>&1
   echo "## MLP steps, softmax-CE and Adam (bench/gpu_mlp.py)"
   echo
   if [ -s "$log_dir/gpu-mlp.md" ]; then cat "$log_dir/gpu-mlp.md"; else echo '```'; tail -30 "$log_dir/gpu-mlp.log"; echo '```'; fi
+  echo
+  echo "## Float32 GEMM tiles at MLP shapes (bench/gpu_gemm_tiles.py)"
+  echo
+  if [ -s "$log_dir/gpu-gemm-tiles.md" ]; then cat "$log_dir/gpu-gemm-tiles.md"; else echo '```'; tail -30 "$log_dir/gpu-gemm-tiles.log"; echo '```'; fi
 } > "$out"
 echo "wrote $out (gpu tests exit status $tests_rc)"
 exit $tests_rc

@@ -45,5 +45,5 @@ def test_the_results_file_has_the_pass_count_and_the_exit_status(tmp_path):
     text = out.read_text()
     assert "1 failed, 1086 passed" in text and "FAILED tests/test_x.py::test_y" in text
     assert "(exit status 1)" in text and "NVIDIA H100" in text and "sm_90" in text
-    assert text.count("| table of") == 2  # both benchmarks' tables
+    assert text.count("| table of") == 3  # the three benchmarks' tables
     assert "wrote" in proc.stdout and "1086 passed" not in proc.stdout  # the test log went to its file

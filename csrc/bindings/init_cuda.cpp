@@ -8,6 +8,9 @@
 #ifdef EMBER_CUDA_EMULATED
 #include <cuda_runtime_api.h>  // the emulated device's runtime (tools/cuda_emu/include)
 #endif
+#ifdef EMBER_WITH_CUDA
+#include "kernels/cuda/gemm_tiles.h"
+#endif
 
 namespace ember::bindings {
 
@@ -89,6 +92,16 @@ void init_cuda(py::module_& m, PyTensor& cls) {
   });
   m.def("_cuda_capture_end", [](int device, int64_t pool) { return CudaGraphHandle{cuda::end_capture(device, pool)}; });
   m.def("_cuda_is_capturing", &cuda::is_capturing);
+#ifdef EMBER_WITH_CUDA
+  // Note [GEMM tiles by shape]: the rule for a shape on a device of `sms` SMs, and forcing one
+  // tile on every float32 GEMM (tests compare the tiles' results, benchmarks time them).
+  m.def("_cuda_gemm_tile_rule", [](int64_t M, int64_t N, int64_t batch, int64_t sms) {
+    return std::string(kernels::cuda::float_gemm_tile_name(kernels::cuda::float_gemm_tile_rule(M, N, batch, sms)));
+  });
+  m.def("_cuda_force_gemm_tile", [](const std::string& name) {
+    kernels::cuda::force_float_gemm_tile(kernels::cuda::float_gemm_tile_named(name));
+  });
+#endif
 #ifdef EMBER_CUDA_EMULATED
   // For tests: what another library in the process does with cudaSetDevice, past ember.
   m.def("_cuda_set_device_behind_embers_back", [](int i) {

@@ -71,6 +71,9 @@ struct GemmTileShape {
 };
 constexpr GemmTileShape kSgemmTile{128, 128, 8, 256, 4};  // 8 x 8 outputs per thread
 constexpr GemmTileShape kGenericGemmTile{64, 64, 16, 256, 1};  // 4 x 4 outputs per thread
+// The generic kernel's smaller tiles, for float32 where the grid would not fill the GPU (Note
+// [GEMM tiles by shape]): 2 x 2, 1 x 1 and 4 x 1 outputs per thread.
+constexpr GemmTileShape kSmallGemmTiles[] = {{32, 32, 16, 256, 1}, {16, 16, 16, 256, 1}, {64, 16, 16, 256, 1}};
 
 // Whether op(A) / op(B) has K as its contiguous dim (what gemm_tile_slot's k_contiguous asks).
 EMBER_HD constexpr bool gemm_a_k_contiguous(bool trans_a) { return !trans_a; }

@@ -17,6 +17,7 @@ KernelErrorReport g_report{};
 cudaStream_t current_stream() { return nullptr; }
 cudaStream_t stream_of(int) { return nullptr; }
 void note_launch(const char*) {}
+int multiprocessor_count() { return 132; }  // the emulated device's (an H100's)
 void fail_call(const char* call, cudaError_t, const char* file, int line) {
   std::fprintf(stderr, "EMU ERROR: CUDA call failed: %s at %s:%d\n", call, file, line);
   std::_Exit(3);

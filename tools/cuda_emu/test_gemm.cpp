@@ -4,10 +4,13 @@
 // bias/ReLU epilogue. Grown from the one-off check the kernel was first validated with.
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <string>
 #include <random>
 #include <vector>
 
 #include "harness_common.h"
+#include "kernels/cuda/gemm_tiles.h"
 #include "kernels/gemm.h"
 #include "kernels/gemm_indexing.h"
 
@@ -79,9 +82,58 @@ void run_case(DType dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, int64
   }
 }
 
+using kc::FloatGemmTile;
+constexpr FloatGemmTile kTiles[] = {FloatGemmTile::T128x128, FloatGemmTile::T64x64, FloatGemmTile::T32x32,
+                                    FloatGemmTile::T16x16, FloatGemmTile::T64x16};
+
+// Note [GEMM tiles by shape]: every float32 tile gives the same bits. Random non-integer data
+// (so rounding happens), K across the panels of EMBER_CUDA_EMU_K_PANEL and not a multiple of either
+// K step, every transpose, alpha/beta and the Linear epilogue.
+void check_tiles_agree(bool ta, bool tb, int64_t M, int64_t N, int64_t K, bool linear) {
+  std::mt19937 rng(static_cast<unsigned>(M * 31 + N * 17 + K));
+  std::normal_distribution<float> d(0.f, 1.f);
+  const int64_t lda = ta ? M : K, ldb = tb ? K : N;
+  std::vector<float> A(M * K + 1), B(K * N + 1), bias(N), C0(M * N);
+  for (auto* v : {&A, &B, &bias, &C0})
+    for (auto& x : *v) x = d(rng);
+  std::vector<float> first;
+  for (FloatGemmTile tile : kTiles) {
+    kc::force_float_gemm_tile(tile);
+    std::vector<float> C = C0;
+    if (linear) kc::linear_gemm(DType::Float32, ta, tb, M, N, K, A.data(), lda, B.data(), ldb, bias.data(), true, C.data());
+    else kc::sgemm(ta, tb, M, N, K, 1.5f, A.data(), lda, B.data(), ldb, -0.5f, C.data(), N);
+    if (first.empty()) first = C;
+    for (int64_t i = 0; i < M * N; ++i)
+      emu_test::expect(std::memcmp(&C[i], &first[i], sizeof(float)) == 0,
+                       std::string("tile ") + kc::float_gemm_tile_name(tile) + " differs in the bits");
+  }
+  kc::force_float_gemm_tile(FloatGemmTile::Auto);
+}
+
+// The rule (Note [GEMM tiles by shape]) on an H100's 132 SMs at the shapes of an MLP step.
+void check_tile_rule() {
+  auto expect = [](int64_t M, int64_t N, int64_t batch, FloatGemmTile want) {
+    emu_test::expect_close(double(static_cast<int>(kc::float_gemm_tile_rule(M, N, batch, 132))),
+                           double(static_cast<int>(want)), 0, 0, "tile rule");
+  };
+  expect(4096, 4096, 1, FloatGemmTile::T128x128);  // 1024 tiles of 128 x 128
+  expect(1024, 2048, 1, FloatGemmTile::T64x64);     // 128 big tiles: short of 132
+  expect(128, 784, 1, FloatGemmTile::T16x16);        // a hidden layer's weight gradient
+  expect(64, 1024, 1, FloatGemmTile::T16x16);        // the 8-of-132 product
+  expect(128, 1024, 8, FloatGemmTile::T64x64);       // a batch of 8 fills it sooner
+  expect(128, 10, 1, FloatGemmTile::T16x16);         // the 10-class head, batch 128
+  expect(60000, 10, 1, FloatGemmTile::T64x16);       // the head over a whole dataset
+}
+
 }  // namespace
 
 void test_gemm() {
+  check_tile_rule();
+  for (int t = 0; t < 4; ++t) {
+    check_tiles_agree(t & 1, t & 2, 70, 45, 37, false);
+    check_tiles_agree(t & 1, t & 2, 33, 10, 50, true);
+    check_tiles_agree(t & 1, t & 2, 5, 130, 9, t == 3);
+  }
   const int64_t shapes[][3] = {{1, 10, 2}, {3, 10, 2}, {130, 129, 17}, {1, 1, 1}, {257, 5, 3}, {64, 64, 0}};
   int n = 0;
   for (auto& s : shapes)

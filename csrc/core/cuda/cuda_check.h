@@ -15,6 +15,9 @@ namespace ember::cuda {
 cudaStream_t current_stream();
 cudaStream_t stream_of(int index);
 
+// The current device's number of SMs (asked once per device), for launch shapes that should fill it.
+int multiprocessor_count();
+
 // Remembers the last kernel launched from this thread, so that an asynchronous error reported
 // at the next sync can name it (Note [Asynchronous CUDA errors]).
 void note_launch(const char* kernel_name);

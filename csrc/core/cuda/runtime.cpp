@@ -136,6 +136,19 @@ cudaStream_t stream_of(int index) {
 
 cudaStream_t current_stream() { return stream_of(current_device()); }
 
+int multiprocessor_count() {
+  static std::array<std::atomic<int>, kMaxDevices> counts{};  // 0: not asked yet
+  const int index = current_device();
+  int n = counts[index].load(std::memory_order_relaxed);
+  if (n == 0) {
+    cudaDeviceProp prop;
+    EMBER_CUDA_CHECK(cudaGetDeviceProperties(&prop, index));
+    n = prop.multiProcessorCount > 0 ? prop.multiProcessorCount : 1;
+    counts[index].store(n, std::memory_order_relaxed);
+  }
+  return n;
+}
+
 // Note [Asynchronous CUDA errors]: a kernel that faults reports it at the next call that waits
 // for the device; the error then names the last kernel this thread launched.
 void synchronize(int index) {

@@ -32,6 +32,8 @@ constexpr bool tile_ok(const GemmTileShape& t) {
 }
 static_assert(tile_ok(kSgemmTile), "SGEMM tile: load slots must cover the tile once");
 static_assert(tile_ok(kGenericGemmTile), "generic GEMM tile: load slots must cover the tile once");
+static_assert(tile_ok(kSmallGemmTiles[0]) && tile_ok(kSmallGemmTiles[1]) && tile_ok(kSmallGemmTiles[2]),
+              "small GEMM tiles: load slots must cover each tile once");
 
 // The block order visits every tile once, ragged last group included.
 constexpr bool block_order_ok(int64_t mtiles, int64_t ntiles, int64_t group) {

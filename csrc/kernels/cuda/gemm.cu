@@ -18,7 +18,9 @@
 // write-back is clipped; any M, N, K works, with float4 paths only where fully in bounds and aligned.
 //
 // Float64 and Int64 share a simpler generic kernel: 64 x 64 tiles, K 16 at a time, 4 x 4 outputs
-// per thread, one scalar load per slot, single-buffered (kGenericGemmTile).
+// per thread, one scalar load per slot, single-buffered (kGenericGemmTile). Float32 takes the
+// generic kernel too, with smaller tiles, when the 128 x 128 grid would leave SMs idle (Note
+// [GEMM tiles by shape], gemm_tiles.cu).
 //
 // Both apply Linear's epilogue (bias per column, ReLU) in the write-back, so a Linear forward is
 // one launch, and both walk a batch of matrices along grid z (Note [Batched GEMM offsets]).
@@ -30,6 +32,8 @@
 
 #include "core/cuda/cuda_check.h"
 #include "kernels/functors.h"
+#include "kernels/cuda/gemm_generic.cuh"
+#include "kernels/cuda/gemm_tiles.h"
 #include "kernels/gemm.h"
 #include "kernels/gemm_indexing.h"
 
@@ -40,30 +44,6 @@ namespace {
 constexpr int64_t kMaxGridX = 2147483647;
 constexpr int64_t kMaxGridZ = 65535;
 
-template <typename T>
-struct GemmArgs {
-  int64_t M, N, K;
-  const T* A;
-  int64_t lda;
-  const T* B;
-  int64_t ldb;
-  T* C;
-  int64_t ldc;
-  T alpha, beta;
-  const T* bias;  // null: no bias
-  bool relu;
-  GemmBatch batch;
-};
-
-// alpha * acc + beta * C (C not read when beta == 0), then the Linear epilogue.
-// `bias` points at the bias of the column `col` is counted from.
-template <typename T>
-__device__ __forceinline__ T output_value(const GemmArgs<T>& g, T acc, const T* c, const T* bias, int64_t col) {
-  // Integer products and sums wrap, as the CPU's igemm (Note [Wrapping integer arithmetic]).
-  T v = wrapping_mul(g.alpha, acc);
-  if (g.beta != T(0)) v = wrapping_add(v, wrapping_mul(g.beta, *c));
-  return gemm_epilogue(v, bias, col, g.relu);
-}
 
 // ------------------------------------------------------------------ float32: the tuned kernel
 
@@ -215,73 +195,6 @@ __global__ void __launch_bounds__(256, 2)
   }
 }
 
-// ------------------------------------------------------------------ float64 / int64: generic
-
-constexpr int GM = kGenericGemmTile.rows, GN = kGenericGemmTile.cols, GK = kGenericGemmTile.depth;
-constexpr int kGenericThreads = kGenericGemmTile.threads;
-constexpr int kGenericSlots = GM * GK / kGenericThreads;  // loads per thread and operand per step
-static_assert(GM == 64 && GN == 64 && kGenericThreads == 256 && kGenericGemmTile.vec == 1,
-              "the generic kernel assumes 16 x 16 threads of 4 x 4 outputs and scalar slots");
-
-template <typename T>
-__global__ void __launch_bounds__(256) gemm_generic_kernel(const GemmArgs<T> g, const bool ta, const bool tb) {
-  __shared__ T As[GK][GM + 1];
-  __shared__ T Bs[GK][GN + 1];
-  const int tid = threadIdx.x, tx = tid % 16, ty = tid / 16;
-  const bool a_kc = gemm_a_k_contiguous(ta), b_kc = gemm_b_k_contiguous(tb);
-  const int64_t M = g.M, N = g.N, K = g.K;
-  const int64_t mtiles = (M + GM - 1) / GM, ntiles = (N + GN - 1) / GN;
-  const int64_t count = g.batch.count();
-  for (int64_t z = blockIdx.z; z < count; z += gridDim.z) {
-    int64_t off_a, off_b;
-    gemm_batch_offsets(g.batch, z, off_a, off_b);
-    const T* A = g.A + off_a;
-    const T* B = g.B + off_b;
-    T* C = g.C + z * g.batch.stride_c;
-    for (int64_t id = blockIdx.x; id < mtiles * ntiles; id += gridDim.x) {
-      const TileIndex t = gemm_block_tile(id, mtiles, ntiles, kGemmGroupM);
-      const int64_t row0 = t.m * GM, col0 = t.n * GN;
-      T acc[4][4] = {};
-      for (int64_t k0 = 0; k0 < K; k0 += GK) {
-#pragma unroll
-        for (int q = 0; q < kGenericSlots; ++q) {
-          const int slot = tid + q * kGenericThreads;
-          const TileCoord ca = gemm_tile_slot(a_kc, slot, GM, GK, 1);
-          const int64_t i = row0 + ca.mn, pa = k0 + ca.k;
-          As[ca.k][ca.mn] = i < M && pa < K ? A[gemm_a_offset(ta, g.lda, i, pa)] : T(0);
-          const TileCoord cb = gemm_tile_slot(b_kc, slot, GN, GK, 1);
-          const int64_t j = col0 + cb.mn, pb = k0 + cb.k;
-          Bs[cb.k][cb.mn] = j < N && pb < K ? B[gemm_b_offset(tb, g.ldb, pb, j)] : T(0);
-        }
-        __syncthreads();
-#pragma unroll
-        for (int k = 0; k < GK; ++k) {
-          T fa[4], fb[4];
-#pragma unroll
-          for (int r = 0; r < 4; ++r) fa[r] = As[k][ty + 16 * r], fb[r] = Bs[k][tx + 16 * r];
-#pragma unroll
-          for (int r = 0; r < 4; ++r)
-#pragma unroll
-            for (int c = 0; c < 4; ++c) {
-              if constexpr (std::is_integral_v<T>) acc[r][c] = wrapping_add(acc[r][c], wrapping_mul(fa[r], fb[c]));
-              else acc[r][c] += fa[r] * fb[c];  // left as one expression, which the compiler fuses into an FMA
-            }
-        }
-        __syncthreads();
-      }
-#pragma unroll
-      for (int r = 0; r < 4; ++r) {
-        const int64_t row = row0 + ty + 16 * r;
-        if (row >= M) continue;
-#pragma unroll
-        for (int c = 0; c < 4; ++c) {
-          const int64_t col = col0 + tx + 16 * c;
-          if (col < N) C[row * g.ldc + col] = output_value(g, acc[r][c], C + row * g.ldc + col, g.bias, col);
-        }
-      }
-    }
-  }
-}
 
 // ------------------------------------------------------------------ launch
 
@@ -299,12 +212,30 @@ dim3 grid_for(int64_t tiles, int64_t count) {
   return dim3(static_cast<unsigned>(std::min(tiles, kMaxGridX)), 1, static_cast<unsigned>(std::min(count, kMaxGridZ)));
 }
 
+static_assert(kSmallGemmTiles[0].rows == 32 && kSmallGemmTiles[1].rows == 16 && kSmallGemmTiles[2].rows == 64 &&
+                  kSmallGemmTiles[2].cols == 16,
+              "launch() runs the tiles whose load slots gemm_batched.cpp checks: 32 x 32, 16 x 16, 64 x 16");
+
+template <typename T, int RM, int RN>
+void launch_generic(const GemmArgs<T>& g, bool ta, bool tb, cudaStream_t stream, const char* name) {
+  const int64_t tiles = ((g.M + 16 * RM - 1) / (16 * RM)) * ((g.N + 16 * RN - 1) / (16 * RN));
+  gemm_generic_kernel<T, RM, RN><<<grid_for(tiles, g.batch.count()), kGenericThreads, 0, stream>>>(g, ta, tb);
+  EMBER_CUDA_CHECK_LAUNCH(name);
+}
+
 // One launch: C = alpha op(A) op(B) + beta C, then the Linear epilogue, over the whole batch.
 template <typename T>
 void launch(const GemmArgs<T>& g, bool ta, bool tb) {
   const int64_t count = g.batch.count();
   cudaStream_t stream = ember::cuda::current_stream();
   if constexpr (std::is_same_v<T, float>) {
+    switch (float_gemm_tile(g.M, g.N, count)) {  // Note [GEMM tiles by shape]
+      case FloatGemmTile::T64x64: return launch_generic<float, 4, 4>(g, ta, tb, stream, "sgemm_64x64");
+      case FloatGemmTile::T32x32: return launch_generic<float, 2, 2>(g, ta, tb, stream, "sgemm_32x32");
+      case FloatGemmTile::T16x16: return launch_generic<float, 1, 1>(g, ta, tb, stream, "sgemm_16x16");
+      case FloatGemmTile::T64x16: return launch_generic<float, 4, 1>(g, ta, tb, stream, "sgemm_64x16");
+      default: break;
+    }
     const int64_t tiles = ((g.M + BM - 1) / BM) * ((g.N + BN - 1) / BN);
     const dim3 grid = grid_for(tiles, count);
     const bool va = can_vectorize(g.A, g.lda, g.batch.stride_a, g.batch.ndim);
@@ -316,10 +247,7 @@ void launch(const GemmArgs<T>& g, bool ta, bool tb) {
     else sgemm_kernel<true, true><<<grid, kSgemmThreads, 0, stream>>>(g, va, vb, vc);
     EMBER_CUDA_CHECK_LAUNCH("sgemm");
   } else {
-    const int64_t tiles = ((g.M + GM - 1) / GM) * ((g.N + GN - 1) / GN);
-    gemm_generic_kernel<T><<<grid_for(tiles, count), kGenericThreads, 0, stream>>>(g, ta, tb);
-    const char* name = std::is_same_v<T, double> ? "dgemm" : "igemm";
-    EMBER_CUDA_CHECK_LAUNCH(name);
+    launch_generic<T, 4, 4>(g, ta, tb, stream, std::is_same_v<T, double> ? "dgemm" : "igemm");
   }
 }
 

@@ -65,6 +65,75 @@ def test_reductions_of_expanded_tensors_match_torch(op, base, sizes, dim, keepdi
         assert as_lists(got) == as_lists(want)
 
 
+SPREAD_OPS = {  # (ember call, torch call) over the dim argument; None: every dim
+    "var": (lambda x, d, k: x.var(d, keepdim=k), lambda x, d, k: x.var(d, keepdim=k)),
+    "std": (lambda x, d, k: x.std(d, correction=0, keepdim=k), lambda x, d, k: x.std(d, correction=0, keepdim=k)),
+    "var_c3": (lambda x, d, k: x.var(d, correction=3, keepdim=k), lambda x, d, k: x.var(d, correction=3, keepdim=k)),
+    "prod": (lambda x, d, k: x.prod() if d is None else x.prod(d, keepdim=k),
+             lambda x, d, k: x.prod() if d is None else x.prod(d, keepdim=k)),
+    "logsumexp": (lambda x, d, k: x.logsumexp(tuple(range(x.dim())) if d is None else d, keepdim=k),
+                  lambda x, d, k: x.logsumexp(tuple(range(x.dim())) if d is None else d, keepdim=k)),
+}
+
+
+@pytest.mark.parametrize("base, sizes", SHAPES)
+@pytest.mark.parametrize("dim", DIMS)
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("op", sorted(SPREAD_OPS))
+def test_spreads_products_and_logsumexp_of_expanded_tensors_match_torch(op, base, sizes, dim, keepdim):
+    # Values near 1 keep products of hundreds of copies finite.
+    e, t = pair(lambda rng: 1 + 0.01 * rng.standard_normal(base), sizes)
+    if isinstance(dim, tuple) and len(sizes) == 1:
+        pytest.skip("dims 0 and -1 are the same dim")
+    if op == "prod" and isinstance(dim, tuple):
+        pytest.skip("prod takes one dim")
+    fe, ft = SPREAD_OPS[op]
+    got, want = fe(e, dim, keepdim), ft(t, dim, keepdim)
+    assert tuple(got.shape) == tuple(want.shape)
+    # n copies counted at once, not one by one (Note [Reducing stride-0 dims]): the last bits differ.
+    np.testing.assert_allclose(np.array(got.tolist()), np.array(want.tolist()), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("op", ["argmax", "argmin"])
+@pytest.mark.parametrize("base, sizes", [((1, 4, 1), (3, 4, 6)), ((2, 1, 3), (2, 7, 3)), ((1, 5), (300, 5)),
+                                         ((5, 1), (5, 300)), ((1, 1, 1), (2, 3, 4))])
+def test_positions_over_every_dim_of_expanded_tensors_match_torch(op, base, sizes):
+    e, t = pair(lambda rng: rng.integers(0, 3, base).astype(float), sizes)  # ties across the copies
+    assert getattr(e, op)().item() == getattr(t, op)().item()
+    assert getattr(e, op)(keepdim=True).tolist() == getattr(t, op)(keepdim=True).tolist()
+
+
+def test_spreads_of_integers_and_edge_values():
+    for lib in (ember, torch):
+        assert lib.tensor([3], dtype=lib.int32).expand(10).prod().item() == 3**10
+        assert lib.tensor([3]).expand(50).prod().item() == torch.tensor([3]).expand(50).prod().item()  # wraps
+        assert lib.tensor([2], dtype=lib.int32).expand(40).prod(dtype=lib.int32).item() == 0  # 2^40 mod 2^32
+        assert lib.tensor([-0.0]).expand(3).prod().item() == 0.0
+        assert math.isnan(lib.tensor([1.0, float("nan")]).expand(4, 2).var().item())
+        assert math.isnan(lib.tensor([2.0]).expand(3).var(correction=3).item())  # 0 / 0
+        assert lib.tensor([float("-inf")]).expand(5).logsumexp(0).item() == float("-inf")
+        assert lib.tensor([float("inf"), 1.0]).expand(5, 2).logsumexp((0, 1)).item() == float("inf")
+        assert lib.tensor([1, 2]).expand(3, 2).logsumexp(0).dtype == lib.float32
+
+
+def test_int32_power_of_more_repeats_than_int32_holds():
+    # 3^(2^31 + 5) mod 2^32 and 2^(2^31) mod 2^32, from a count that int32 cannot hold.
+    n = 2**31 + 5
+    x = ember.tensor([3], dtype=ember.int32).expand(n)
+    assert x.prod(dtype=ember.int32).item() == np.int32(np.uint32(pow(3, n, 2**32))).item()
+    assert ember.tensor([2], dtype=ember.int32).expand(2**31).prod(dtype=ember.int32).item() == 0
+
+
+def test_gradients_of_spreads_of_expanded_tensors_match_torch():
+    grads = []
+    for lib in (ember, torch):
+        x = lib.tensor([[1.0, 2.0, 4.0]], dtype=lib.float64, requires_grad=True)
+        big = x.expand(5, 3)
+        (big.var() + big.std(0).sum() + big.prod(1).sum() + big.logsumexp((0, 1))).backward()
+        grads.append(x.grad.tolist())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)
+
+
 def test_integer_and_bool_counts_are_exact():
     for lib in (ember, torch):
         assert lib.tensor([2**62]).expand(4).sum().item() == 0  # wraps as 4 additions do
@@ -115,6 +184,17 @@ def test_gradients_through_reductions_of_expanded_tensors():
     lambda: ember.ones(1, dtype=ember.int32).expand(2**27).sum(),       # converted to int64 first
     lambda: ember.ones(1, dtype=ember.bool).expand(2**27).sum(),
     lambda: ember.ones(1).expand(2**27).sum(dtype=ember.float64),
+    lambda: ember.ones(1).expand(2**27).var(),
+    lambda: ember.ones(1, 1000).expand(100000, 1000).std(0),
+    lambda: ember.ones(1000, 1).expand(1000, 100000).var(1),
+    lambda: ember.ones(1).expand(2**27).prod(),
+    lambda: ember.ones(1, 1000).expand(100000, 1000).prod(0),
+    lambda: ember.ones(1, dtype=ember.int32).expand(2**27).prod(),  # converted to int64 first
+    lambda: ember.ones(1).expand(2**27).logsumexp(0),
+    lambda: ember.ones(1, 1000).expand(100000, 1000).logsumexp(0),
+    lambda: ember.ones(1, dtype=ember.int64).expand(2**27).logsumexp(0),  # converted to float32 first
+    lambda: ember.ones(1, 1000).expand(100000, 1000).argmax(),
+    lambda: ember.ones(1000, 1).expand(1000, 100000).argmin(),
 ])
 def test_no_copy_of_the_repeats(make):
     # The expanded inputs hold 2**27 or 10**8 elements (0.5 GB of float32); the outputs at most 1000.
@@ -124,3 +204,12 @@ def test_no_copy_of_the_repeats(make):
     grown = _C._memory_stats()["peak"] - before
     assert grown < 64 * 1024, f"{grown} bytes allocated"
     del out
+
+
+@pytest.mark.gpu
+def test_expanded_reductions_on_cuda_match_the_cpu():
+    base = ember.tensor(np.random.default_rng(1).integers(0, 3, (2, 1, 3)).astype(np.float32))
+    for f in (lambda x: x.var(), lambda x: x.std(1), lambda x: x.prod(1), lambda x: x.logsumexp((0, 1)),
+              lambda x: x.argmax(), lambda x: x.argmin(keepdim=True), lambda x: x.sum(1), lambda x: x.amax(0)):
+        got, want = f(base.cuda().expand(2, 5, 3)).cpu(), f(base.expand(2, 5, 3))
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)

@@ -66,6 +66,10 @@ void init_reduce(py::module_& m, PyTensor& cls) {
     DimList dims = dims_arg("amin", dim);
     return without_gil_for(t, [&] { return amin(t, dims, keepdim); });
   };
+  m.def("_logsumexp", [](const Tensor& t, py::object dim, bool keepdim) {
+    DimList dims = dims_arg("logsumexp", dim);
+    return without_gil_for(t, [&] { return logsumexp(t, dims, keepdim); });
+  }, py::arg("input"), py::arg("dim"), py::arg("keepdim") = false);
   auto argmax_fn = [](const Tensor& t, std::optional<int64_t> dim, bool keepdim) {
     return without_gil_for(t, [&] { return argmax(t, dim, keepdim); });
   };

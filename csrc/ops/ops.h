@@ -170,6 +170,7 @@ Tensor t(const Tensor& x);                                // 2-D transpose, <2-D
 Tensor sum(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DType> dtype = std::nullopt);
 Tensor mean(const Tensor& t, const DimList& dims, bool keepdim);
 Tensor var(const Tensor& t, const DimList& dims, double correction, bool keepdim);
+Tensor logsumexp(const Tensor& t, const DimList& dims, bool keepdim);  // integers in the default float dtype
 Tensor std_dev(const Tensor& t, const DimList& dims, double correction, bool keepdim);  // Tensor.std
 Tensor amax(const Tensor& t, const DimList& dims, bool keepdim);
 Tensor amin(const Tensor& t, const DimList& dims, bool keepdim);

@@ -1,4 +1,6 @@
 // sum, mean and sum_to; the reduction plan every reduction shares.
+#include <climits>
+
 #include "autograd/function_node.h"
 #include "autograd/grad_mode.h"
 #include "kernels/dispatch.h"
@@ -56,8 +58,10 @@ ReducePlan plan_reduction(const char* op, const Tensor& t, const DimList& dims, 
 // and rounded once for floats, where PyTorch adds the n copies one by one: the two can differ in
 // the last bits, ember's being the nearer to the exact sum; a mean divides that sum by the full
 // count as before. A kept stride-0 dim is reduced once and the result expanded into the output,
-// so only the output is ever full size. The reductions that look at positions or spreads
-// (argmax over several dims, var, prod, logsumexp) still lay the tensor out in full.
+// so only the output is ever full size. The others account for repeats in their own way: a
+// product raises to the n-th power, a variance divides its correction by n (reduce_var.cpp),
+// logsumexp adds log n (reduce_logsumexp.cpp), and argmax/argmin over several dims count the first
+// extreme's position among all the elements again (reduce_minmax.cpp).
 Stride0Narrowed narrow_stride0(const Tensor& t, const ReducePlan& plan, bool reduced_too) {
   Stride0Narrowed s;
   s.distinct = t;
@@ -82,18 +86,32 @@ Tensor expand_reduced(const Tensor& r, const ReducePlan& plan) {
   return contiguous_clone(expand(r, plan.out));
 }
 
-void scale_by_repeats(Tensor& r, int64_t n) {
-  if (n == 1) return;
+namespace {
+// r op= n for a count n of repeats: a Scalar for floats; for integers, whose Scalar (a double) is
+// exact only up to 2^53, an integer tensor of r's dtype and device.
+void apply_repeats(BinaryOp op, Tensor& r, int64_t n) {
   autograd::AutoGradMode no_grad(false);
   if (is_floating(r.dtype())) {
-    binary_(BinaryOp::Mul, r, Scalar{static_cast<double>(n), ScalarKind::Float});
+    binary_(op, r, Scalar{static_cast<double>(n), ScalarKind::Float});
     return;
   }
-  // A Scalar holds a double, exact only up to 2^53: the count goes in as an int64 tensor.
   Tensor count = empty({}, r.dtype(), cpu_device());
   if (r.dtype() == DType::Int32) *count.data<int32_t>() = static_cast<int32_t>(static_cast<uint32_t>(n));
   else *count.data<int64_t>() = n;
-  binary_(BinaryOp::Mul, r, r.device().is_cpu() ? count : to_device(count, r.device()));
+  binary_(op, r, r.device().is_cpu() ? count : to_device(count, r.device()));
+}
+}  // namespace
+
+void scale_by_repeats(Tensor& r, int64_t n) {
+  if (n != 1) apply_repeats(BinaryOp::Mul, r, n);
+}
+
+void power_by_repeats(Tensor& r, int64_t n) {
+  // An int32 count is n cut to 32 bits, right for a product (mod 2^32) but not for a power. Mod
+  // 2^32 an odd base's powers repeat every 2^30 and an even base's are 0 from the 32nd on, so
+  // 32 + (n - 32) mod 2^30 is a power with the same value that fits.
+  if (r.dtype() == DType::Int32 && n > INT32_MAX) n = 32 + (n - 32) % (int64_t{1} << 30);
+  if (n != 1) apply_repeats(BinaryOp::Pow, r, n);
 }
 
 Tensor kept_then_reduced(const Tensor& t, const ReducePlan& plan) {

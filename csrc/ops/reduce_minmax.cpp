@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "autograd/function_node.h"
+#include "autograd/grad_mode.h"
 #include "kernels/dispatch.h"
 #include "kernels/reduce.h"
 #include "ops/reduce_util.h"
@@ -24,18 +25,50 @@ void check_nonempty(const char* op, const Tensor& t, const ReducePlan& plan, boo
                 " to have non-zero size.");
 }
 
+// Note [Reducing stride-0 dims] for positions over several dims: the first extreme of the distinct
+// values `t_distinct` lies at coordinate 0 along each narrowed dim, and so does the first in the
+// whole tensor (row-major order ranks positions by their coordinates, a narrowed dim's equal
+// copies differ in that coordinate only). So `pos`, a position among the distinct values' reduced
+// dims, is unravelled there and ravelled again among the whole tensor's. Integer tensors, not
+// Scalars: counts of a stride-0 tensor can pass 2^53.
+Tensor recount_positions(const Tensor& pos, const Tensor& t_distinct, const Tensor& t, const ReducePlan& plan) {
+  autograd::AutoGradMode no_grad(false);
+  auto count = [&](int64_t v) {
+    Tensor c = empty({}, DType::Int64, cpu_device());
+    *c.data<int64_t>() = v;
+    return pos.device().is_cpu() ? c : to_device(c, pos.device());
+  };
+  Tensor out = zeros(pos.sizes(), DType::Int64, pos.device());
+  int64_t distinct_after = 1, all_after = 1;  // the sizes of the later reduced dims, multiplied
+  for (int64_t i = t.dim() - 1; i >= 0; --i) {
+    if (!plan.reduced[i]) continue;
+    const int64_t distinct_size = t_distinct.sizes()[i];
+    if (distinct_size > 1) {
+      Tensor coord = binary(BinaryOp::Remainder, binary(BinaryOp::FloorDivide, pos, count(distinct_after)),
+                            count(distinct_size));
+      binary_(BinaryOp::Add, out, binary(BinaryOp::Mul, coord, count(all_after)));
+    }
+    distinct_after *= distinct_size;
+    all_after *= t.sizes()[i];
+  }
+  return out;
+}
+
 // Values (and, when `indices` is given, positions) of the max or min over the plan's dims; of
 // equal values (+0 and -0) the first, or the last when `last_of_ties` (Note [Signed zeros in max and min]).
 Tensor minmax_kernel(bool is_max, const Tensor& t, const ReducePlan& plan, Tensor* indices,
                      bool last_of_ties = false) {
   // Note [Reducing stride-0 dims]: a repeated value is still the extreme. A narrowed reduced dim
-  // gives index 0, the first of its equal values, which is the answer only when it is the one
-  // dim reduced (max/min along a dim; argmax over several dims counts positions across them).
+  // gives index 0, the first of its equal values, which is the position when it is the one dim
+  // reduced (max/min along a dim); across several dims the position is counted again.
   const int64_t nreduced = std::count(plan.reduced.begin(), plan.reduced.end(), true);
-  Stride0Narrowed s = narrow_stride0(t, plan, !indices || nreduced == 1);
+  // (The last of ties would lie at the end of a narrowed dim: no caller asks its position.)
+  Stride0Narrowed s = narrow_stride0(t, plan, !(indices && last_of_ties));
   if (s.narrowed) {
     Tensor distinct_indices;
     Tensor values = minmax_kernel(is_max, s.distinct, s.plan, indices ? &distinct_indices : nullptr, last_of_ties);
+    if (indices && nreduced > 1 && s.repeats > 1)
+      distinct_indices = recount_positions(distinct_indices, s.distinct, t, plan);
     if (indices) *indices = expand_reduced(distinct_indices, plan);
     return expand_reduced(values, plan);
   }

@@ -1,6 +1,7 @@
 // prod over every element or along one dim, with PyTorch's dtype rule and a gradient that is
 // right when the input has zeros (Note [prod gradient]).
 #include "autograd/function_node.h"
+#include "autograd/grad_mode.h"
 #include "kernels/dispatch.h"
 #include "kernels/reduce.h"
 #include "kernels/scan.h"
@@ -31,14 +32,21 @@ Tensor prod_impl(const char* node, const Tensor& t, const DimList& dims, bool ke
   ReducePlan plan = plan_reduction("prod", t, dims, keepdim);
   DType out_dtype = dtype ? *dtype : (is_floating(t.dtype()) ? t.dtype() : DType::Int64);
   EMBER_CHECK(out_dtype != DType::Bool, NotImplemented, "[prod] not implemented for ", dtype_name(out_dtype));
-  Tensor src = to_dtype(t, out_dtype);
-  Tensor out = empty(plan.out, out_dtype, t.device());
+  // Note [Reducing stride-0 dims]: n repeats of each value multiply to the n-th power of their
+  // product (exactly, wrapping, for integers; rounded once for floats, where PyTorch multiplies the
+  // copies one by one, so the last bits may differ as a sum's do).
+  Stride0Narrowed s = narrow_stride0(t, plan);
+  Tensor out = empty(s.plan.out, out_dtype, t.device());
   if (out.numel() > 0) {
-    Tensor block = kept_then_reduced(src, plan);
-    EMBER_DISPATCH_KERNEL(out.device(), prod_last_axis, out_dtype, out.raw_data(), block.raw_data(), plan.outer,
-                          plan.inner);
+    autograd::AutoGradMode no_grad(false);
+    Tensor block = kept_then_reduced(to_dtype(s.distinct, out_dtype), s.plan);
+    EMBER_DISPATCH_KERNEL(out.device(), prod_last_axis, out_dtype, out.raw_data(), block.raw_data(), s.plan.outer,
+                          s.plan.inner);
+    power_by_repeats(out, s.repeats);
   }
-  if (is_floating(out_dtype) && autograd::needs_grad(src)) {
+  out = expand_reduced(out, plan);
+  if (is_floating(out_dtype) && autograd::needs_grad(t)) {
+    Tensor src = to_dtype(t, out_dtype);  // t itself unless converted; the gradient's input
     const bool all = dims.empty();
     const int64_t dim = all || t.dim() == 0 ? 0 : wrap_dim(dims[0], t.dim());
     autograd::record(node, {out}, {src}, {src, out}, [plan, all, dim](const BackwardArgs& c) -> tensor_list {

@@ -34,6 +34,8 @@ Stride0Narrowed narrow_stride0(const Tensor& t, const ReducePlan& plan, bool red
 Tensor expand_reduced(const Tensor& r, const ReducePlan& plan);
 // r *= n in place, exactly for integers (which wrap as n additions would). No autograd.
 void scale_by_repeats(Tensor& r, int64_t n);
+// r = r^n in place, exactly for integers (which wrap as n multiplications would). No autograd.
+void power_by_repeats(Tensor& r, int64_t n);
 
 // `t` laid out as a contiguous [outer, inner] block: kept dims first, reduced dims last
 // (a view when t already is, else a copy). No autograd: a kernel input.

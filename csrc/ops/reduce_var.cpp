@@ -13,14 +13,18 @@ using autograd::BackwardArgs;
 
 namespace {
 
+// Note [Reducing stride-0 dims]: n repeats of each value leave the mean as it is and multiply the
+// sum of squared deviations by n, so the variance of the distinct values with the correction
+// divided by n, ss / (N_d - c / n) = n ss / (N - c), is the variance of them all.
 Tensor var_forward(const char* op, const Tensor& t, const ReducePlan& plan, double correction) {
   EMBER_CHECK(is_floating(t.dtype()), Runtime, "[", op, "] expected a floating point input, got ",
               dtype_name(t.dtype()));
-  Tensor out = empty(plan.out, t.dtype(), t.device());
-  Tensor block = kept_then_reduced(t, plan);
-  EMBER_DISPATCH_KERNEL(out.device(), var_last_axis, t.dtype(), out.raw_data(), block.raw_data(), plan.outer,
-                        plan.inner, correction);
-  return out;
+  Stride0Narrowed s = narrow_stride0(t, plan);
+  Tensor out = empty(s.plan.out, t.dtype(), t.device());
+  Tensor block = kept_then_reduced(s.distinct, s.plan);
+  EMBER_DISPATCH_KERNEL(out.device(), var_last_axis, t.dtype(), out.raw_data(), block.raw_data(), s.plan.outer,
+                        s.plan.inner, correction / static_cast<double>(s.repeats));
+  return expand_reduced(out, plan);
 }
 
 // d(var)/dx_i = 2 (x_i - mean) / dof, with dof = max(0, n - correction): written with ember ops

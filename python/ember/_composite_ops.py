@@ -188,18 +188,11 @@ def _reduce_dims(input, dim):
 
 
 def logsumexp(input, dim, keepdim=False):
-    """log(sum(exp(x))) over dim, shifted by the (detached) max so nothing overflows; an all -inf
-    slice gives -inf and a +inf element gives +inf, as in PyTorch. The gradient is the softmax."""
-    if not input.is_floating_point():  # integers and bools in the default float dtype, as PyTorch
-        from . import get_default_dtype
-        input = input._to_dtype(get_default_dtype())
-    dims = _reduce_dims(input, dim)
-    m = 0.0  # an empty input has no max to shift by: its slices sum to 0, whose log is -inf
-    if input.numel():
-        m = input.detach().amax(dims, keepdim=True)
-        m = m.masked_fill(m.isinf(), 0.0)
-    out = (input - m).exp().sum(dims, keepdim=True).log() + m
-    return out if keepdim else _squeeze_dims(out, dims)
+    """log(sum(exp(x))) over dim, shifted by the max so nothing overflows; an all -inf slice gives
+    -inf and a +inf element gives +inf, as in PyTorch. Integers in the default float dtype. The
+    gradient is the softmax, exp(x - result). Native (ops/reduce_logsumexp.cpp), so an expanded
+    input is not laid out in full (Note [Reducing stride-0 dims])."""
+    return _C._logsumexp(input, _reduce_dims(input, dim), keepdim)
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):

@@ -69,6 +69,7 @@ PYBIND11_MODULE(_C, m) {
   init_python_function(m);
   init_cpu(m);
   init_out(m, cls);
+  init_dlpack(m, cls);
   m.def("_build_info", []() {
     py::dict info;
     info["compiler"] = EMBER_BUILD_COMPILER;

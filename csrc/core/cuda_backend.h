@@ -38,6 +38,10 @@ void empty_pinned_cache();
 
 bool is_pinned(const void* host_ptr);
 
+// Device `index`'s stream (the one ember queues everything on) as an integer, for protocols that
+// pass streams between libraries (DLPack's __dlpack__(stream=...)).
+uintptr_t stream_handle(int index);
+
 // Copies nbytes between two devices (at least one of them cuda). Device-to-host copies wait for
 // the data (a sync). Host-to-device copies are queued on the device's stream; from pinned memory
 // they wait for the copy unless non_blocking (Note [Host-to-device copies]).

@@ -3,7 +3,7 @@
 `import ember as torch` is meant to run an ordinary small-MLP script.
 """
 from . import _C
-from ._C import device, dtype, from_numpy
+from ._C import device, dtype, from_dlpack, from_numpy
 from ._C import OutOfMemoryError  # a RuntimeError (as PyTorch raises) and a MemoryError
 from ._C import get_num_threads, set_num_threads
 from ._C import *  # noqa: F401,F403  the elementwise ops of csrc/kernels/op_kinds.h (_C.__all__): abs, add, exp ...

@@ -136,6 +136,11 @@ cudaStream_t stream_of(int index) {
 
 cudaStream_t current_stream() { return stream_of(current_device()); }
 
+uintptr_t stream_handle(int index) {
+  check_device("stream", Device{DeviceType::CUDA, index});
+  return reinterpret_cast<uintptr_t>(stream_of(index));
+}
+
 int multiprocessor_count() {
   static std::array<std::atomic<int>, kMaxDevices> counts{};  // 0: not asked yet
   const int index = current_device();

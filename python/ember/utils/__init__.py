@@ -1,2 +1,2 @@
 """ember.utils: training utilities that sit above autograd, as torch.utils: checkpoint and data."""
-from . import checkpoint, data  # noqa: F401
+from . import checkpoint, data, dlpack  # noqa: F401

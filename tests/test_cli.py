@@ -39,16 +39,18 @@ def test_train_writes_a_run_folder_and_eval_reloads_it(tmp_path, capsys):
     assert cli.main(["train", "--epochs", "40", "--seed", "1", "--out", str(out), "--no-progress"]) == 0
     train_acc, test_acc = _final_accuracies(capsys.readouterr().out)
     assert train_acc >= 0.95
-    for name in ("model.safetensors", "metrics.csv", "config.json"):
+    for name in ("model.safetensors", "metrics.csv", "config.json", "index.html"):
         assert (out / name).exists(), name
     with open(out / "metrics.csv") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 40 and float(rows[-1]["train_loss"]) < float(rows[0]["train_loss"])
     config = json.loads((out / "config.json").read_text())
     assert config["dataset"] == "spirals" and config["hidden"] == [64, 64]
-    pytest.importorskip("matplotlib")
-    assert (out / "loss.png").stat().st_size > 1000
+    assert (out / "loss.png").stat().st_size > 1000  # matplotlib is a dependency of the install
     assert (out / "decision_boundary.png").stat().st_size > 1000
+    page = (out / "index.html").read_text()
+    assert "<img src='loss.png'" in page and "<img src='decision_boundary.png'" in page
+    assert page.count("<tr>") >= 40 and f"test accuracy {test_acc:.3f}" in page and "Linear(in_features=2" in page
 
     assert cli.main(["eval", "--checkpoint", str(out)]) == 0
     line = capsys.readouterr().out

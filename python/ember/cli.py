@@ -36,7 +36,7 @@ def build_parser():
     sub = p.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="train an MLP on a built-in dataset",
                        description="Train an MLP; writes model.safetensors, metrics.csv, config.json and "
-                                   "pictures into --out.")
+                                   "pictures and an index.html report into --out.")
     t.add_argument("--dataset", choices=list(ALL_DATASETS), default="spirals")
     t.add_argument("--data", metavar="DIR", help="folder with the IDX files (mnist / fashion-mnist)")
     t.add_argument("--hidden", type=_hidden, default=[64, 64], help="hidden sizes, e.g. 64,64 (default)")

@@ -126,14 +126,17 @@ def train(config, out_dir, progress=True, log=print):
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    from . import plots
+    from . import plots, report
     pictures = plots.save_run_pictures(out_dir, rows, model, X_train, y_train)
+    scores = dict(train_acc=train_acc, test_acc=rows[-1]["test_acc"])
+    page = report.write_report(out_dir, config, rows, model, pictures, scores)
     log(f"done in {time.perf_counter() - start:.1f} s: train accuracy {train_acc:.3f}, "
         f"test accuracy {rows[-1]['test_acc']:.3f}")
-    log(f"wrote {', '.join(['model.safetensors', 'metrics.csv', 'config.json'] + pictures)} to {out_dir}")
+    log(f"wrote {', '.join(['model.safetensors', 'metrics.csv', 'config.json'] + pictures + [page])} to {out_dir}")
     if not pictures:
         log(f"(matplotlib is not installed: no pictures; the curves are in {os.path.join(out_dir, 'metrics.csv')})")
-    return dict(train_acc=train_acc, test_acc=rows[-1]["test_acc"], out_dir=out_dir)
+    log(f"report: {os.path.join(os.path.abspath(out_dir), page)}")
+    return dict(scores, out_dir=out_dir)
 
 
 def evaluate_checkpoint(run_dir, log=print):

@@ -92,6 +92,19 @@ void init_cuda(py::module_& m, PyTensor& cls) {
   });
   m.def("_cuda_capture_end", [](int device, int64_t pool) { return CudaGraphHandle{cuda::end_capture(device, pool)}; });
   m.def("_cuda_is_capturing", &cuda::is_capturing);
+  m.def("_cuda_device_properties", [](int index) {
+    cuda::DeviceProperties p = cuda::device_properties(index);
+    py::dict d;
+    d["name"] = p.name;
+    d["major"] = p.major;
+    d["minor"] = p.minor;
+    d["total_memory"] = p.total_memory;
+    d["multi_processor_count"] = p.multi_processor_count;
+    d["warp_size"] = p.warp_size;
+    d["max_threads_per_block"] = p.max_threads_per_block;
+    d["shared_memory_per_block"] = p.shared_memory_per_block;
+    return d;
+  });
 #ifdef EMBER_WITH_CUDA
   // Note [GEMM tiles by shape]: the rule for a shape on a device of `sms` SMs, and forcing one
   // tile on every float32 GEMM (tests compare the tiles' results, benchmarks time them).

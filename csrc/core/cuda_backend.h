@@ -38,6 +38,16 @@ void empty_pinned_cache();
 
 bool is_pinned(const void* host_ptr);
 
+// What ember.cuda.get_device_properties reports, from cudaGetDeviceProperties.
+struct DeviceProperties {
+  std::string name;
+  int major = 0, minor = 0;  // compute capability
+  int64_t total_memory = 0;  // bytes
+  int multi_processor_count = 0, warp_size = 0, max_threads_per_block = 0;
+  int64_t shared_memory_per_block = 0;  // bytes
+};
+DeviceProperties device_properties(int index);
+
 // Device `index`'s stream (the one ember queues everything on) as an integer, for protocols that
 // pass streams between libraries (DLPack's __dlpack__(stream=...)).
 uintptr_t stream_handle(int index);

@@ -21,6 +21,7 @@ int current_device() { no_cuda("current_device"); }
 void use_device(int) { no_cuda("cuda"); }
 void synchronize(int) { no_cuda("synchronize"); }
 uintptr_t stream_handle(int) { no_cuda("stream"); }
+DeviceProperties device_properties(int) { no_cuda("get_device_properties"); }
 std::shared_ptr<void> allocate(size_t, int) { no_cuda("allocate"); }
 std::shared_ptr<void> allocate_pinned(size_t) { no_cuda("pin_memory"); }
 void empty_pinned_cache() {}

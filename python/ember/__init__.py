@@ -57,6 +57,7 @@ _install_out(globals())  # out= on the functions above that torch gives it (pyth
 del _install_out
 
 __version__ = "0.1.0"
+from . import __config__  # noqa: E402  (after __version__, which it reports)
 
 
 def is_tensor(obj):

@@ -76,17 +76,7 @@ def _train(args, parser):
 
 
 def _info():
-    b = ember._C._build_info()
-    print(f"ember {ember.__version__} ({os.path.dirname(ember.__file__)})")
-    print(f"compiler: {b['compiler']}; -march=native: {b['native_arch']}; "
-          f"OpenMP: {b['openmp']} ({b['threads']} threads)")
-    # The best vector ISA the kernels' run-time dispatch found (Note [Runtime ISA dispatch]).
-    isa, used = ember._C._detected_cpu_isa(), ember._C._cpu_isa()
-    print(f"CPU ISA: {isa}" + ("" if used == isa else f" (kernels forced to {used})"))
-    print(f"CUDA backend built: {b['cuda']}; CUDA available: {ember.cuda.is_available()}; "
-          f"devices: {ember.cuda.device_count()}")
-    if not ember.cuda.is_available():
-        print(f"  why not: {ember.cuda.unavailable_reason()}")
+    print(ember.__config__.show(), end="")
     return 0
 
 

@@ -142,3 +142,54 @@ def launch_count():
 
 def allocator_call_count():
     return transfer_stats()["allocator_calls"]
+
+
+class _CudaDeviceProperties:
+    """torch.cuda.get_device_properties' object: name, major, minor (the compute capability),
+    total_memory (bytes), multi_processor_count, warp_size, max_threads_per_block and
+    shared_memory_per_block (bytes)."""
+
+    def __init__(self, props):
+        self.__dict__.update(props)
+
+    def __repr__(self):
+        return (f"_CudaDeviceProperties(name='{self.name}', major={self.major}, minor={self.minor}, "
+                f"total_memory={self.total_memory // 2**20}MB, multi_processor_count={self.multi_processor_count})")
+
+
+def get_device_properties(device=None):
+    return _CudaDeviceProperties(_C._cuda_device_properties(_index(device)))
+
+
+def get_device_name(device=None):
+    return get_device_properties(device).name
+
+
+def get_device_capability(device=None):
+    p = get_device_properties(device)
+    return p.major, p.minor
+
+
+def memory_summary(device=None, abbreviated=False):
+    """A readable table of the device's caching allocator (memory_stats) and of what device work
+    has cost the host since the last reset_transfer_stats() (transfer_stats), as torch.cuda's
+    memory_summary. `abbreviated` is accepted for torch's signature; the table is short anyway."""
+    if not is_available():
+        return f"ember.cuda.memory_summary: no CUDA device ({unavailable_reason()})\n"
+    index = _index(device)
+    s, t = memory_stats(index), transfer_stats()
+
+    def mib(n):
+        return f"{n / 2**20:10.2f} MiB"
+
+    rows = [("live tensors (allocated)", mib(s["allocated_bytes.all.current"]), mib(s["allocated_bytes.all.peak"])),
+            ("held from the driver (reserved)", mib(s["reserved_bytes.all.current"]), mib(s["reserved_bytes.all.peak"]))]
+    lines = [f"ember CUDA memory summary, device {index} ({get_device_name(index)})",
+             f"{'':34}{'current':>14}{'peak':>14}"]
+    lines += [f"{name:34}{cur:>14}{peak:>14}" for name, cur, peak in rows]
+    lines += [f"driver allocations {s['num_device_alloc']}, frees {s['num_device_free']}, "
+              f"retries after out of memory {s['num_alloc_retries']}, out of memory {s['num_ooms']}",
+              f"since reset_transfer_stats(): {t['kernel_launches']} kernel launches, {t['syncs']} syncs, "
+              f"{t['bytes_to_device']} bytes to the device, {t['bytes_to_host']} to the host, "
+              f"{t['allocator_calls']} allocator calls"]
+    return "\n".join(lines) + "\n"

@@ -136,6 +136,14 @@ cudaStream_t stream_of(int index) {
 
 cudaStream_t current_stream() { return stream_of(current_device()); }
 
+DeviceProperties device_properties(int index) {
+  check_device("get_device_properties", Device{DeviceType::CUDA, index});
+  cudaDeviceProp p;
+  EMBER_CUDA_CHECK(cudaGetDeviceProperties(&p, index));
+  return {p.name, p.major, p.minor, static_cast<int64_t>(p.totalGlobalMem), p.multiProcessorCount, p.warpSize,
+          p.maxThreadsPerBlock, static_cast<int64_t>(p.sharedMemPerBlock)};
+}
+
 uintptr_t stream_handle(int index) {
   check_device("stream", Device{DeviceType::CUDA, index});
   return reinterpret_cast<uintptr_t>(stream_of(index));

@@ -17,11 +17,29 @@
 #include "autograd/grad_mode.h"
 #include "autograd/hooks.h"
 #include "autograd/node.h"
+#include "core/profiler.h"
 #include "ops/ops.h"
 
 namespace ember::autograd {
 
 namespace {
+
+// A backward node's run, timed for the profiler with the node's name and sequence number (which
+// its forward instant carries too) when a profile is open.
+class NodeRange {
+ public:
+  NodeRange(const Node& n, bool shown) : node_(n), start_(shown && profiler::on() ? profiler::now_ns() : -1) {}
+  ~NodeRange() {
+    if (start_ >= 0)
+      profiler::add(profiler::Kind::Backward, node_.name(), start_, profiler::now_ns() - start_, -1, 0,
+                    node_.sequence_nr());
+  }
+
+ private:
+  const Node& node_;
+  int64_t start_;
+};
+
 
 class GraphRoot : public Node {
  public:
@@ -138,6 +156,7 @@ tensor_list run(const tensor_list& outputs, const tensor_list& grads, const tens
     for (const Tensor& g : in) any_grad = any_grad || g.defined();
     tensor_list out;
     if (any_grad && !(inputs && is_sink)) {
+      NodeRange timed(*n, n != root.get());  // Note [The profiler]; the engine's own root is not shown
       if (!AnomalyMode::is_enabled()) {
         out = n->apply(std::move(in));
       } else {

@@ -2,6 +2,7 @@
 
 #include "autograd/anomaly.h"
 #include "autograd/grad_mode.h"
+#include "core/profiler.h"
 #include "ops/ops.h"
 
 namespace ember::autograd {
@@ -42,6 +43,12 @@ void record(const char* name, const tensor_list& outputs, const tensor_list& inp
             const tensor_list& to_save, BackwardFn fn) {
   auto node = std::make_shared<FunctionNode>(name, std::move(fn));
   if (AnomalyMode::is_enabled()) record_anomaly_trace(*node);
+  if (profiler::on()) {  // Note [The profiler]: the forward end of the node's link to its backward
+    std::string shapes;
+    if (profiler::record_shapes())
+      for (const Tensor& in : inputs) shapes += (shapes.empty() ? "" : ", ") + (in.defined() ? shape_str(in.sizes()) : "[]");
+    profiler::instant(profiler::Kind::Forward, name, -1, 0, node->sequence_nr(), std::move(shapes));
+  }
   node->next_edges().reserve(inputs.size());
   for (const Tensor& in : inputs) node->next_edges().push_back(in.defined() ? gradient_edge(in) : Edge{});
   for (uint32_t i = 0; i < outputs.size(); ++i) {

@@ -80,5 +80,6 @@ void init_cuda(py::module_& m, PyTensor& cls);
 void init_cpu(py::module_& m);
 void init_out(py::module_& m, PyTensor& cls);
 void init_dlpack(py::module_& m, PyTensor& cls);
+void init_profiler(py::module_& m);
 
 }  // namespace ember::bindings

@@ -7,6 +7,7 @@
 
 #include "core/cpu_block_cache.h"
 #include "core/cuda_backend.h"
+#include "core/profiler.h"
 
 namespace ember {
 
@@ -75,16 +76,32 @@ void TensorImpl::set_requires_grad(bool r) {
   requires_grad_ = r;
 }
 
+namespace {
+// Note [The profiler]: an allocation while a profile is open is an instant, and its block's last
+// owner records the free.
+std::shared_ptr<void> profiled(std::shared_ptr<void> block, size_t nbytes, Device device) {
+  if (!profiler::on()) return block;
+  const auto bytes = static_cast<int64_t>(nbytes);
+  profiler::instant(profiler::Kind::Alloc, "alloc", device.index, bytes);
+  void* p = block.get();
+  return std::shared_ptr<void>(p, [block = std::move(block), bytes, device](void*) mutable {
+    profiler::instant(profiler::Kind::Free, "free", device.index, bytes);
+    block.reset();
+  });
+}
+}  // namespace
+
 std::shared_ptr<Storage> allocate_storage(size_t nbytes, Device device) {
   // Device memory comes from the CUDA pool (which also says why when there is no device).
   if (device.is_cuda())
-    return std::make_shared<Storage>(cuda::allocate(nbytes, device.index), nbytes, device, /*resizable=*/true);
+    return std::make_shared<Storage>(profiled(cuda::allocate(nbytes, device.index), nbytes, device), nbytes, device,
+                                     /*resizable=*/true);
   // Round up to the alignment so aligned_alloc's contract holds; never ask for 0 bytes.
   size_t rounded = (nbytes + 63) / 64 * 64;
   if (rounded == 0) rounded = 64;
   std::shared_ptr<void> p = cpu_alloc_cached(rounded);  // Note [CPU block cache]
   if (!p) fail(ErrorKind::Memory, "[allocate] CPU out of memory: tried to allocate ", nbytes, " bytes");
-  return std::make_shared<Storage>(std::move(p), nbytes, device, /*resizable=*/true);
+  return std::make_shared<Storage>(profiled(std::move(p), nbytes, device), nbytes, device, /*resizable=*/true);
 }
 
 Tensor empty(const Shape& sizes, DType dtype, Device device, const char* op) {

@@ -51,6 +51,9 @@ def build_parser():
                    help="read the loss back every N steps (each read is a sync on a GPU)")
     t.add_argument("--out", metavar="DIR", help="run folder (default runs/<dataset>-<time>)")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
+    t.add_argument("--profile", type=_positive(int), nargs="?", const=5, default=0, metavar="STEPS",
+                   help="profile STEPS training steps (5 by default) after the first: trace.json and profile.txt "
+                        "in the run folder")
     e = sub.add_parser("eval", help="reload a run's model and score it")
     e.add_argument("--checkpoint", metavar="DIR", required=True, help="a run folder written by ember train")
     # `ember bench ...` hands its arguments to the suite's own parser (see main).
@@ -70,7 +73,7 @@ def _train(args, parser):
     out = args.out or os.path.join("runs", f"{args.dataset}-{stamp}")
     config = dict(dataset=args.dataset, data=args.data, hidden=args.hidden, activation=args.activation,
                   epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
-                  device=args.device, seed=args.seed, log_every=args.log_every)
+                  device=args.device, seed=args.seed, log_every=args.log_every, profile=args.profile)
     train(config, out, progress=not args.no_progress and sys.stderr.isatty())
     return 0
 

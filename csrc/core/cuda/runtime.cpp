@@ -9,6 +9,7 @@
 #include "core/cuda/cuda_check.h"
 #include "core/cuda/kernel_error.h"
 #include "core/cuda_backend.h"
+#include "core/profiler.h"
 
 namespace ember::cuda {
 
@@ -58,6 +59,7 @@ std::mutex report_mutex;
 // Waits for everything queued on `index`'s stream, then raises what a kernel reported meanwhile.
 void wait_for(int index, cudaStream_t s) {
   check_not_capturing("synchronize", index);
+  profiler::Range timed(profiler::Kind::Sync, "cudaStreamSynchronize", index);
   n_syncs.fetch_add(1, std::memory_order_relaxed);
   EMBER_CUDA_CHECK(cudaStreamSynchronize(s));
   raise_kernel_error(index);
@@ -251,6 +253,9 @@ void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device
     cudaStream_t s = stream_of(dst_device.index);
     EMBER_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyHostToDevice, s));
     n_to_device.fetch_add(static_cast<int64_t>(nbytes), std::memory_order_relaxed);
+    if (profiler::on())
+      profiler::instant(profiler::Kind::Transfer, "host to device", dst_device.index, static_cast<int64_t>(nbytes), 0,
+                        pinned ? "pinned" : "pageable");
     if (pinned) {
       if (non_blocking) record_pinned_use(src, s);
       else wait_for(dst_device.index, s);
@@ -262,6 +267,9 @@ void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device
     EMBER_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToHost, s));
     wait_for(src_device.index, s);
     n_to_host.fetch_add(static_cast<int64_t>(nbytes), std::memory_order_relaxed);
+    if (profiler::on())
+      profiler::instant(profiler::Kind::Transfer, "device to host", src_device.index, static_cast<int64_t>(nbytes), 0,
+                        is_pinned(dst) ? "pinned" : "pageable");
   } else if (dst_device == src_device) {
     use_device(dst_device.index);
     EMBER_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToDevice, stream_of(dst_device.index)));

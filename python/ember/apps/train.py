@@ -23,6 +23,39 @@ OPTIMIZERS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW}
 IDX_DATASETS = ("mnist", "fashion_mnist")  # read from local files given by --data
 
 
+class StepProfile:
+    """--profile N: the training steps 2 to N + 1 (the first one warms up) under ember.profiler,
+    each a record_function range, written to the run folder as trace.json (Chrome trace: Perfetto,
+    chrome://tracing) and profile.txt (the key_averages table)."""
+
+    def __init__(self, steps, out_dir, log):
+        self.steps, self.out_dir, self.log = steps, out_dir, log
+        self.prof = None
+
+    def around(self, step):
+        import contextlib
+        if self.steps and step == 1:
+            self.prof = ember.profiler.profile(record_shapes=True).__enter__()
+        if self.prof is None:
+            return contextlib.nullcontext()
+        return ember.profiler.record_function(f"step {step}")
+
+    def after(self, step):
+        if self.prof is not None and step == self.steps:
+            self.finish()
+
+    def finish(self):
+        if self.prof is None:
+            return
+        self.prof.__exit__(None, None, None)
+        self.prof.export_chrome_trace(os.path.join(self.out_dir, "trace.json"))
+        with open(os.path.join(self.out_dir, "profile.txt"), "w") as f:
+            f.write(self.prof.key_averages().table(row_limit=40))
+        self.log(f"profile of {self.steps} steps: {os.path.join(self.out_dir, 'trace.json')} (open it in "
+                 f"ui.perfetto.dev or chrome://tracing) and profile.txt")
+        self.prof = None
+
+
 def build_model(in_features, hidden, classes, activation):
     layers, width = [], in_features
     for h in hidden:
@@ -91,26 +124,31 @@ def train(config, out_dir, progress=True, log=print):
         json.dump({**config, "classes": classes, "in_features": X_train.shape[1]}, f, indent=2)
     rows = []
     start = time.perf_counter()
+    profile = StepProfile(config.get("profile", 0), out_dir, log)
+    steps_done = 0
     for epoch in range(1, config["epochs"] + 1):
         total, seen, correct = 0.0, 0, 0
         bar = _progress(loader, len(loader), f"epoch {epoch}/{config['epochs']}", progress)
         for step, (xb, yb) in enumerate(bar):
-            logits = model(xb)
-            loss = criterion(logits, yb)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            # Reading the loss is a host sync on a GPU: do it once every few steps only, and
-            # read loss and accuracy together (one sync).
-            if step % config["log_every"] == 0 or step == len(loader) - 1:
-                with ember.no_grad():
-                    hits = (logits.argmax(dim=1) == yb).sum().to(loss.dtype)
-                    batch_loss, batch_correct = ember.stack([loss.detach(), hits]).tolist()
-                seen += yb.shape[0]
-                correct += int(batch_correct)
-                total += batch_loss * yb.shape[0]
-                if bar is not loader:
-                    bar.set_postfix(loss=f"{total / seen:.4f}", acc=f"{correct / seen:.3f}")
+            with profile.around(steps_done):
+                logits = model(xb)
+                loss = criterion(logits, yb)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                # Reading the loss is a host sync on a GPU: do it once every few steps only, and
+                # read loss and accuracy together (one sync).
+                if step % config["log_every"] == 0 or step == len(loader) - 1:
+                    with ember.no_grad():
+                        hits = (logits.argmax(dim=1) == yb).sum().to(loss.dtype)
+                        batch_loss, batch_correct = ember.stack([loss.detach(), hits]).tolist()
+                    seen += yb.shape[0]
+                    correct += int(batch_correct)
+                    total += batch_loss * yb.shape[0]
+                    if bar is not loader:
+                        bar.set_postfix(loss=f"{total / seen:.4f}", acc=f"{correct / seen:.3f}")
+            profile.after(steps_done)
+            steps_done += 1
         test_loss, test_acc = evaluate(model, X_test, y_test, criterion)
         row = dict(epoch=epoch, train_loss=total / seen, train_acc=correct / seen, test_loss=test_loss,
                    test_acc=test_acc, seconds=time.perf_counter() - start)
@@ -118,6 +156,7 @@ def train(config, out_dir, progress=True, log=print):
         log(f"epoch {epoch:4d}  train loss {row['train_loss']:.4f}  acc {row['train_acc']:.3f}  "
                 f"test loss {test_loss:.4f}  acc {test_acc:.3f}")
 
+    profile.finish()  # fewer steps than --profile asked for
     _, train_acc = evaluate(model, X_train, y_train, criterion)
     model.to("cpu")  # the checkpoint and the pictures are made on the host
     X_train, y_train = X_train.to("cpu"), y_train.to("cpu")

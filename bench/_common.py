@@ -95,6 +95,15 @@ def machine_line():
     return f"{m['cpu']}, {m['logical_cores']} logical cores, ISA {' '.join(m['isa']) or 'baseline'}, {m['os']}"
 
 
+def gpu_torch(ember):
+    """(torch, None) for a GPU comparison against PyTorch, or (torch or None, why it cannot run)."""
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    return torch, gpu_skip_reason(ember, torch)
+
+
 def gpu_skip_reason(ember, torch):
     """Why a GPU comparison cannot run here, or None."""
     if torch is None:

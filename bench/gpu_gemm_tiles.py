@@ -45,11 +45,7 @@ def _forced(tile, fn):
 
 def main():
     args = _parse()
-    try:
-        import torch
-    except ImportError:
-        torch = None
-    reason = _common.gpu_skip_reason(ember, torch)
+    torch, reason = _common.gpu_torch(ember)
     if reason:
         print(f"skipped: {reason}")
         return 0

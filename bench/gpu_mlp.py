@@ -132,11 +132,7 @@ def workloads(torch, quick):
 
 def main(argv=None):
     args = _parse(sys.argv[1:] if argv is None else argv)
-    try:
-        import torch
-    except ImportError:
-        torch = None
-    reason = _common.gpu_skip_reason(ember, torch)
+    torch, reason = _common.gpu_torch(ember)
     if reason:
         print(f"skipped: {reason}")
         return 0

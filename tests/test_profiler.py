@@ -101,7 +101,7 @@ def test_the_chrome_trace_is_well_formed(tmp_path):
             assert e["dur"] >= 0 and e["cat"] in KINDS and "tid" in e
     starts = sorted(e["id"] for e in events if e["ph"] == "s")
     assert starts and starts == sorted(e["id"] for e in events if e["ph"] == "f")  # each arrow has two ends
-    assert any(e["ph"] == "C" and e["name"] == "memory in use (bytes)" for e in events)
+    assert any(e["ph"] == "C" and e["name"] == "memory allocated since the profile began (bytes)" for e in events)
 
 
 def test_record_function_as_a_decorator():

@@ -46,7 +46,8 @@ void record(const char* name, const tensor_list& outputs, const tensor_list& inp
   if (profiler::on()) {  // Note [The profiler]: the forward end of the node's link to its backward
     std::string shapes;
     if (profiler::record_shapes())
-      for (const Tensor& in : inputs) shapes += (shapes.empty() ? "" : ", ") + (in.defined() ? shape_str(in.sizes()) : "[]");
+      for (const Tensor& in : inputs)
+        shapes += (shapes.empty() ? "" : ", ") + (in.defined() ? shape_str(in.sizes()) : "[]");
     profiler::instant(profiler::Kind::Forward, name, -1, 0, node->sequence_nr(), std::move(shapes));
   }
   node->next_edges().reserve(inputs.size());

@@ -105,7 +105,8 @@ class profile:
 
     def export_chrome_trace(self, path):
         """Writes the events as Chrome trace JSON (chrome://tracing, ui.perfetto.dev): one track per
-        host thread, one per CUDA device for its kernel launches, the memory in use as a counter, and
+        host thread, one per CUDA device for its kernel launches, a counter of the bytes allocated
+        less those freed since the profile began (it dips below 0 when older tensors die), and
         an arrow from each autograd node's forward to its backward."""
         with open(path, "w") as f:
             json.dump(chrome_trace(self._events), f)
@@ -132,7 +133,7 @@ def chrome_trace(events):
             if e.kind != "transfer":
                 where = "cpu" if e.device < 0 else f"cuda:{e.device}"
                 live[where] = live.get(where, 0) + (e.bytes if e.kind == "alloc" else -e.bytes)
-                trace.append({"name": "memory in use (bytes)", "ph": "C", "ts": ts, "pid": "CPU",
+                trace.append({"name": "memory allocated since the profile began (bytes)", "ph": "C", "ts": ts, "pid": "CPU",
                               "args": dict(live)})
             continue
         trace.append({"name": e.name, "cat": e.kind, "ph": "X", "ts": ts, "dur": e.dur_ns / 1e3, "pid": pid,

@@ -104,6 +104,20 @@ def test_the_chrome_trace_is_well_formed(tmp_path):
     assert any(e["ph"] == "C" and e["name"] == "memory allocated since the profile began (bytes)" for e in events)
 
 
+def test_two_threads_are_two_tracks():
+    import threading
+    steps = [mlp_step(), mlp_step()]
+    with ember.profiler.profile() as prof:
+        workers = [threading.Thread(target=lambda s=s: [s() for _ in range(3)]) for s in steps]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+    threads = {e.thread for e in prof.events() if e.name == "linear_gemm"}
+    assert len(threads) == 2
+    assert sum(e.name == "linear_gemm" for e in prof.events()) == 2 * 3 * 2
+
+
 def test_record_function_as_a_decorator():
     @ember.profiler.record_function("double")
     def double(x):

@@ -24,6 +24,8 @@ log=$out/log.txt
 : >"$log"
 
 start=$(date +%s)
+# The commit the frozen copy was taken from (the tree may move on while the rounds run).
+commit="$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- python csrc || echo '+changes')"
 rounds=0
 failed=0
 cd "$root"
@@ -46,6 +48,6 @@ failing=$(grep -Eo '[0-9]+ failing examples' "$log" | awk '{f += $1} END {print 
 {
   echo "fuzz_long: $rounds rounds in $(( $(date +%s) - start )) s, ${cases:-0} cases, $failing failing, $failed failed rounds"
   echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-  echo "commit: $(git rev-parse --short HEAD)"
+  echo "commit: $commit (the package fuzzed was copied at the start)"
 } | tee "$out/summary.txt"
 [ "$failed" -eq 0 ]

@@ -209,3 +209,13 @@ def test_zero_dim_and_empty_shapes():
 def test_reduction_errors(fn, exc, match):
     with pytest.raises(exc, match=match):
         fn()
+
+
+def test_no_degrees_of_freedom_warns_as_torch_does():
+    for lib in (ember, torch):
+        with pytest.warns(UserWarning, match=r"var\(\): degrees of freedom is <= 0"):
+            assert lib.tensor([1.0]).var().isnan().item()  # 0 / 0
+        with pytest.warns(UserWarning, match=r"std\(\): degrees of freedom is <= 0"):
+            lib.ones(3, 4).std(0, correction=3)
+        with pytest.warns(UserWarning, match="degrees of freedom"):
+            lib.ones(3, 0).var(0)  # an empty output: a reduction factor of 0

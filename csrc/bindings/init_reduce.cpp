@@ -37,15 +37,34 @@ Tensor mean_fn(const Tensor& t, py::object dim, bool keepdim, std::optional<DTyp
   DimList dims = dims_arg("mean", dim);
   return without_gil_for(t, [&] { return mean(dtype ? to_dtype(t, *dtype) : t, dims, keepdim); });
 }
+// PyTorch's warning when the correction leaves no degrees of freedom (the result is inf or NaN):
+// the reduction factor is the input's numel over the output's (0 for an empty output).
+void warn_no_dof(const char* op, const Tensor& t, const DimList& dims, double correction) {
+  int64_t reduced = 1, kept = 1;
+  for (int64_t i = 0; i < t.dim(); ++i) {
+    bool r = dims.empty();
+    for (int64_t d : dims) r = r || (d < 0 ? d + t.dim() : d) == i;
+    (r ? reduced : kept) *= t.sizes()[i];
+  }
+  if (static_cast<double>(kept == 0 ? 0 : reduced) - correction > 0) return;
+  std::string msg = std::string(op) + "(): degrees of freedom is <= 0. Correction should be strictly less than "
+                    "the reduction factor (input numel divided by output numel).";
+  if (PyErr_WarnEx(PyExc_UserWarning, msg.c_str(), 1) != 0) throw py::error_already_set();
+}
+
 Tensor var_fn(const Tensor& t, py::object dim, py::object unbiased, bool keepdim, py::object correction) {
   double c = correction_arg("var", dim, unbiased, correction);
   DimList dims = dims_arg("var", dim);
-  return without_gil_for(t, [&] { return var(t, dims, c, keepdim); });
+  Tensor out = without_gil_for(t, [&] { return var(t, dims, c, keepdim); });
+  warn_no_dof("var", t, dims, c);
+  return out;
 }
 Tensor std_fn(const Tensor& t, py::object dim, py::object unbiased, bool keepdim, py::object correction) {
   double c = correction_arg("std", dim, unbiased, correction);
   DimList dims = dims_arg("std", dim);
-  return without_gil_for(t, [&] { return std_dev(t, dims, c, keepdim); });
+  Tensor out = without_gil_for(t, [&] { return std_dev(t, dims, c, keepdim); });
+  warn_no_dof("std", t, dims, c);
+  return out;
 }
 }  // namespace
 

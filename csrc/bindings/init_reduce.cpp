@@ -43,7 +43,7 @@ void warn_no_dof(const char* op, const Tensor& t, const DimList& dims, double co
   int64_t reduced = 1, kept = 1;
   for (int64_t i = 0; i < t.dim(); ++i) {
     bool r = dims.empty();
-    for (int64_t d : dims) r = r || (d < 0 ? d + t.dim() : d) == i;
+    for (int64_t d : dims) r = r || wrap_dim(d, t.dim()) == i;
     (r ? reduced : kept) *= t.sizes()[i];
   }
   if (static_cast<double>(kept == 0 ? 0 : reduced) - correction > 0) return;

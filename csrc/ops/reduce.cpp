@@ -86,19 +86,19 @@ Tensor expand_reduced(const Tensor& r, const ReducePlan& plan) {
   return contiguous_clone(expand(r, plan.out));
 }
 
+Tensor exact_count(int64_t n, DType dtype, Device device) {
+  Tensor count = empty({}, dtype, cpu_device());
+  if (dtype == DType::Int32) *count.data<int32_t>() = static_cast<int32_t>(static_cast<uint32_t>(n));
+  else *count.data<int64_t>() = n;
+  return device.is_cpu() ? count : to_device(count, device);
+}
+
 namespace {
-// r op= n for a count n of repeats: a Scalar for floats; for integers, whose Scalar (a double) is
-// exact only up to 2^53, an integer tensor of r's dtype and device.
+// r op= n for a count n of repeats: a Scalar for floats, an exact_count for integers.
 void apply_repeats(BinaryOp op, Tensor& r, int64_t n) {
   autograd::AutoGradMode no_grad(false);
-  if (is_floating(r.dtype())) {
-    binary_(op, r, Scalar{static_cast<double>(n), ScalarKind::Float});
-    return;
-  }
-  Tensor count = empty({}, r.dtype(), cpu_device());
-  if (r.dtype() == DType::Int32) *count.data<int32_t>() = static_cast<int32_t>(static_cast<uint32_t>(n));
-  else *count.data<int64_t>() = n;
-  binary_(op, r, r.device().is_cpu() ? count : to_device(count, r.device()));
+  if (is_floating(r.dtype())) binary_(op, r, Scalar{static_cast<double>(n), ScalarKind::Float});
+  else binary_(op, r, exact_count(n, r.dtype(), r.device()));
 }
 }  // namespace
 

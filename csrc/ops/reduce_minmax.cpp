@@ -29,15 +29,10 @@ void check_nonempty(const char* op, const Tensor& t, const ReducePlan& plan, boo
 // values `t_distinct` lies at coordinate 0 along each narrowed dim, and so does the first in the
 // whole tensor (row-major order ranks positions by their coordinates, a narrowed dim's equal
 // copies differ in that coordinate only). So `pos`, a position among the distinct values' reduced
-// dims, is unravelled there and ravelled again among the whole tensor's. Integer tensors, not
-// Scalars: counts of a stride-0 tensor can pass 2^53.
+// dims, is unravelled there and ravelled again among the whole tensor's (in exact counts).
 Tensor recount_positions(const Tensor& pos, const Tensor& t_distinct, const Tensor& t, const ReducePlan& plan) {
   autograd::AutoGradMode no_grad(false);
-  auto count = [&](int64_t v) {
-    Tensor c = empty({}, DType::Int64, cpu_device());
-    *c.data<int64_t>() = v;
-    return pos.device().is_cpu() ? c : to_device(c, pos.device());
-  };
+  auto count = [&](int64_t v) { return exact_count(v, DType::Int64, pos.device()); };
   Tensor out = zeros(pos.sizes(), DType::Int64, pos.device());
   int64_t distinct_after = 1, all_after = 1;  // the sizes of the later reduced dims, multiplied
   for (int64_t i = t.dim() - 1; i >= 0; --i) {

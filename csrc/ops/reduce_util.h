@@ -32,6 +32,9 @@ Stride0Narrowed narrow_stride0(const Tensor& t, const ReducePlan& plan, bool red
 // A reduction of Stride0Narrowed::distinct as the reduction of the whole tensor: `r` itself, or,
 // where kept dims were narrowed, r expanded into a new tensor of plan.out. No autograd.
 Tensor expand_reduced(const Tensor& r, const ReducePlan& plan);
+// n as a 0-d integer tensor (Int64 or Int32, cut to 32 bits) on `device`: a Scalar holds a double,
+// exact only up to 2^53, and the counts of a stride-0 tensor can pass that.
+Tensor exact_count(int64_t n, DType dtype, Device device);
 // r *= n in place, exactly for integers (which wrap as n additions would). No autograd.
 void scale_by_repeats(Tensor& r, int64_t n);
 // r = r^n in place, exactly for integers (which wrap as n multiplications would). No autograd.

@@ -8,6 +8,7 @@ epoch's permutation is moved there once per epoch, Note [Batches of device-resid
 the optimizer's update is one multi-tensor launch per param group. So a step queues kernels and
 never waits for the GPU, except on the steps that read the loss back (every --log-every steps,
 one sync for loss and accuracy together) and at the end of an epoch (evaluation)."""
+import contextlib
 import csv
 import json
 import os
@@ -33,7 +34,6 @@ class StepProfile:
         self.prof = None
 
     def around(self, step):
-        import contextlib
         if self.steps and step == 1:
             self.prof = ember.profiler.profile(record_shapes=True).__enter__()
         if self.prof is None:

@@ -153,3 +153,52 @@ def test_transfers_and_syncs_on_a_device():
     assert any(e.kind == "kernel" and e.device == 0 for e in events)
     assert any(e.kind == "alloc" and e.device == 0 for e in events)
     assert y.tolist()[:2] == [2.0, 2.0]
+
+
+@pytest.mark.gpu
+def test_cuda_kernels_are_timed_on_the_device(tmp_path):
+    step = mlp_step("cuda")
+    step()
+    ember.cuda.synchronize()
+    with ember.profiler.profile() as prof:
+        step()
+    events = prof.events()
+    launches = {e.seq: e for e in events if e.kind == "kernel" and e.device == 0}
+    device = [e for e in events if e.kind == "device_kernel"]
+    # Every launch has its device time, under its launch number, and a kernel runs after its launch
+    # was queued (allowing the anchor's microseconds of uncertainty, Note [Kernel time on the device]).
+    assert len(launches) >= 5 and 0 not in launches
+    assert sorted(e.seq for e in device) == sorted(launches)
+    for d in device:
+        host = launches[d.seq]
+        assert (d.name, d.device, d.thread) == (host.name, 0, host.thread) and d.dur_ns >= 0
+        assert d.start_ns >= host.start_ns - 20_000
+    # One stream: each kernel starts after the one before it ended.
+    ordered = sorted(device, key=lambda e: e.start_ns)
+    assert [d.seq for d in ordered] == sorted(d.seq for d in device)
+    assert all(b.start_ns >= a.start_ns + a.dur_ns - 1_000 for a, b in zip(ordered, ordered[1:]))
+    table = prof.key_averages().table(sort_by="cuda_time_total", row_limit=3)
+    assert table.splitlines()[3].split()[1] == "device_kernel"
+
+    prof.export_chrome_trace(str(tmp_path / "trace.json"))
+    trace = json.loads((tmp_path / "trace.json").read_text())["traceEvents"]
+    stream = [e for e in trace if e.get("cat") == "device_kernel"]
+    assert len(stream) == len(device) and {(e["pid"], e["tid"]) for e in stream} == {(1, 1)}
+    arrows = [e for e in trace if e.get("name") == "launch to kernel"]
+    assert len(arrows) == 2 * len(device)
+    names = {(e["pid"], e.get("tid")): e["args"]["name"] for e in trace if e["ph"] == "M"}
+    assert names[(1, None)] == "cuda:0" and names[(1, 1)] == "stream (device time)"
+
+
+@pytest.mark.gpu
+def test_kernels_captured_into_a_graph_are_timed_on_the_host_only():
+    x = ember.ones(64, device="cuda")
+    g = ember.cuda.CUDAGraph()
+    with ember.profiler.profile() as prof:
+        with ember.cuda.graph(g):
+            y = (x * 2.0).relu()
+        g.replay()
+    events = prof.events()
+    assert any(e.kind == "kernel" and e.device == 0 for e in events)
+    assert not any(e.kind == "device_kernel" for e in events)
+    assert y.cpu().tolist()[:2] == [2.0, 2.0]

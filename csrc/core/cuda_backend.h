@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/device.h"
 
@@ -85,6 +86,14 @@ DeviceMemoryStats memory_stats(int index);
 void reset_peak_memory(int index);
 // Gives the device's cached (unused) blocks back to the driver.
 void empty_cache(int index);
+
+// The profiler's device clock (Note [Kernel time on the device], core/cuda/kernel_timer.cpp).
+// Records a timing event on `index`'s stream and returns its number in this profile, or -1 when
+// none could be recorded (the stream is being captured into a graph, or a CUDA call failed).
+int64_t record_timing_event(int index);
+// Waits for the recorded events and returns, by number, when each completed on the profiler's clock
+// (profiler::now_ns; -1 where unknown); the next event begins a new numbering.
+std::vector<int64_t> collect_timing_events();
 
 // Counters for tests and the profiler, what a training step costs beyond its arithmetic: a sync
 // is any wait of the host for the device; a launch is a kernel queued (counted where every launch

@@ -36,6 +36,8 @@ void copy_bytes(void*, Device, const void*, Device, size_t, bool) { no_cuda("to"
 DeviceMemoryStats memory_stats(int) { return {}; }
 void reset_peak_memory(int) {}
 void empty_cache(int) {}
+int64_t record_timing_event(int) { return -1; }
+std::vector<int64_t> collect_timing_events() { return {}; }
 TransferStats transfer_stats() { return {0, 0, 0, 0, 0}; }
 void count_allocator_call() {}
 void reset_transfer_stats() {}

@@ -46,6 +46,7 @@ struct CUevent_st {
   cudaStream_t stream = nullptr;  // where it was last recorded
   uint64_t at = 0;                // recorded after this many of the stream's tasks
   double time_ms = 0;             // when that point was reached (timing)
+  bool timing = true;             // false: created with cudaEventDisableTiming
 };
 
 struct CUgraph_st {
@@ -633,8 +634,9 @@ cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned
 }
 
 cudaError_t cudaEventCreate(cudaEvent_t* event) { return cudaEventCreateWithFlags(event, cudaEventDefault); }
-cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned) {
+cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned flags) {
   *event = new CUevent_st;
+  (*event)->timing = !(flags & cudaEventDisableTiming);
   return cudaSuccess;
 }
 cudaError_t cudaEventDestroy(cudaEvent_t event) {
@@ -669,7 +671,12 @@ cudaError_t cudaEventQuery(cudaEvent_t event) {
 }
 
 cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) {
-  if (!start || !end || !start->stream || !end->stream) return emu::set_error(cudaErrorInvalidResourceHandle);
+  if (!start || !end || !start->stream || !end->stream || !start->timing || !end->timing)
+    return emu::set_error(cudaErrorInvalidResourceHandle);
+  // As the driver: both events must have completed (an event still queued has no time yet).
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (start->stream->completed < start->at || end->stream->completed < end->at) return cudaErrorNotReady;
   *ms = static_cast<float>(end->time_ms - start->time_ms);
   return cudaSuccess;
 }

@@ -1,0 +1,90 @@
+"""Point-to-point messages, as torch.distributed's send / recv / isend / irecv: `tensor` goes
+whole from one rank to another, matched by (source, tag). dst/src are global ranks (group_dst /
+group_src ranks within `group`); recv with src=None takes the first message from any rank and
+returns the sender's global rank, as torch's does.
+
+These are MPI_Isend / MPI_Irecv on the tensor's own memory (Note [Tensors as MPI buffers]); the
+blocking forms wait under the group's deadline (Note [No collective blocks forever]), so a peer
+that never sends is an error after the timeout, not a hang. Tags must be non-negative (MPI
+reserves the negative ones)."""
+from ._mpi_types import buffer, mpi
+from .process_group import resolve
+from .work import Work
+
+
+def _peer(op_name, pg, global_rank, group_rank, what):
+    if group_rank is not None:
+        if global_rank is not None:
+            raise ValueError(f"ember.distributed.{op_name}: pass {what} or group_{what}, not both")
+        if not 0 <= group_rank < pg.size():
+            raise ValueError(f"ember.distributed.{op_name}: group_{what}={group_rank} is outside the group of "
+                             f"size {pg.size()}")
+        peer = group_rank
+    elif global_rank is None:
+        raise ValueError(f"ember.distributed.{op_name}: {what} must be given")
+    else:
+        peer = pg.group_rank_of(op_name, global_rank, what)
+    if peer == pg.rank():
+        raise ValueError(f"ember.distributed.{op_name}: {what} is this rank ({pg.ranks[peer]}); a rank cannot "
+                         f"{op_name} to itself")
+    return peer
+
+
+def _check_tag(op_name, tag):
+    if not isinstance(tag, int) or tag < 0:
+        raise ValueError(f"ember.distributed.{op_name}: tag must be a non-negative int, got {tag!r}")
+
+
+def isend(tensor, dst=None, group=None, tag=0, group_dst=None):
+    """Starts sending `tensor` to rank `dst`; returns a Work (wait() before changing the tensor)."""
+    pg = resolve(group)
+    if not pg.is_member():
+        return None
+    _check_tag("isend", tag)
+    peer = _peer("isend", pg, dst, group_dst, "dst")
+    buf = buffer("isend", tensor)
+    return Work("send", [pg.comm.Isend(buf, peer, tag)], pg)
+
+
+class _RecvWork(Work):
+    """A receive's Work knows who sent the message once it arrived (for src=None)."""
+
+    def __init__(self, pg, buf, peer, tag):
+        MPI = mpi()
+        super().__init__("recv", [pg.comm.Irecv(buf, MPI.ANY_SOURCE if peer is None else peer, tag)], pg)
+        self._status = MPI.Status()
+        self._statuses = [self._status]
+        self._peer_group_rank = peer
+
+    def source_rank(self):
+        """The global rank the message came from."""
+        self.wait()
+        if self._peer_group_rank is not None:
+            return self._group.ranks[self._peer_group_rank]
+        return self._group.ranks[self._status.Get_source()]
+
+
+def irecv(tensor, src=None, group=None, tag=0, group_src=None):
+    """Starts receiving into `tensor` from rank `src` (None: any rank); returns a Work."""
+    pg = resolve(group)
+    if not pg.is_member():
+        return None
+    _check_tag("irecv", tag)
+    peer = None if src is None and group_src is None else _peer("irecv", pg, src, group_src, "src")
+    return _RecvWork(pg, buffer("irecv", tensor), peer, tag)
+
+
+def send(tensor, dst=None, group=None, tag=0, group_dst=None):
+    """Sends `tensor` to rank `dst` and waits until its memory may be reused."""
+    work = isend(tensor, dst, group, tag, group_dst)
+    if work is not None:
+        work.wait()
+
+
+def recv(tensor, src=None, group=None, tag=0, group_src=None):
+    """Receives into `tensor` from rank `src` (None: any rank); returns the sender's global rank
+    (-1 on a rank outside `group`, as torch)."""
+    work = irecv(tensor, src, group, tag, group_src)
+    if work is None:
+        return -1
+    return work.source_rank()

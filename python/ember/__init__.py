@@ -52,6 +52,7 @@ from .serialization import load, save  # noqa: E402
 from . import utils  # noqa: E402
 from . import onnx  # noqa: E402  (needs the onnx package only when export() runs)
 from . import profiler  # noqa: E402
+from . import distributed  # noqa: E402  (imports mpi4py only at init_process_group)
 from ._out import install as _install_out  # noqa: E402
 
 _install_out(globals())  # out= on the functions above that torch gives it (python/ember/_out.py)

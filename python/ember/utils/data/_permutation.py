@@ -53,8 +53,11 @@ class LazyPermutation:
         return (left << self._half) | right
 
     def take(self, start, stop):
-        x = np.arange(start, stop, dtype=np.uint64)
-        y = self._encrypt(x)
+        return self.at(np.arange(start, stop, dtype=np.uint64))
+
+    def at(self, positions):
+        """The permutation's values at the given positions (a NumPy integer array, each below n)."""
+        y = self._encrypt(np.asarray(positions, dtype=np.uint64))
         n = np.uint64(self.n)
         outside = np.flatnonzero(y >= n)
         while outside.size:  # cycle walking: each walk ends, since its cycle holds a value below n

@@ -48,3 +48,18 @@ def read(out_dir, rank):
         info = json.load(f)
     with np.load(os.path.join(out_dir, f"rank{rank}.npz")) as z:
         return {k: z[k] for k in z.files}, info
+
+
+def sample(rank, dtype, seed, shape=(3, 4)):
+    """Rank `rank`'s input to collective case `seed`, as a NumPy array (both sides make it)."""
+    rng = np.random.default_rng(seed * 10 + rank)
+    if dtype == "bool":
+        return rng.integers(0, 2, shape).astype(bool)
+    if dtype in ("int64", "int32"):
+        return rng.integers(-5, 6, shape).astype(dtype)
+    return rng.standard_normal(shape).astype(dtype)
+
+
+REDUCE_OPS = {"float32": ["SUM", "AVG", "PRODUCT", "MIN", "MAX"], "float64": ["SUM", "AVG", "PRODUCT", "MIN", "MAX"],
+              "int64": ["SUM", "PRODUCT", "MIN", "MAX", "BAND", "BOR", "BXOR"], "int32": ["SUM", "MAX"],
+              "bool": ["SUM", "MIN"]}

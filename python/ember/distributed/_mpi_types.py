@@ -94,7 +94,6 @@ def buffer(op_name, tensor, what="tensor"):
 def mpi_op(op_name, op, dtype):
     """The MPI reduction for `op` on `dtype`. AVG runs as SUM (the caller divides afterwards); on
     bool SUM/MAX are a logical or and PRODUCT/MIN a logical and, as NCCL treats bools."""
-    MPI = mpi()
     if not isinstance(op, ReduceOp):
         raise ValueError(f"ember.distributed.{op_name}: op must be an ember.distributed.ReduceOp (SUM, AVG, PRODUCT, "
                          f"MIN, MAX, BAND, BOR, BXOR), got {op!r}")
@@ -104,6 +103,7 @@ def mpi_op(op_name, op, dtype):
                          f"{dtype_name(dtype)} (the mean of integers is not an integer): use ReduceOp.SUM and divide")
     if op in (ReduceOp.BAND, ReduceOp.BOR, ReduceOp.BXOR) and floating:
         raise ValueError(f"ember.distributed.{op_name}: {op!r} needs an integer or bool tensor, got {dtype_name(dtype)}")
+    MPI = mpi()
     if dtype == _C.dtype.bool:
         return {ReduceOp.SUM: MPI.LOR, ReduceOp.MAX: MPI.LOR, ReduceOp.PRODUCT: MPI.LAND, ReduceOp.MIN: MPI.LAND,
                 ReduceOp.BAND: MPI.LAND, ReduceOp.BOR: MPI.LOR, ReduceOp.BXOR: MPI.LXOR}[op]

@@ -37,21 +37,25 @@ def _check_tag(op_name, tag):
 
 def isend(tensor, dst=None, group=None, tag=0, group_dst=None):
     """Starts sending `tensor` to rank `dst`; returns a Work (wait() before changing the tensor)."""
+    return _start_send("isend", tensor, dst, group, tag, group_dst)
+
+
+def _start_send(op_name, tensor, dst, group, tag, group_dst):
     pg = resolve(group)
     if not pg.is_member():
         return None
-    _check_tag("isend", tag)
-    peer = _peer("isend", pg, dst, group_dst, "dst")
-    buf = buffer("isend", tensor)
-    return Work("send", [pg.comm.Isend(buf, peer, tag)], pg)
+    _check_tag(op_name, tag)
+    peer = _peer(op_name, pg, dst, group_dst, "dst")
+    buf = buffer(op_name, tensor)
+    return Work(op_name, [pg.comm.Isend(buf, peer, tag)], pg)
 
 
 class _RecvWork(Work):
     """A receive's Work knows who sent the message once it arrived (for src=None)."""
 
-    def __init__(self, pg, buf, peer, tag):
+    def __init__(self, op_name, pg, buf, peer, tag):
         MPI = mpi()
-        super().__init__("recv", [pg.comm.Irecv(buf, MPI.ANY_SOURCE if peer is None else peer, tag)], pg)
+        super().__init__(op_name, [pg.comm.Irecv(buf, MPI.ANY_SOURCE if peer is None else peer, tag)], pg)
         self._status = MPI.Status()
         self._statuses = [self._status]
         self._peer_group_rank = peer
@@ -66,17 +70,21 @@ class _RecvWork(Work):
 
 def irecv(tensor, src=None, group=None, tag=0, group_src=None):
     """Starts receiving into `tensor` from rank `src` (None: any rank); returns a Work."""
+    return _start_recv("irecv", tensor, src, group, tag, group_src)
+
+
+def _start_recv(op_name, tensor, src, group, tag, group_src):
     pg = resolve(group)
     if not pg.is_member():
         return None
-    _check_tag("irecv", tag)
-    peer = None if src is None and group_src is None else _peer("irecv", pg, src, group_src, "src")
-    return _RecvWork(pg, buffer("irecv", tensor), peer, tag)
+    _check_tag(op_name, tag)
+    peer = None if src is None and group_src is None else _peer(op_name, pg, src, group_src, "src")
+    return _RecvWork(op_name, pg, buffer(op_name, tensor), peer, tag)
 
 
 def send(tensor, dst=None, group=None, tag=0, group_dst=None):
     """Sends `tensor` to rank `dst` and waits until its memory may be reused."""
-    work = isend(tensor, dst, group, tag, group_dst)
+    work = _start_send("send", tensor, dst, group, tag, group_dst)
     if work is not None:
         work.wait()
 
@@ -84,7 +92,7 @@ def send(tensor, dst=None, group=None, tag=0, group_dst=None):
 def recv(tensor, src=None, group=None, tag=0, group_src=None):
     """Receives into `tensor` from rank `src` (None: any rank); returns the sender's global rank
     (-1 on a rank outside `group`, as torch)."""
-    work = irecv(tensor, src, group, tag, group_src)
+    work = _start_recv("recv", tensor, src, group, tag, group_src)
     if work is None:
         return -1
     return work.source_rank()

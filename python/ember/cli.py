@@ -1,4 +1,5 @@
-"""The `ember` command (also `python -m ember`): train (the main job), eval, info."""
+"""The `ember` command (also `python -m ember`): train (the main job), eval, run (N ranks of a
+script, ember.distributed.launch), bench, info."""
 import argparse
 import datetime
 import os
@@ -54,16 +55,29 @@ def build_parser():
     t.add_argument("--profile", type=_positive(int), nargs="?", const=5, default=0, metavar="STEPS",
                    help="profile STEPS training steps (5 by default) after the first: trace.json and profile.txt "
                         "in the run folder")
+    t.add_argument("--nproc", type=_positive(int), default=1, metavar="N",
+                   help="train data-parallel on N CPU ranks (DistributedDataParallel over MPI, started through "
+                        "ember run); --batch-size stays the global batch")
     e = sub.add_parser("eval", help="reload a run's model and score it")
     e.add_argument("--checkpoint", metavar="DIR", required=True, help="a run folder written by ember train")
     # `ember bench ...` hands its arguments to the suite's own parser (see main).
     sub.add_parser("bench", help="the benchmark suite (ember vs pure-Python engines vs PyTorch); "
                                  "ember bench --help lists its options")
+    r = sub.add_parser("run", help="run a script on N ranks (ember.distributed over MPI), as torchrun",
+                       description="Starts N ranks of SCRIPT through mpiexec with RANK, WORLD_SIZE, LOCAL_RANK, "
+                                   "LOCAL_WORLD_SIZE, MASTER_ADDR and MASTER_PORT set, as torchrun does; the script "
+                                   "calls ember.distributed.init_process_group().")
+    r.add_argument("-n", "--nproc", "--nproc-per-node", dest="nproc", type=_positive(int), required=True,
+                   metavar="N", help="number of ranks")
+    r.add_argument("-m", "--module", action="store_true", help="SCRIPT is a module name, as python -m")
+    r.add_argument("--hostfile", metavar="FILE", help="hosts to spread the ranks over (mpiexec -f)")
+    r.add_argument("script", metavar="SCRIPT")
+    r.add_argument("args", nargs=argparse.REMAINDER, help="arguments for SCRIPT")
     sub.add_parser("info", help="print version and build flags")
     return p
 
 
-def _train(args, parser):
+def _train(args, parser, argv):
     from .apps.train import IDX_DATASETS, train
     if args.device.split(":")[0] not in ("cpu", "cuda"):
         parser.error(f"argument --device: expected cpu or cuda[:N], got {args.device!r}")
@@ -71,9 +85,16 @@ def _train(args, parser):
         parser.error(f"--dataset {args.dataset} needs --data DIR (ember does not download data sets)")
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = args.out or os.path.join("runs", f"{args.dataset}-{stamp}")
+    if args.nproc > 1 and args.device != "cpu":
+        parser.error(f"--nproc {args.nproc} trains on CPU ranks over MPI; --device {args.device} would need the NCCL "
+                     f"backend, which is not built yet")
+    if args.nproc > 1 and os.environ.get("EMBER_RUN") != "1":
+        # Start the ranks, each running this command again (one run folder for all: --out is fixed here).
+        from .apps.train_parallel import relaunch
+        return relaunch(args.nproc, argv, out)
     config = dict(dataset=args.dataset, data=args.data, hidden=args.hidden, activation=args.activation,
                   epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
-                  device=args.device, seed=args.seed, log_every=args.log_every, profile=args.profile)
+                  device=args.device, seed=args.seed, log_every=args.log_every, profile=args.profile, nproc=args.nproc)
     train(config, out, progress=not args.no_progress and sys.stderr.isatty())
     return 0
 
@@ -92,7 +113,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         if args.command == "train":
-            return _train(args, parser)
+            return _train(args, parser, argv)
+        if args.command == "run":
+            from .distributed.launch import run
+            return run(args.nproc, args.script, args.args, module=args.module, hostfile=args.hostfile)
         if args.command == "eval":
             from .apps.train import evaluate_checkpoint
             evaluate_checkpoint(args.checkpoint)

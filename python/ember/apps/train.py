@@ -19,6 +19,8 @@ import numpy as np
 import ember
 from ember import data, nn, optim
 
+from . import train_parallel
+
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU}
 OPTIMIZERS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW}
 IDX_DATASETS = ("mnist", "fashion_mnist")  # read from local files given by --data
@@ -102,7 +104,11 @@ def _progress(iterable, total, desc, enabled):
 
 
 def train(config, out_dir, progress=True, log=print):
+    """Trains; returns the scores (None on the ranks other than 0 of --nproc N)."""
     device = config["device"]
+    ranks = train_parallel.setup(config)  # Note [Training on N ranks]
+    log = train_parallel.quiet(log, ranks)
+    progress = progress and ranks.is_main
     if device != "cpu":
         ember.zeros(1).to(device)  # raises the clear "not available" error before any work
     ember.manual_seed(config["seed"])
@@ -110,52 +116,27 @@ def train(config, out_dir, progress=True, log=print):
     classes = int(max(y_train.max().item(), y_test.max().item())) + 1
     # The same initial weights on every device: made on the CPU by the seeded generator, then moved.
     model = build_model(X_train.shape[1], config["hidden"], classes, config["activation"]).to(device)
+    trained = ranks.wrap(model)  # DistributedDataParallel on N ranks; `model` stays the plain module
     X_train, y_train, X_test, y_test = (t.to(device) for t in (X_train, y_train, X_test, y_test))
     criterion = nn.CrossEntropyLoss()
     optimizer = OPTIMIZERS[config["optimizer"]](model.parameters(), lr=config["lr"])
-    loader = data.DataLoader(data.TensorDataset(X_train, y_train), batch_size=config["batch_size"], shuffle=True)
+    loader = ranks.loader(data.TensorDataset(X_train, y_train), config["batch_size"], config["seed"])
     sizes = "-".join(str(s) for s in [X_train.shape[1], *config["hidden"], classes])
     log(f"ember {ember.__version__}: {config['dataset']} ({X_train.shape[0]} train / {X_test.shape[0]} test), "
         f"MLP {sizes} {config['activation']}, {config['optimizer']} lr={config['lr']}, "
-        f"{config['epochs']} epochs of batch {config['batch_size']}, out: {out_dir}")
+        f"{config['epochs']} epochs of {ranks.describe_batch(config['batch_size'])}, out: {out_dir}")
+    if not ranks.is_main:
+        _train_epochs(config, ranks, trained, criterion, optimizer, loader, None, None, None, log, False)
+        ranks.finish()
+        return None
 
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "config.json"), "w") as f:
         json.dump({**config, "classes": classes, "in_features": X_train.shape[1]}, f, indent=2)
-    rows = []
     start = time.perf_counter()
     profile = StepProfile(config.get("profile", 0), out_dir, log)
-    steps_done = 0
-    for epoch in range(1, config["epochs"] + 1):
-        total, seen, correct = 0.0, 0, 0
-        bar = _progress(loader, len(loader), f"epoch {epoch}/{config['epochs']}", progress)
-        for step, (xb, yb) in enumerate(bar):
-            with profile.around(steps_done):
-                logits = model(xb)
-                loss = criterion(logits, yb)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                # Reading the loss is a host sync on a GPU: do it once every few steps only, and
-                # read loss and accuracy together (one sync).
-                if step % config["log_every"] == 0 or step == len(loader) - 1:
-                    with ember.no_grad():
-                        hits = (logits.argmax(dim=1) == yb).sum().to(loss.dtype)
-                        batch_loss, batch_correct = ember.stack([loss.detach(), hits]).tolist()
-                    seen += yb.shape[0]
-                    correct += int(batch_correct)
-                    total += batch_loss * yb.shape[0]
-                    if bar is not loader:
-                        bar.set_postfix(loss=f"{total / seen:.4f}", acc=f"{correct / seen:.3f}")
-            profile.after(steps_done)
-            steps_done += 1
-        test_loss, test_acc = evaluate(model, X_test, y_test, criterion)
-        row = dict(epoch=epoch, train_loss=total / seen, train_acc=correct / seen, test_loss=test_loss,
-                   test_acc=test_acc, seconds=time.perf_counter() - start)
-        rows.append(row)
-        log(f"epoch {epoch:4d}  train loss {row['train_loss']:.4f}  acc {row['train_acc']:.3f}  "
-                f"test loss {test_loss:.4f}  acc {test_acc:.3f}")
-
+    rows = _train_epochs(config, ranks, trained, criterion, optimizer, loader, (X_test, y_test), profile, start, log,
+                         progress)
     profile.finish()  # fewer steps than --profile asked for
     _, train_acc = evaluate(model, X_train, y_train, criterion)
     model.to("cpu")  # the checkpoint and the pictures are made on the host
@@ -175,7 +156,49 @@ def train(config, out_dir, progress=True, log=print):
     if not pictures:
         log(f"(matplotlib is not installed: no pictures; the curves are in {os.path.join(out_dir, 'metrics.csv')})")
     log(f"report: {os.path.join(os.path.abspath(out_dir), page)}")
+    ranks.finish()
     return dict(scores, out_dir=out_dir)
+
+
+def _train_epochs(config, ranks, model, criterion, optimizer, loader, test, profile, start, log, progress):
+    """The epochs; on rank 0 (or alone) each ends with an evaluation and a metrics row."""
+    rows = []
+    steps_done = 0
+    for epoch in range(1, config["epochs"] + 1):
+        ranks.start_epoch(loader, epoch)
+        total, seen, correct = 0.0, 0, 0
+        bar = _progress(loader, len(loader), f"epoch {epoch}/{config['epochs']}", progress)
+        for step, (xb, yb) in enumerate(bar):
+            with profile.around(steps_done) if profile else contextlib.nullcontext():
+                logits = model(xb)
+                loss = criterion(logits, yb)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                # Reading the loss is a host sync on a GPU: do it once every few steps only, and
+                # read loss and accuracy together (one sync).
+                if step % config["log_every"] == 0 or step == len(loader) - 1:
+                    with ember.no_grad():
+                        hits = (logits.argmax(dim=1) == yb).sum().to(loss.dtype)
+                        batch_loss, batch_correct = ember.stack([loss.detach(), hits]).tolist()
+                    seen += yb.shape[0]
+                    correct += int(batch_correct)
+                    total += batch_loss * yb.shape[0]
+                    if bar is not loader:
+                        bar.set_postfix(loss=f"{total / seen:.4f}", acc=f"{correct / seen:.3f}")
+            if profile:
+                profile.after(steps_done)
+            steps_done += 1
+        total, seen, correct = ranks.sum_over_ranks([total, seen, correct])
+        if not ranks.is_main:
+            continue
+        test_loss, test_acc = evaluate(getattr(model, "module", model), *test, criterion)  # rank 0 alone: no DDP
+        row = dict(epoch=epoch, train_loss=total / seen, train_acc=correct / seen, test_loss=test_loss,
+                   test_acc=test_acc, seconds=time.perf_counter() - start)
+        rows.append(row)
+        log(f"epoch {epoch:4d}  train loss {row['train_loss']:.4f}  acc {row['train_acc']:.3f}  "
+            f"test loss {test_loss:.4f}  acc {test_acc:.3f}")
+    return rows
 
 
 def evaluate_checkpoint(run_dir, log=print):

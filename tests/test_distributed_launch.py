@@ -1,0 +1,76 @@
+"""`ember run -n N script.py args` and `ember train --nproc N`, end to end through mpiexec."""
+import ast
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+from distributed_helpers import SCRIPTS, needs_mpi, rank_env
+
+pytestmark = needs_mpi
+
+
+def ember_cli(*args, timeout=120, cwd=None, **env):
+    return subprocess.run([sys.executable, "-m", "ember", *map(str, args)], env=rank_env(**env), cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_ember_run_sets_torchruns_environment():
+    proc = ember_cli("run", "-n", 2, os.path.join(SCRIPTS, "torchrun_style.py"), "--lr", "0.1", "-n", "x")
+    assert proc.returncode == 0, proc.stderr
+    lines = sorted(line for line in proc.stdout.splitlines() if line.startswith("rank "))
+    assert len(lines) == 2
+    for rank, line in enumerate(lines):
+        m = re.match(r"rank (\d)/(\d) env=(\{.*\}) sum=(\S+) argv=(\[.*\]) script_dir_on_path=(\w+)", line)
+        assert m, line
+        env = ast.literal_eval(m.group(3))
+        assert (int(m.group(1)), int(m.group(2))) == (rank, 2)
+        assert env["RANK"] == str(rank) and env["WORLD_SIZE"] == "2" and env["LOCAL_RANK"] == str(rank)
+        assert env["LOCAL_WORLD_SIZE"] == "2" and env["MASTER_ADDR"] and env["MASTER_PORT"].isdigit()
+        assert float(m.group(4)) == 1.0  # 0 + 1: the ranks really talked
+        assert ast.literal_eval(m.group(5)) == ["--lr", "0.1", "-n", "x"]  # the script's own arguments, untouched
+        assert m.group(6) == "True"  # as `python script.py`: the script's folder comes first on sys.path
+
+
+def test_ember_run_returns_a_failing_ranks_exit_code_without_waiting():
+    start = time.monotonic()
+    proc = ember_cli("run", "-n", 2, os.path.join(SCRIPTS, "torchrun_style.py"), "fail")
+    # sys.exit(3) on rank 1 aborts the job at once (rank 0 would otherwise wait 30 min in barrier)
+    assert proc.returncode == 3 and time.monotonic() - start < 30, (proc.returncode, proc.stderr)
+
+
+def test_ember_run_errors():
+    proc = ember_cli("run", "-n", 2, "no_such_script.py")
+    assert proc.returncode == 1 and "ember run: error: ember run: no such script: no_such_script.py" in proc.stderr
+    proc = ember_cli("run", "script.py")
+    assert proc.returncode == 2 and "-n/--nproc" in proc.stderr
+    # Without mpiexec on PATH: the install hint.
+    proc = ember_cli("run", "-n", 2, os.path.join(SCRIPTS, "torchrun_style.py"), PATH="/nonexistent")
+    assert proc.returncode == 1 and "pip install 'ember[distributed]'" in proc.stderr, proc.stderr
+
+
+def test_train_on_two_ranks_writes_one_run_folder(tmp_path):
+    proc = ember_cli("train", "--nproc", 2, "--epochs", 3, "--out", tmp_path / "run", cwd=tmp_path, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(os.listdir(tmp_path)) == ["run"]  # one folder, and no stray default runs/ from rank 1
+    files = set(os.listdir(tmp_path / "run"))
+    assert {"model.safetensors", "metrics.csv", "config.json", "loss.png", "index.html"} <= files
+    # Rank 0 alone talks: one header line, one line per epoch.
+    assert proc.stdout.count("epochs of global batch 64 (32 on each of 2 ranks)") == 1
+    assert proc.stdout.count("epoch    3 ") == 1
+    with open(tmp_path / "run" / "metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 3 and float(rows[-1]["test_acc"]) > 0.8  # spirals: 1 process reaches ~0.9 in 3 epochs
+    assert json.load(open(tmp_path / "run" / "config.json"))["nproc"] == 2
+    proc = ember_cli("eval", "--checkpoint", tmp_path / "run")
+    assert proc.returncode == 0 and "test loss" in proc.stdout
+
+
+def test_train_nproc_refuses_cuda():
+    proc = ember_cli("train", "--nproc", 2, "--device", "cuda")
+    assert proc.returncode == 2 and "NCCL backend, which is not built yet" in proc.stderr

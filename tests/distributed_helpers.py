@@ -1,20 +1,23 @@
 """Starting rank scripts (tests/distributed_scripts/) under mpiexec from pytest: each test
 launches a few ranks in a subprocess with a timeout, and reads what they wrote or printed."""
-import importlib.util
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 
 import ember
+from ember.distributed.launch import find_mpiexec
 
 SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "distributed_scripts")
 # The ranks import the same ember as this process (a source tree or an installed package).
 EMBER_PATH = os.path.dirname(os.path.dirname(os.path.abspath(ember.__file__)))
 sys.path.insert(0, SCRIPTS)  # the test files share the scripts' models and data (common.py)
-HAVE_MPI = importlib.util.find_spec("mpi4py") is not None and shutil.which("mpiexec") is not None
+try:
+    MPIEXEC = find_mpiexec()  # as `ember run` finds it (the mpich wheel's, beside this Python, first)
+except RuntimeError:
+    MPIEXEC = None
+HAVE_MPI = MPIEXEC is not None
 needs_mpi = pytest.mark.skipif(not HAVE_MPI, reason="needs mpi4py and mpiexec: pip install 'ember[distributed]'")
 
 
@@ -30,7 +33,7 @@ def rank_env(**extra):
 
 def mpiexec(script, *args, n=2, timeout=60, **env):
     """Runs `script` on n ranks; returns the CompletedProcess (stdout and stderr as text)."""
-    cmd = ["mpiexec", "-n", str(n), sys.executable, os.path.join(SCRIPTS, script), *map(str, args)]
+    cmd = [MPIEXEC, "-n", str(n), sys.executable, os.path.join(SCRIPTS, script), *map(str, args)]
     return subprocess.run(cmd, env=rank_env(**env), capture_output=True, text=True, timeout=timeout)
 
 

@@ -16,15 +16,16 @@ pytestmark = needs_mpi
 
 
 def ember_cli(*args, timeout=120, cwd=None, **env):
+    env = {k: str(v) for k, v in env.items()}
     return subprocess.run([sys.executable, "-m", "ember", *map(str, args)], env=rank_env(**env), cwd=cwd,
                           capture_output=True, text=True, timeout=timeout)
 
 
-def test_ember_run_sets_torchruns_environment():
-    proc = ember_cli("run", "-n", 2, os.path.join(SCRIPTS, "torchrun_style.py"), "--lr", "0.1", "-n", "x")
+def test_ember_run_sets_torchruns_environment(tmp_path):
+    proc = ember_cli("run", "-n", 2, os.path.join(SCRIPTS, "torchrun_style.py"), "--lr", "0.1", "-n", "x",
+                     REPORT_DIR=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    lines = sorted(line for line in proc.stdout.splitlines() if line.startswith("rank "))
-    assert len(lines) == 2
+    lines = [(tmp_path / f"rank{r}.txt").read_text() for r in range(2)]
     for rank, line in enumerate(lines):
         m = re.match(r"rank (\d)/(\d) env=(\{.*\}) sum=(\S+) argv=(\[.*\]) script_dir_on_path=(\w+)", line)
         assert m, line
@@ -37,9 +38,9 @@ def test_ember_run_sets_torchruns_environment():
         assert m.group(6) == "True"  # as `python script.py`: the script's folder comes first on sys.path
 
 
-def test_ember_run_returns_a_failing_ranks_exit_code_without_waiting():
+def test_ember_run_returns_a_failing_ranks_exit_code_without_waiting(tmp_path):
     start = time.monotonic()
-    proc = ember_cli("run", "-n", 2, os.path.join(SCRIPTS, "torchrun_style.py"), "fail")
+    proc = ember_cli("run", "-n", 2, os.path.join(SCRIPTS, "torchrun_style.py"), "fail", REPORT_DIR=tmp_path)
     # sys.exit(3) on rank 1 aborts the job at once (rank 0 would otherwise wait 30 min in barrier)
     assert proc.returncode == 3 and time.monotonic() - start < 30, (proc.returncode, proc.stderr)
 
@@ -49,9 +50,23 @@ def test_ember_run_errors():
     assert proc.returncode == 1 and "ember run: error: ember run: no such script: no_such_script.py" in proc.stderr
     proc = ember_cli("run", "script.py")
     assert proc.returncode == 2 and "-n/--nproc" in proc.stderr
-    # Without mpiexec on PATH: the install hint.
-    proc = ember_cli("run", "-n", 2, os.path.join(SCRIPTS, "torchrun_style.py"), PATH="/nonexistent")
-    assert proc.returncode == 1 and "pip install 'ember[distributed]'" in proc.stderr, proc.stderr
+
+
+def test_missing_mpi_says_what_to_install(monkeypatch):
+    import importlib.util
+    import shutil
+
+    from ember.distributed import launch
+    monkeypatch.setattr(launch.os, "access", lambda path, mode: False)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(RuntimeError, match=r"ember run needs mpiexec, which is not on PATH: pip install "
+                                           r"'ember\[distributed\]'"):
+        launch.find_mpiexec()
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "mpi4py" else real(name, *a))
+    with pytest.raises(RuntimeError, match=r"ember run needs mpi4py, which is not installed: pip install "
+                                           r"'ember\[distributed\]'"):
+        launch.find_mpiexec()
 
 
 def test_train_on_two_ranks_writes_one_run_folder(tmp_path):

@@ -21,6 +21,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import sysconfig
 
 INSTALL_HINT = "pip install 'ember[distributed]'"
 
@@ -31,7 +32,11 @@ def find_mpiexec():
     if importlib.util.find_spec("mpi4py") is None:
         raise RuntimeError(f"ember run needs mpi4py, which is not installed: {INSTALL_HINT} (mpi4py and the mpich "
                            f"wheel, which provides mpiexec)")
-    path = shutil.which("mpiexec")
+    # The mpiexec installed with this Python's packages first (the mpich wheel's, the one mpi4py
+    # was installed against), then PATH: another MPI's mpiexec would start N worlds of one rank,
+    # which init_process_group then reports (RANK/WORLD_SIZE disagree with MPI).
+    here = [os.path.join(d, "mpiexec") for d in (sysconfig.get_path("scripts"), os.path.dirname(sys.executable))]
+    path = next((p for p in here if os.access(p, os.X_OK)), None) or shutil.which("mpiexec")
     if path is None:
         raise RuntimeError(f"ember run needs mpiexec, which is not on PATH: {INSTALL_HINT} (the mpich wheel "
                            f"provides it) or install an MPI (e.g. apt-get install mpich)")

@@ -11,6 +11,7 @@ covers sys.exit(nonzero) too)."""
 import os
 import runpy
 import sys
+import time
 
 _SOURCES = (  # (rank, size, local rank, local size)
     ("PMI_RANK", "PMI_SIZE", "MPI_LOCALRANKID", "MPI_LOCALNRANKS"),
@@ -43,6 +44,7 @@ def _abort_if_mpi_is_up(code):
     if MPI is not None and MPI.Is_initialized() and not MPI.Is_finalized() and MPI.COMM_WORLD.Get_size() > 1:
         sys.stdout.flush()
         sys.stderr.flush()
+        time.sleep(0.3)  # let mpiexec forward what this rank printed (see _abort_if_broken in work.py)
         MPI.COMM_WORLD.Abort(code)
 
 

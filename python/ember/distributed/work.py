@@ -24,6 +24,7 @@ from ._mpi_types import mpi
 
 _SPIN_SECONDS = 2e-4
 _MAX_SLEEP = 1e-3
+_FORWARD_SECONDS = 0.3
 _state = {"broken": None, "abort_registered": False}
 
 
@@ -55,6 +56,9 @@ def _abort_if_broken():
             stream.flush()
         except Exception:  # noqa: BLE001  a closed stream must not stop the abort
             pass
+    # The traceback is in the pipe to mpiexec, but MPI_Abort makes mpiexec kill the job, and its
+    # forwarder may not have read the pipe yet (seen under load: the message cut after a line).
+    time.sleep(_FORWARD_SECONDS)
     mpi().COMM_WORLD.Abort(1)
 
 

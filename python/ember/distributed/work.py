@@ -13,16 +13,19 @@ MPI_Finalize (which would wait for the dead peer), so mpiexec tears the whole jo
 dies (os._exit, a signal) is noticed by mpiexec itself, which then kills the others; a rank that
 raises out of a script run by `ember run` aborts the job the same way (run_rank.py).
 
-The polling spins for the first few hundred microseconds (a collective between live ranks is
-usually done by then) and then sleeps in growing steps up to 1 ms, so a rank waiting on a slow peer
-leaves its core to the peer."""
+The polling spins for the first millisecond (a collective between live ranks on free cores is
+usually done by then, and a sleep would add its wake-up latency to every step), then yields the
+core between tests for 20 ms (a peer sharing this core gets to run), and then sleeps in growing
+steps up to 1 ms, so a rank waiting on a slow or absent peer costs next to nothing."""
 import atexit
+import os
 import sys
 import time
 
 from ._mpi_types import mpi
 
-_SPIN_SECONDS = 2e-4
+_SPIN_SECONDS = 1e-3
+_YIELD_SECONDS = 2e-2
 _MAX_SLEEP = 1e-3
 _FORWARD_SECONDS = 0.3
 _state = {"broken": None, "abort_registered": False}
@@ -99,8 +102,8 @@ class Work:
             return True
         limit = self._group.timeout_seconds if timeout is None else _seconds(timeout)
         deadline = time.monotonic() + limit
-        spin_until = time.monotonic() + _SPIN_SECONDS
-        sleep = 1e-5
+        began = time.monotonic()
+        sleep = 1e-4
         Testall = mpi().Request.Testall
         while not Testall(self._requests, self._statuses):
             now = time.monotonic()
@@ -108,9 +111,11 @@ class Work:
                 self._exception = timeout_error(self._op_name, self._group, limit)
                 mark_broken(str(self._exception))
                 raise self._exception
-            if now > spin_until:
+            if now - began > _YIELD_SECONDS:
                 time.sleep(sleep)
                 sleep = min(sleep * 2, _MAX_SLEEP)
+            elif now - began > _SPIN_SECONDS:
+                os.sched_yield()
         self._complete()
         return True
 

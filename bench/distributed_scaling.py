@@ -10,7 +10,10 @@ N times the work of one; steps/s at N ranks equal to steps/s at 1 rank would be 
 same weights: `ddp` (DistributedDataParallel: gradient buckets all-reduced during backward),
 `after_flat` (plain backward, then one all-reduce of all gradients laid end to end) and
 `after_each` (plain backward, then one all-reduce per gradient). ddp vs after_flat is the overlap
-gain alone; after_each shows what bucketing saves in per-call overhead.
+gain alone; after_each shows what bucketing saves in per-call overhead. A control, `no_comm`,
+runs the same ranks with no all-reduce at all (each trains alone): the step time the machine
+allows N concurrent ranks, so the gap between it and `ddp` is what communication costs, and the gap
+between it and 1 rank is what sharing cores and memory bandwidth costs.
 
 Each configuration is one mpiexec job (this file with --worker); jobs are interleaved
 A B C, C B A, ... over --repeats rounds, and each reports the median of its timed blocks (a
@@ -96,10 +99,14 @@ def worker(sizes_text, variant):
         return model, step
 
     # Validation: three steps of this variant give the one-process weights on the whole batch,
-    # on every rank.
+    # on every rank (no_comm, the control, trains each rank on its own and is not checked).
     model, step = stepper(variant)
     for _ in range(3):
         step()
+    if variant == "no_comm":
+        for _ in range(5):
+            step()
+        return _time(step, dist, rank)
     ref = build()
     ref_opt = optim.SGD(ref.parameters(), lr=0.01)
     for _ in range(3):
@@ -115,6 +122,10 @@ def worker(sizes_text, variant):
 
     for _ in range(5):  # warm-up
         step()
+    _time(step, dist, rank)
+
+
+def _time(step, dist, rank):
     blocks = []
     for _ in range(ARGS.blocks):
         dist.barrier()
@@ -147,7 +158,7 @@ def main():
     print(f"per-rank batch {ARGS.batch}, {ARGS.threads} kernel thread(s) per rank, {ARGS.repeats} rounds of "
           f"{ARGS.blocks} blocks of {ARGS.steps} steps; load average before: {os.getloadavg()[0]:.2f}")
     for sizes in ARGS.rows.split(","):
-        jobs = [(n, "ddp") for n in ranks] + [(top, "after_flat"), (top, "after_each")]
+        jobs = [(n, "ddp") for n in ranks] + [(top, "after_flat"), (top, "after_each"), (top, "no_comm")]
         times = {job: [] for job in jobs}
         for r in range(ARGS.repeats):
             for job in (jobs if r % 2 == 0 else jobs[::-1]):

@@ -81,5 +81,6 @@ void init_cpu(py::module_& m);
 void init_out(py::module_& m, PyTensor& cls);
 void init_dlpack(py::module_& m, PyTensor& cls);
 void init_profiler(py::module_& m);
+void init_nccl(py::module_& m);
 
 }  // namespace ember::bindings

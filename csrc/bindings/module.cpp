@@ -71,6 +71,7 @@ PYBIND11_MODULE(_C, m) {
   init_out(m, cls);
   init_dlpack(m, cls);
   init_profiler(m);
+  init_nccl(m);
   m.def("_build_info", []() {
     py::dict info;
     info["compiler"] = EMBER_BUILD_COMPILER;

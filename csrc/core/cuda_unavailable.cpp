@@ -2,6 +2,7 @@
 // A build with CUDA compiles core/cuda/*.cpp instead (see CMakeLists.txt).
 #ifndef EMBER_WITH_CUDA
 #include "core/cuda_backend.h"
+#include "core/nccl_backend.h"
 
 namespace ember::cuda {
 
@@ -43,4 +44,29 @@ void count_allocator_call() {}
 void reset_transfer_stats() {}
 
 }  // namespace ember::cuda
+
+namespace ember::nccl {
+
+class Communicator {};
+std::string unavailable_reason() { return cuda::unavailable_reason(); }
+int version() { cuda::check_device("nccl.version", Device{DeviceType::CUDA, 0}); return 0; }
+std::string unique_id() { cuda::check_device("init_process_group", Device{DeviceType::CUDA, 0}); return {}; }
+std::shared_ptr<Communicator> join(const std::string&, int, int, int) {
+  cuda::check_device("init_process_group", Device{DeviceType::CUDA, 0});
+  return nullptr;
+}
+int device_of(const Communicator&) { return 0; }
+int rank_of(const Communicator&) { return 0; }
+int size_of(const Communicator&) { return 1; }
+void all_reduce(Communicator&, const void*, void*, size_t, DType, ReduceOp) {}
+void broadcast(Communicator&, const void*, void*, size_t, DType, int) {}
+void all_gather(Communicator&, const void*, void*, size_t, DType) {}
+void reduce_scatter(Communicator&, const void*, void*, size_t, DType, ReduceOp) {}
+void send(Communicator&, const void*, size_t, DType, int) {}
+void recv(Communicator&, void*, size_t, DType, int) {}
+std::string async_error(Communicator&) { return {}; }
+double oldest_pending_seconds(Communicator&) { return 0; }
+void abort(Communicator&) {}
+
+}  // namespace ember::nccl
 #endif

@@ -633,6 +633,14 @@ cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned
   return cudaSuccess;
 }
 
+cudaError_t cudaLaunchHostFunc(cudaStream_t stream, cudaHostFn_t fn, void* user_data) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (!fn) return emu::set_error(cudaErrorInvalidValue);
+  enqueue(s, resolve(s, stream), [fn, user_data] { fn(user_data); });
+  return cudaSuccess;
+}
+
 cudaError_t cudaEventCreate(cudaEvent_t* event) { return cudaEventCreateWithFlags(event, cudaEventDefault); }
 cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned flags) {
   *event = new CUevent_st;

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+import ember
 from distributed_helpers import SCRIPTS, needs_mpi, rank_env
 
 pytestmark = needs_mpi
@@ -86,6 +87,19 @@ def test_train_on_two_ranks_writes_one_run_folder(tmp_path):
     assert proc.returncode == 0 and "test loss" in proc.stdout
 
 
-def test_train_nproc_refuses_cuda():
-    proc = ember_cli("train", "--nproc", 2, "--device", "cuda")
-    assert proc.returncode == 2 and "NCCL backend, which is not built yet" in proc.stderr
+@pytest.mark.gpu
+def test_train_on_two_gpu_ranks_over_nccl(tmp_path):
+    if not ember.cuda.is_emulated() and ember.cuda.device_count() < 2:
+        pytest.skip("NCCL needs a GPU per rank")
+    proc = ember_cli("train", "--nproc", 2, "--device", "cuda", "--epochs", 2, "--out", tmp_path / "run", cwd=tmp_path,
+                     timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    with open(tmp_path / "run" / "metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 2 and float(rows[-1]["test_acc"]) > 0.6
+    assert json.load(open(tmp_path / "run" / "config.json"))["device"] == "cuda"
+
+
+def test_train_nproc_names_the_device_to_pass():
+    proc = ember_cli("train", "--nproc", 2, "--device", "cuda:1", "--epochs", 1)
+    assert proc.returncode != 0 and "each rank takes its own GPU" in proc.stderr

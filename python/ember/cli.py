@@ -85,9 +85,6 @@ def _train(args, parser, argv):
         parser.error(f"--dataset {args.dataset} needs --data DIR (ember does not download data sets)")
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = args.out or os.path.join("runs", f"{args.dataset}-{stamp}")
-    if args.nproc > 1 and args.device != "cpu":
-        parser.error(f"--nproc {args.nproc} trains on CPU ranks over MPI; --device {args.device} would need the NCCL "
-                     f"backend, which is not built yet")
     if args.nproc > 1 and os.environ.get("EMBER_RUN") != "1":
         # Start the ranks, each running this command again (one run folder for all: --out is fixed here).
         from .apps.train_parallel import relaunch

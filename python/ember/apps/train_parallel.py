@@ -52,11 +52,15 @@ class Ranks(OneProcess):
     """Data-parallel training over the ranks `ember run` started (Note [Training on N ranks])."""
 
     def __init__(self, nproc, device):
-        if device != "cpu":
-            raise RuntimeError(f"ember train --nproc {nproc}: data-parallel training runs on CPU ranks over MPI; "
-                               f"--device {device} needs the NCCL backend, which is not built yet")
-        dist.init_process_group("mpi")
+        # CPU ranks reduce over MPI; CUDA ranks over NCCL, one device each (rank modulo the devices).
+        if device not in ("cpu", "cuda"):
+            raise RuntimeError(f"ember train --nproc {nproc}: each rank takes its own GPU (rank r: cuda:r modulo the "
+                               f"devices); pass --device cuda, not --device {device}")
+        dist.init_process_group("mpi" if device == "cpu" else "nccl")
         self.rank, self.world = dist.get_rank(), dist.get_world_size()
+        if device != "cpu":
+            from .. import cuda
+            cuda.set_device(self.rank % cuda.device_count())
         if self.world != nproc:
             raise RuntimeError(f"ember train --nproc {nproc}: started with {self.world} ranks")
         self.is_main = self.rank == 0

@@ -4,7 +4,9 @@ ember.utils.data.DistributedSampler).
 
 Backends: 'mpi' moves CPU tensors through mpi4py, between ranks on one host or many, with the
 ranks started by `ember run -n N script.py` or mpiexec (Note [Ranks come from MPI] in
-process_group.py). 'nccl' (CUDA tensors) is not built yet: init_process_group('nccl') says so.
+process_group.py); 'gloo' is accepted as another name for it. 'nccl' moves CUDA tensors through
+NCCL, loaded at run time, with MPI still starting the ranks (Note [Two communicators per group],
+nccl.py).
 
 Importing this package does not import mpi4py (which would initialise MPI): that happens at
 init_process_group. No operation waits forever for a peer (Note [No collective blocks forever],
@@ -38,11 +40,14 @@ def is_available():
 
 
 def is_nccl_available():
-    return False  # the NCCL backend is a later job
+    """Whether the nccl backend can be used: a CUDA device and libnccl.so.2 (loaded to find out)."""
+    from .nccl import unavailable_reason
+    return not unavailable_reason()
 
 
 def is_gloo_available():
-    return False
+    """ember has no gloo; init_process_group('gloo') runs on MPI (so: whether MPI is)."""
+    return is_mpi_available()
 
 
 def is_torchelastic_launched():

@@ -7,7 +7,7 @@ through mpi4py's upper-case (buffer) methods: no copy, no pickling on the data p
 is not contiguous is refused rather than copied and copied back: torch's MPI backend refuses it
 too ("input tensor has to be contiguous"), and a silent copy would hide that an in-place
 collective wrote to a temporary. CUDA tensors are refused as torch's MPI backend refuses them
-without a CUDA-aware MPI (the NCCL backend, for GPUs, is not built yet)."""
+without a CUDA-aware MPI (the nccl backend is the one for GPUs: nccl.py)."""
 import enum
 
 from .. import _C
@@ -76,8 +76,8 @@ def check_tensor(op_name, tensor, what="tensor"):
         raise TypeError(f"ember.distributed.{op_name}: {what} must be an ember.Tensor, got {type(tensor).__name__}")
     if tensor.device.type != "cpu":
         raise RuntimeError(f"ember.distributed.{op_name}: {what} is on {tensor.device}, but the mpi backend takes "
-                           f"CPU tensors only (no CUDA-aware MPI, as torch's MPI backend without one); the NCCL "
-                           f"backend for GPU tensors is not built yet: move the tensor with .cpu() and back")
+                           f"CPU tensors only (no CUDA-aware MPI, as torch's MPI backend without one): "
+                           f"init_process_group('nccl') for GPU tensors, or move the tensor with .cpu() and back")
     if not tensor.is_contiguous():
         raise RuntimeError(f"ember.distributed.{op_name}: {what} has to be contiguous (shape "
                            f"{tuple(tensor.shape)}, strides {tuple(tensor.stride())}), as torch's MPI backend "

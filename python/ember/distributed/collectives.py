@@ -7,10 +7,11 @@ Each one is an MPI nonblocking call on the tensors' own memory (Note [Tensors as
 waited for under the group's deadline (Note [No collective blocks forever]). Where MPI wants one
 contiguous buffer and torch's API hands a list of tensors (all_gather, gather, scatter), the data
 passes through one staging array, as torch's MPI backend does. src/dst are global ranks, and
-group_src/group_dst ranks within the group, as in torch 2.x."""
+group_src/group_dst ranks within the group, as in torch 2.x. CUDA tensors of a group of the nccl
+backend go through NCCL instead (Note [Two communicators per group], nccl.py)."""
 import numpy as np
 
-from . import debug
+from . import debug, nccl
 from ._mpi_types import ReduceOp, buffer, check_tensor, dtype_name, mpi, mpi_op
 from .process_group import resolve
 from .work import Work
@@ -27,14 +28,7 @@ def _launch(op_name, pg, tensor, start, async_op, finish=None, result=None):
 
 
 def _root(op_name, pg, global_rank, group_rank, what):
-    if group_rank is not None:
-        if global_rank is not None:
-            raise ValueError(f"ember.distributed.{op_name}: pass {what} or group_{what}, not both")
-        if not 0 <= group_rank < pg.size():
-            raise ValueError(f"ember.distributed.{op_name}: group_{what}={group_rank} is outside the group of "
-                             f"size {pg.size()}")
-        return group_rank
-    return pg.group_rank_of(op_name, 0 if global_rank is None else global_rank, what)
+    return pg.rank_argument(op_name, global_rank, group_rank, what, default=0)
 
 
 def _average(arrays, n):
@@ -49,6 +43,8 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     pg = resolve(group)
     if not pg.is_member():
         return None
+    if nccl.handles(pg, tensor):
+        return nccl.all_reduce(pg, tensor, op, async_op)
     buf = buffer("all_reduce", tensor)
     reduction = mpi_op("all_reduce", op, tensor.dtype)
     finish = _average([buf[0]], pg.size()) if op is ReduceOp.AVG else None
@@ -62,13 +58,16 @@ def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
     if not pg.is_member():
         return None
     root = _root("broadcast", pg, src, group_src, "src")
+    if nccl.handles(pg, tensor):
+        return nccl.broadcast(pg, tensor, root, async_op)
     buf = buffer("broadcast", tensor)
     return _launch("broadcast", pg, tensor, lambda: [pg.comm.Ibcast(buf, root)], async_op, None, [tensor])
 
 
-def _check_like(op_name, others, tensor, what):
+def _check_like(op_name, others, tensor, what, as_mpi_buffers=True):
     for i, t in enumerate(others):
-        check_tensor(op_name, t, f"{what}[{i}]")
+        if as_mpi_buffers:
+            check_tensor(op_name, t, f"{what}[{i}]")
         if tuple(t.shape) != tuple(tensor.shape) or t.dtype != tensor.dtype:
             raise ValueError(f"ember.distributed.{op_name}: {what}[{i}] has shape {tuple(t.shape)} "
                              f"{dtype_name(t.dtype)}, but the tensor has shape {tuple(tensor.shape)} "
@@ -96,9 +95,12 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
     pg = resolve(group)
     if not pg.is_member():
         return None
-    buf = buffer("all_gather", tensor)
     _check_count("all_gather", tensor_list, pg.size(), "tensor_list")
+    if nccl.handles(pg, tensor):
+        _check_like("all_gather", tensor_list, tensor, "tensor_list", as_mpi_buffers=False)
+        return nccl.all_gather(pg, tensor_list, tensor, async_op)
     _check_like("all_gather", tensor_list, tensor, "tensor_list")
+    buf = buffer("all_gather", tensor)
     staging = np.empty((pg.size(),) + buf[0].shape, dtype=buf[0].dtype)
     return _launch("all_gather", pg, tensor, lambda: [pg.comm.Iallgather(buf, [staging, buf[1]])], async_op,
                    _copy_rows_out(staging, tensor_list), list(tensor_list))
@@ -119,6 +121,9 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
     pg = resolve(group)
     if not pg.is_member():
         return None
+    if nccl.handles(pg, input_tensor):
+        _check_numel("all_gather_into_tensor", output_tensor, input_tensor, pg.size(), "output_tensor", "input_tensor")
+        return nccl.all_gather_into_tensor(pg, output_tensor, input_tensor, async_op)
     out, inp = buffer("all_gather_into_tensor", output_tensor, "output_tensor"), \
         buffer("all_gather_into_tensor", input_tensor, "input_tensor")
     _check_numel("all_gather_into_tensor", output_tensor, input_tensor, pg.size(), "output_tensor", "input_tensor")
@@ -131,6 +136,9 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
     pg = resolve(group)
     if not pg.is_member():
         return None
+    if nccl.handles(pg, input):
+        _check_numel("reduce_scatter_tensor", input, output, pg.size(), "input", "output")
+        return nccl.reduce_scatter_tensor(pg, output, input, op, async_op)
     out, inp = buffer("reduce_scatter_tensor", output, "output"), buffer("reduce_scatter_tensor", input, "input")
     _check_numel("reduce_scatter_tensor", input, output, pg.size(), "input", "output")
     reduction = mpi_op("reduce_scatter_tensor", op, input.dtype)
@@ -145,6 +153,8 @@ def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_
     pg = resolve(group)
     if not pg.is_member():
         return None
+    if nccl.handles(pg, tensor):
+        nccl.unsupported("reduce")
     root = _root("reduce", pg, dst, group_dst, "dst")
     buf = buffer("reduce", tensor)
     reduction = mpi_op("reduce", op, tensor.dtype)
@@ -164,6 +174,8 @@ def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group
     pg = resolve(group)
     if not pg.is_member():
         return None
+    if nccl.handles(pg, tensor):
+        nccl.unsupported("gather")
     root = _root("gather", pg, dst, group_dst, "dst")
     buf = buffer("gather", tensor)
     if pg.rank() != root:
@@ -183,6 +195,8 @@ def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, gro
     pg = resolve(group)
     if not pg.is_member():
         return None
+    if nccl.handles(pg, tensor):
+        nccl.unsupported("scatter")
     root = _root("scatter", pg, src, group_src, "src")
     buf = buffer("scatter", tensor)
     if pg.rank() != root:

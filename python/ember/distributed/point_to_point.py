@@ -7,23 +7,14 @@ These are MPI_Isend / MPI_Irecv on the tensor's own memory (Note [Tensors as MPI
 blocking forms wait under the group's deadline (Note [No collective blocks forever]), so a peer
 that never sends is an error after the timeout, not a hang. Tags must be non-negative (MPI
 reserves the negative ones)."""
+from . import nccl
 from ._mpi_types import buffer, mpi
 from .process_group import resolve
 from .work import Work
 
 
 def _peer(op_name, pg, global_rank, group_rank, what):
-    if group_rank is not None:
-        if global_rank is not None:
-            raise ValueError(f"ember.distributed.{op_name}: pass {what} or group_{what}, not both")
-        if not 0 <= group_rank < pg.size():
-            raise ValueError(f"ember.distributed.{op_name}: group_{what}={group_rank} is outside the group of "
-                             f"size {pg.size()}")
-        peer = group_rank
-    elif global_rank is None:
-        raise ValueError(f"ember.distributed.{op_name}: {what} must be given")
-    else:
-        peer = pg.group_rank_of(op_name, global_rank, what)
+    peer = pg.rank_argument(op_name, global_rank, group_rank, what)
     if peer == pg.rank():
         raise ValueError(f"ember.distributed.{op_name}: {what} is this rank ({pg.ranks[peer]}); a rank cannot "
                          f"{op_name} to itself")
@@ -46,6 +37,8 @@ def _start_send(op_name, tensor, dst, group, tag, group_dst):
         return None
     _check_tag(op_name, tag)
     peer = _peer(op_name, pg, dst, group_dst, "dst")
+    if nccl.handles(pg, tensor):
+        return nccl.send(pg, tensor, peer)
     buf = buffer(op_name, tensor)
     return Work(op_name, [pg.comm.Isend(buf, peer, tag)], pg)
 
@@ -79,6 +72,12 @@ def _start_recv(op_name, tensor, src, group, tag, group_src):
         return None
     _check_tag(op_name, tag)
     peer = None if src is None and group_src is None else _peer(op_name, pg, src, group_src, "src")
+    if nccl.handles(pg, tensor):
+        if peer is None:
+            raise ValueError(f"ember.distributed.{op_name}: the nccl backend receives from a named rank: pass src")
+        work = nccl.recv(pg, tensor, peer)
+        work.source_rank = lambda: pg.ranks[peer]
+        return work
     return _RecvWork(op_name, pg, buffer(op_name, tensor), peer, tag)
 
 
@@ -95,4 +94,5 @@ def recv(tensor, src=None, group=None, tag=0, group_src=None):
     work = _start_recv("recv", tensor, src, group, tag, group_src)
     if work is None:
         return -1
+    work.wait()
     return work.source_rank()

@@ -68,6 +68,23 @@ class ProcessGroup:
                              f"(its global ranks are {self.ranks})")
         return self.ranks.index(global_rank)
 
+    def rank_argument(self, op_name, global_rank, group_rank, what, default=None):
+        """The group rank that torch's pair of arguments `what` (a global rank) / `group_what` (a rank
+        within the group) names; `default` is the global rank meant when neither is given (None:
+        one must be)."""
+        if group_rank is not None:
+            if global_rank is not None:
+                raise ValueError(f"ember.distributed.{op_name}: pass {what} or group_{what}, not both")
+            if not 0 <= group_rank < self.size():
+                raise ValueError(f"ember.distributed.{op_name}: group_{what}={group_rank} is outside the group of "
+                                 f"size {self.size()}")
+            return group_rank
+        if global_rank is None:
+            if default is None:
+                raise ValueError(f"ember.distributed.{op_name}: {what} must be given")
+            global_rank = default
+        return self.group_rank_of(op_name, global_rank, what)
+
     def __repr__(self):
         return f"<ember.distributed.ProcessGroup ranks={self.ranks} backend={self.backend}>"
 
@@ -92,18 +109,20 @@ class GroupMember:
 
 
 def _check_backend(backend):
+    """The backend's name. 'gloo' is accepted for the CPU scripts that ask for it and runs on MPI
+    (ember has no gloo); 'nccl' needs CUDA and libnccl.so.2 (Note [Two communicators per group])."""
     name = Backend(backend or "mpi")
-    if name == "mpi":
+    if name in ("mpi", "gloo"):
         return name
     if name == "nccl":
-        raise RuntimeError("ember.distributed: the NCCL backend (for CUDA tensors) is not built yet; what works now "
-                           "is backend='mpi' for CPU tensors, with the ranks started by `ember run -n N script.py` "
-                           "or mpiexec")
-    if name == "gloo" or ":" in name:
-        raise RuntimeError(f"ember.distributed: backend {backend!r} is not available in ember; use backend='mpi' "
-                           f"(CPU tensors, through mpi4py), with the ranks started by `ember run -n N script.py` "
-                           f"or mpiexec")
-    raise ValueError(f"Invalid backend: {backend!r}; ember.distributed has 'mpi' ('nccl' is not built yet)")
+        from .nccl import unavailable_reason
+        why = unavailable_reason()
+        if why:
+            raise RuntimeError(f"ember.distributed: the nccl backend (CUDA tensors) is not available here: {why}. "
+                               f"For CPU tensors use backend='mpi'")
+        return name
+    raise ValueError(f"Invalid backend: {backend!r}; ember.distributed has 'mpi' (CPU tensors; 'gloo' is "
+                     f"accepted as a name for it) and 'nccl' (CUDA tensors)")
 
 
 def _check_against_mpi(name, value, actual, source):
@@ -206,7 +225,7 @@ def new_group(ranks=None, timeout=None, backend=None, pg_options=None, use_local
     """A sub-group of the given global ranks; every rank of the default group must call it, with the
     same ranks, in the same order of new_group calls (as torch requires)."""
     parent = default_group()
-    _check_backend(backend)
+    backend = _check_backend(backend) if backend else parent.backend
     n = parent.size()
     members = sorted(set(range(n) if ranks is None else (int(x) for x in ranks)))
     bad = [x for x in members if not 0 <= x < n]
@@ -218,7 +237,7 @@ def new_group(ranks=None, timeout=None, backend=None, pg_options=None, use_local
     me = parent.comm.Get_rank()
     MPI = mpi()
     comm = parent.comm.Split(0 if me in members else MPI.UNDEFINED, me)
-    pg = ProcessGroup(None if comm == MPI.COMM_NULL else comm, members, timeout or parent.timeout)
+    pg = ProcessGroup(None if comm == MPI.COMM_NULL else comm, members, timeout or parent.timeout, backend)
     _state["groups"].append(pg)
     return pg
 
@@ -232,6 +251,10 @@ def destroy_process_group(group=None):
                          "init_process_group.")
     victims = [resolve(group)] if group is not None and group is not _WORLD else _state["groups"] + [pg]
     for victim in victims:
+        if getattr(victim, "nccl_comm", None) is not None:
+            from .nccl import forget
+            forget(victim)
+            victim.nccl_comm = None  # the last reference: destroys the NCCL communicator
         if victim.comm is not None and broken_reason() is None:
             victim.comm.Free()
         victim.comm = None

@@ -67,7 +67,7 @@ def assign_buckets(params, cap_bytes, first_cap_bytes=_FIRST_BUCKET_BYTES):
         if bucket.numel * p.element_size() >= cap:
             del open_by_dtype[p.dtype]
     for b in buckets:
-        b.flat = zeros(b.numel, dtype=b.dtype)
+        b.flat = zeros(b.numel, dtype=b.dtype, device=params[b.indices[0]].device)
     return buckets
 
 

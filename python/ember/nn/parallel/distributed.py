@@ -43,10 +43,13 @@ class DistributedDataParallel(Module):
                                  f"single-device/multiple-device GPU modules or CPU modules, but got device_ids "
                                  f"{device_ids}, output_device {output_device}, and module parameters "
                                  f"{{{', '.join(devices)}}}.")
-        if devices != ["cpu"]:
-            raise RuntimeError(f"DistributedDataParallel: the module's parameters are on {', '.join(devices)}, but the "
-                               f"{pg.backend} backend reduces CPU tensors only; the NCCL backend for GPU tensors is "
-                               f"not built yet")
+        if len(devices) > 1:
+            raise RuntimeError(f"DistributedDataParallel: the module's parameters are on {', '.join(devices)}; ember's "
+                               f"DDP takes a module on one device")
+        if devices != ["cpu"] and pg.backend != "nccl":
+            raise RuntimeError(f"DistributedDataParallel: the module's parameters are on {devices[0]}, but the "
+                               f"{pg.backend} backend reduces CPU tensors only: init_process_group('nccl') for GPU "
+                               f"modules")
         if bucket_cap_mb is None:
             bucket_cap_mb = 25  # torch's default
         if bucket_cap_mb <= 0:

@@ -104,11 +104,3 @@ def test_a_stalled_peer_ends_the_job_through_the_watchdog(tmp_path):
     assert "NCCL watchdog on rank 0 of 2" in proc.stderr and "a peer rank may have died" in proc.stderr
     assert "reached the end" not in proc.stdout
 
-
-def test_without_nccl_the_backend_says_why():
-    import ember.distributed as dist
-    if dist.is_nccl_available():
-        pytest.skip("NCCL is available here")
-    with pytest.raises(RuntimeError, match=r"the nccl backend \(CUDA tensors\) is not available here"):
-        dist.init_process_group("nccl")
-    assert ember._C._nccl_unavailable_reason()

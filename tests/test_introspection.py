@@ -32,3 +32,15 @@ def test_device_properties_and_memory_summary():
     del x
     with pytest.raises(RuntimeError, match="out of range"):
         ember.cuda.get_device_properties(ember.cuda.device_count())
+
+
+def test_config_says_which_nccl_the_nccl_backend_would_use():
+    line = next(l for l in ember.__config__.show().splitlines() if l.startswith("  - NCCL: "))
+    path, error = ember._C._nccl_library()
+    if path:  # loaded (the emulated NCCL, or libnccl.so.2 of a CUDA build): its version and where from
+        v = ember._C._nccl_version()
+        assert line == f"  - NCCL: {v // 10000}.{v // 100 % 100}.{v % 100} from {path}" and v >= 21000
+    else:  # a build without CUDA, or no libnccl.so.2 to be found: why not
+        assert error and line == f"  - NCCL: not loaded ({error})"
+        with pytest.raises(RuntimeError, match="nccl.version"):
+            ember._C._nccl_version()

@@ -42,6 +42,7 @@ nccl::ReduceOp reduce_op(int op) {
 void init_nccl(py::module_& m) {
   m.def("_nccl_unavailable_reason", &nccl::unavailable_reason);
   m.def("_nccl_version", &nccl::version);
+  m.def("_nccl_library", [] { return py::make_tuple(nccl::library_path(), nccl::library_error()); });
   m.def("_nccl_unique_id", [] { return py::bytes(nccl::unique_id()); });
 
   // The GIL is released around every call: joining waits for the other ranks, and a collective's

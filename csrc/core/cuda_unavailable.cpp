@@ -49,6 +49,8 @@ namespace ember::nccl {
 
 class Communicator {};
 std::string unavailable_reason() { return cuda::unavailable_reason(); }
+std::string library_path() { return ""; }
+std::string library_error() { return cuda::unavailable_reason(); }
 int version() { cuda::check_device("nccl.version", Device{DeviceType::CUDA, 0}); return 0; }
 std::string unique_id() { cuda::check_device("init_process_group", Device{DeviceType::CUDA, 0}); return {}; }
 std::shared_ptr<Communicator> join(const std::string&, int, int, int) {

@@ -14,7 +14,11 @@ namespace ember::nccl {
 
 // "" when NCCL can be used; else why not (no CUDA in this build, libnccl.so.2 not found, ...).
 std::string unavailable_reason();
-// NCCL's version as major * 10000 + minor * 100 + patch (NCCL_VERSION_CODE); raises if unavailable.
+// Where libnccl.so.2 was loaded from ("" if it was not: library_error() says why). Loading it
+// needs no GPU; using it does.
+std::string library_path();
+std::string library_error();
+// NCCL's version as major * 10000 + minor * 100 + patch (NCCL_VERSION_CODE); raises if not loaded.
 int version();
 
 // The bytes that name a new communicator (ncclGetUniqueId): made on one rank, handed to the others.

@@ -23,7 +23,17 @@ def show():
             lines.append(f"  - CUDA device {i}: {cuda.get_device_properties(i)}")
     else:
         lines.append(f"  - CUDA available: False ({cuda.unavailable_reason()})")
+    lines.append(f"  - NCCL: {nccl_info()}")
     return "\n".join(lines) + "\n"
+
+
+def nccl_info():
+    """The NCCL that ember.distributed's nccl backend would use (Note [NCCL at run time])."""
+    path, error = _C._nccl_library()
+    if not path:
+        return f"not loaded ({error})"
+    v = _C._nccl_version()
+    return f"{v // 10000}.{v // 100 % 100}.{v % 100} from {path}"
 
 
 def parallel_info():

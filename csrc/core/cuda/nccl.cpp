@@ -31,6 +31,7 @@ namespace {
 
 struct Library {
   Api api{};
+  std::string path;   // where it was loaded from
   std::string error;  // why it could not be loaded ("" when it was)
 };
 
@@ -56,6 +57,7 @@ Library load() {
   Library lib;
 #ifdef EMBER_CUDA_EMULATED
   lib.api = emulated_nccl_api();
+  lib.path = "(emulated: tools/cuda_emu/nccl_emu.cpp)";
 #else
   std::vector<std::string> candidates;
   if (const char* env = std::getenv("EMBER_NCCL_LIBRARY")) candidates.push_back(env);
@@ -64,7 +66,10 @@ Library load() {
   void* handle = nullptr;
   std::string tried;
   for (const std::string& path : candidates) {
-    if ((handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL))) break;
+    if ((handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL))) {
+      lib.path = path;
+      break;
+    }
     const char* why = dlerror();
     tried += "\n  " + path + ": " + (why ? why : "not found");
   }
@@ -169,9 +174,13 @@ std::string unavailable_reason() {
   return library().error;
 }
 
+std::string library_path() { return library().error.empty() ? library().path : ""; }
+std::string library_error() { return library().error; }
+
 int version() {
+  EMBER_CHECK(library().error.empty(), Runtime, "[nccl.version] NCCL is not available: ", library().error);
   int v = 0;
-  check(api("nccl.version").GetVersion(&v), "nccl.version");
+  check(library().api.GetVersion(&v), "nccl.version");
   return v;
 }
 

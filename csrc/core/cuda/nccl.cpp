@@ -71,11 +71,11 @@ Library load() {
       break;
     }
     const char* why = dlerror();
-    tried += "\n  " + path + ": " + (why ? why : "not found");
+    tried += (tried.empty() ? " " : "; ") + (why ? std::string(why) : path + ": not found");  // dlerror names the file
   }
   if (!handle) {
     lib.error = "libnccl.so.2 was not found (pip install \"ember[distributed]\" brings it, as the "
-                "nvidia-nccl-cu13 wheel; or set EMBER_NCCL_LIBRARY). Tried:" + tried;
+                "nvidia-nccl-cu13 wheel; or set EMBER_NCCL_LIBRARY). Tried" + tried;
     return lib;
   }
   std::string missing;

@@ -97,4 +97,5 @@ def test_group_membership_and_small_cases(ranks):
             assert (info["evens_rank"], info["evens_size"]) == (-1, -1)
         assert info["rest_rank"] == (rank - 1 if rank else -1)
         assert info["initialized_after_destroy"] == [True, False]
+        assert info["inplace_detected"]  # the all_reduce bumped the saved tensor's version
     assert results[0][1]["senders"] == list(range(1, world))

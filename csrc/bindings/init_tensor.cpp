@@ -181,6 +181,9 @@ void init_tensor(py::module_& m, PyTensor& cls) {
       .def("storage_offset", [](const Tensor& t) { return t->offset(); })
       .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.raw_data()); })
       .def_property_readonly("_version", [](const Tensor& t) { return t->version(); })
+      // For writers outside ember's ops (ember.distributed's collectives write through NumPy views
+      // and device pointers): the write counts as an in-place op for autograd's saved-tensor checks.
+      .def("_bump_version", [](const Tensor& t) { t->bump_version(); })
       .def_property_readonly("_base", [](const Tensor& t) { return t->view_base(); })
       .def("_is_view", [](const Tensor& t) { return t->view_base().defined(); })
       .def("item", &item)

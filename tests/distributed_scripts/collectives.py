@@ -119,6 +119,17 @@ if w is not None:
 arrays[f"group_rest_broadcast/int64/{s}"] = x.numpy()
 dist.barrier(group=rest)
 dist.barrier()
+
+# A collective writes its tensor in place: autograd must see a tensor it saved change.
+leaf = ember.ones(3, requires_grad=True)
+y = leaf * 2
+z = (y * y).sum()  # saves y
+dist.all_reduce(y.detach())
+try:
+    z.backward()
+    info["inplace_detected"] = False
+except RuntimeError as e:
+    info["inplace_detected"] = "modified by an inplace operation" in str(e)
 dist.destroy_process_group(rest)
 info["initialized_after_destroy"] = [dist.is_initialized()]
 dist.destroy_process_group()

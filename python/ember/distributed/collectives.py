@@ -21,6 +21,8 @@ def _launch(op_name, pg, tensor, start, async_op, finish=None, result=None):
     if debug.enabled():
         debug.check_same_call(op_name, pg, tensor)
     work = Work(op_name, start(), pg, finish, result)
+    for t in result or []:
+        t._bump_version()  # an in-place write, as torch's c10d ops are: autograd sees saved tensors change
     if async_op:
         return work
     work.wait()

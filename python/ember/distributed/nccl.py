@@ -102,6 +102,8 @@ class NcclWork(Work):
 
 
 def _done(op_name, comm, result, async_op):
+    for t in result:
+        t._bump_version()  # an in-place write (see collectives._launch)
     work = NcclWork(op_name, comm, result)
     if async_op:
         return work
@@ -156,6 +158,7 @@ def send(pg, tensor, peer):
 def recv(pg, tensor, peer):
     comm = _communicator(pg)
     comm.recv(_check("recv", tensor), peer)
+    tensor._bump_version()
     return NcclWork("recv", comm, [tensor])
 
 

@@ -78,7 +78,9 @@ def _start_recv(op_name, tensor, src, group, tag, group_src):
         work = nccl.recv(pg, tensor, peer)
         work.source_rank = lambda: pg.ranks[peer]
         return work
-    return _RecvWork(op_name, pg, buffer(op_name, tensor), peer, tag)
+    work = _RecvWork(op_name, pg, buffer(op_name, tensor), peer, tag)
+    tensor._bump_version()  # an in-place write (see collectives._launch)
+    return work
 
 
 def send(tensor, dst=None, group=None, tag=0, group_dst=None):

@@ -53,6 +53,12 @@ def _expected(key, rank):
         return np.concatenate(every(parts[1]))
     if name == "reduce_scatter_tensor":
         return _reduce(parts[1], every(parts[2], (WORLD * 3, 4)))[3 * rank:3 * rank + 3]
+    if name == "reduce":
+        return _reduce(parts[1], every(parts[2])) if rank == WORLD - 1 else sample(rank, parts[2], s)
+    if name == "gather":
+        return np.stack(every(parts[1]))
+    if name == "scatter":
+        return sample(0, parts[1], s, (WORLD, 3, 4))[rank]
     if name == "ring":
         return sample((rank - 1) % WORLD, "float64", s)
     if name == "group_evens_all_reduce":
@@ -74,8 +80,9 @@ def test_every_collective_on_the_device_matches_numpy(ranks):
             np.testing.assert_allclose(got, want, rtol=1e-6, err_msg=key)
             seen.add("/".join(key.split("/")[:2]) if key.startswith("all_reduce") else key.split("/")[0])
     assert {"all_reduce/SUM", "all_reduce/AVG", "all_reduce/PRODUCT", "all_reduce/MIN", "all_reduce/MAX", "broadcast",
-            "all_gather", "all_gather_into_tensor", "reduce_scatter_tensor", "ring",
+            "all_gather", "all_gather_into_tensor", "reduce_scatter_tensor", "reduce", "gather", "scatter", "ring",
             "group_evens_all_reduce"} <= seen
+    assert all(info[f"reduce_untouched_{d}"] for _, info in ranks for d in ("float32", "int64"))
     assert [info["recv_from"] for _, info in ranks] == [1, 0]
 
 

@@ -52,6 +52,23 @@ for dtype in ("float32", "int64"):
     dist.reduce_scatter_tensor(out, x)
     arrays[f"reduce_scatter_tensor/SUM/{dtype}/{s}"] = out.cpu().numpy()
 
+for dtype in ("float32", "int64"):  # reduce, gather, scatter: rooted, at the last rank
+    x, s = t(dtype)
+    before = x.cpu().numpy()
+    dist.reduce(x, dst=world - 1, op=dist.ReduceOp.MAX)
+    arrays[f"reduce/MAX/{dtype}/{s}"] = x.cpu().numpy() if rank == world - 1 else before
+    info[f"reduce_untouched_{dtype}"] = rank == world - 1 or bool((x.cpu().numpy() == before).all())
+    x, s = t(dtype)
+    outs = [ember.zeros(3, 4, dtype=x.dtype, device="cuda") for _ in range(world)] if rank == world - 1 else None
+    dist.gather(x, outs, dst=world - 1)
+    if rank == world - 1:
+        arrays[f"gather/{dtype}/{s}"] = np.stack([o.cpu().numpy() for o in outs])
+    seed += 1
+    rows = ember.tensor(sample(0, dtype, seed, (world, 3, 4))).cuda()
+    got = ember.zeros(3, 4, dtype=rows.dtype, device="cuda")
+    dist.scatter(got, list(rows.unbind(0)) if rank == 0 else None, src=0, async_op=True).wait()
+    arrays[f"scatter/{dtype}/{seed}"] = got.cpu().numpy()
+
 x, s = t("float64")  # a ring: rank r sends to r+1 and receives from r-1
 got = ember.zeros(3, 4, dtype=ember.float64, device="cuda")
 if rank % 2 == 0:

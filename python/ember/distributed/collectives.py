@@ -155,9 +155,9 @@ def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_
     pg = resolve(group)
     if not pg.is_member():
         return None
-    if nccl.handles(pg, tensor):
-        nccl.unsupported("reduce")
     root = _root("reduce", pg, dst, group_dst, "dst")
+    if nccl.handles(pg, tensor):
+        return nccl.reduce(pg, tensor, root, op, async_op)
     buf = buffer("reduce", tensor)
     reduction = mpi_op("reduce", op, tensor.dtype)
     at_root = pg.rank() == root
@@ -176,17 +176,20 @@ def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group
     pg = resolve(group)
     if not pg.is_member():
         return None
-    if nccl.handles(pg, tensor):
-        nccl.unsupported("gather")
     root = _root("gather", pg, dst, group_dst, "dst")
-    buf = buffer("gather", tensor)
+    on_device = nccl.handles(pg, tensor)
     if pg.rank() != root:
         if gather_list:
             raise ValueError("ember.distributed.gather: Argument ``gather_list`` must NOT be specified on "
                              "non-destination ranks.")
+    else:
+        _check_count("gather", gather_list, pg.size(), "gather_list")
+        _check_like("gather", gather_list, tensor, "gather_list", as_mpi_buffers=not on_device)
+    if on_device:
+        return nccl.gather(pg, tensor, gather_list if pg.rank() == root else None, async_op)
+    buf = buffer("gather", tensor)
+    if pg.rank() != root:
         return _launch("gather", pg, tensor, lambda: [pg.comm.Igather(buf, None, root)], async_op)
-    _check_count("gather", gather_list, pg.size(), "gather_list")
-    _check_like("gather", gather_list, tensor, "gather_list")
     staging = np.empty((pg.size(),) + buf[0].shape, dtype=buf[0].dtype)
     return _launch("gather", pg, tensor, lambda: [pg.comm.Igather(buf, [staging, buf[1]], root)], async_op,
                    _copy_rows_out(staging, gather_list), list(gather_list))
@@ -197,17 +200,20 @@ def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, gro
     pg = resolve(group)
     if not pg.is_member():
         return None
-    if nccl.handles(pg, tensor):
-        nccl.unsupported("scatter")
     root = _root("scatter", pg, src, group_src, "src")
-    buf = buffer("scatter", tensor)
+    on_device = nccl.handles(pg, tensor)
     if pg.rank() != root:
         if scatter_list:
             raise ValueError("ember.distributed.scatter: Argument ``scatter_list`` must NOT be specified on "
                              "non-source ranks.")
+    else:
+        _check_count("scatter", scatter_list, pg.size(), "scatter_list")
+        _check_like("scatter", scatter_list, tensor, "scatter_list", as_mpi_buffers=not on_device)
+    if on_device:
+        return nccl.scatter(pg, tensor, scatter_list if pg.rank() == root else None, root, async_op)
+    buf = buffer("scatter", tensor)
+    if pg.rank() != root:
         return _launch("scatter", pg, tensor, lambda: [pg.comm.Iscatter(None, buf, root)], async_op, None, [tensor])
-    _check_count("scatter", scatter_list, pg.size(), "scatter_list")
-    _check_like("scatter", scatter_list, tensor, "scatter_list")
     staging = np.stack([t.detach().numpy() for t in scatter_list])
     return _launch("scatter", pg, tensor, lambda: [pg.comm.Iscatter([staging, buf[1]], buf, root)], async_op,
                    None, [tensor])

@@ -162,10 +162,39 @@ def recv(pg, tensor, peer):
     return NcclWork("recv", comm, [tensor])
 
 
-def unsupported(op_name):
-    raise RuntimeError(f"ember.distributed.{op_name}: CUDA tensors are not supported by {op_name} in ember's nccl "
-                       f"backend yet; all_reduce, broadcast, all_gather, all_gather_into_tensor, "
-                       f"reduce_scatter_tensor, send and recv are")
+# reduce, gather and scatter are built from the collectives above, on the device's stream: each
+# rank computes the whole result and keeps its part (more traffic than NCCL's rooted calls, the same
+# numbers, and no new NCCL entry points for the emulator to mirror).
+
+def reduce(pg, tensor, root, op, async_op):
+    """The reduction lands in `tensor` of rank `root`; the others' tensors are left as they were."""
+    comm = _communicator(pg)
+    total = _check("reduce", tensor).clone()
+    comm.all_reduce(total, _op("reduce", op, tensor.dtype))
+    if pg.rank() == root:
+        tensor.detach().copy_(total)
+    return _done("reduce", comm, [tensor], async_op)
+
+
+def gather(pg, tensor, gather_list, async_op):
+    from ..factories import empty
+    comm = _communicator(pg)
+    staging = empty((pg.size(),) + tuple(tensor.shape), dtype=tensor.dtype, device=tensor.device)
+    comm.all_gather(staging, _check("gather", tensor))
+    for i, out in enumerate(gather_list or []):
+        out.detach().copy_(staging[i])
+    return _done("gather", comm, list(gather_list or []), async_op)
+
+
+def scatter(pg, tensor, scatter_list, root, async_op):
+    from ..factories import empty
+    comm = _communicator(pg)
+    shape = (pg.size(),) + tuple(tensor.shape)
+    staging = (_C.stack([t.detach() for t in scatter_list]).contiguous() if scatter_list is not None else
+               empty(shape, dtype=tensor.dtype, device=tensor.device))
+    comm.broadcast(staging, root)
+    tensor.detach().copy_(staging[pg.rank()])
+    return _done("scatter", comm, [tensor], async_op)
 
 
 def _watch(comm, pg):

@@ -24,6 +24,12 @@ ninja -C build-gpu > "$log_dir/gpu-build.log" 2>&1 || { tail -50 "$log_dir/gpu-b
 build_s=$(( $(date +%s) - build_start ))
 
 export PYTHONPATH=$PWD/python
+# The distributed gpu tests (tests/test_distributed_nccl.py) need mpi4py and the mpich wheel, and
+# an NCCL. The lent machines have no network: carry the wheels as wheels/ (pip download -d wheels
+# mpi4py mpich), and use the libnccl.so.2 of PyTorch's CUDA wheels (ember loads it at run time).
+if [ -d wheels ]; then $PY -m pip install -q --no-index --find-links wheels mpi4py mpich > "$log_dir/gpu-wheels.log" 2>&1; fi
+nccl=$($PY -c "import os, nvidia.nccl as n; print(os.path.join(list(n.__path__)[0], 'lib', 'libnccl.so.2'))" 2>/dev/null) \
+  && [ -f "$nccl" ] && export EMBER_NCCL_LIBRARY=$nccl
 # pyproject adds -q; a second -q would hide the pass count.
 EMBER_REQUIRE_GPU=1 $PY -m pytest -m gpu -p no:cacheprovider tests > "$log_dir/gpu-tests.log" 2>&1
 tests_rc=$?

@@ -111,3 +111,7 @@ def test_a_stalled_peer_ends_the_job_through_the_watchdog(tmp_path):
     assert "NCCL watchdog on rank 0 of 2" in proc.stderr and "a peer rank may have died" in proc.stderr
     assert "reached the end" not in proc.stdout
 
+
+def test_a_world_of_one_on_any_gpu():
+    proc = check(mpiexec("nccl_world_of_one.py", n=1, timeout=120))
+    assert "world of one: ok" in proc.stdout
